@@ -1,0 +1,363 @@
+"""Great Expectations suites as code: every rule of the raw-data contract.
+
+One suite per raw file (``<name>.csv``). Rules that involve several rows or files (FY
+consistency, drills sharing FY/round/date, overlapping targets, cross-file references) are
+computed as a boolean flag column ``__chk__<rule>`` with Polars and checked by GX like any other
+column, so that every rule is reported the same way: file, column, rule, count and rows.
+
+``import great_expectations`` is slow (~2 s): it happens inside :func:`validate` only, never on
+the dashboard's import path.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from typing import Any
+
+import polars as pl
+
+from pipelines.raw import ROW, TYPE_FLAG, RawFile
+from pipelines.schema import CATEGORIES, STATUSES, RawTable
+
+CHK = "__chk__"
+EXAMPLES = 3  # rows quoted in a message
+PARTIAL = 20  # rows GX returns per failed rule
+
+
+@dataclass
+class Rule:
+    column: str  # the column a reader should look at (shown in the message, values taken from it)
+    text: str  # what the rule demands, e.g. "must be one of staff, chief, …"
+    kind: str  # GX expectation class name
+    kwargs: dict[str, Any]
+    code: str  # short rule id stored in validation_results
+    show: tuple[str, ...] = ()  # columns quoted as examples when one column does not tell it
+
+
+@dataclass
+class RuleResult:
+    suite: str
+    file: str
+    rule: Rule
+    success: bool
+    element_count: int
+    unexpected_count: int
+    rows: list[int] = field(default_factory=list)
+    values: list[Any] = field(default_factory=list)
+
+    def message(self) -> str:
+        n = self.unexpected_count
+        head = f"{self.file}: {self.rule.column}: {self.rule.text}"
+        if n == 0:
+            return head
+        noun = "row" if n == 1 else "rows"
+        rows = self.rows[:EXAMPLES]
+        msg = f"{head} — {n:,} {noun}"
+        if rows:
+            lbl = "row" if len(rows) == 1 else "rows"
+            msg += f", e.g. {lbl} {', '.join(str(r) for r in rows)}"
+            more = "" if n <= len(rows) else ", …"
+            vals = [v for v in self.values[: len(rows)] if v is not None]
+            if vals and isinstance(vals[0], Cells):  # several cells per row: no label needed
+                msg += f" ({'; '.join(vals)}{'; …' if more else ''})"
+            elif vals:
+                vlbl = "value" if len(vals) == 1 and not more else "values"
+                msg += f" ({vlbl} {', '.join(_show(v) for v in vals)}{more})"
+        return msg
+
+
+class Cells(str):
+    """Several cells of one row, already formatted: ``fiscal_year=2020, round=1``."""
+
+
+def _show(v: Any) -> str:
+    s = str(v)
+    return repr(s if len(s) <= 40 else s[:37] + "...")
+
+
+def _enum_text(values: tuple[str, ...]) -> str:
+    shown = ", ".join(values[:6]) + (", …" if len(values) > 6 else "")
+    return f"must be one of {shown}"
+
+
+_TYPE_TEXT = {
+    "int": "must be a whole number",
+    "float": "must be a number",
+    "date": "must be a date written YYYY-MM-DD",
+    "bool": "must be true or false (or 1/0)",
+}
+
+
+def _flag(name: str, column: str, text: str, show: tuple[str, ...] = ()) -> Rule:
+    return Rule(column, text, "ExpectColumnValuesToBeInSet",
+                {"column": CHK + name, "value_set": [True]}, name, show)
+
+
+# --- flag columns for multi-row and cross-file rules ------------------------------------------
+
+def _fy_of(col: str) -> pl.Expr:
+    d = pl.col(col)
+    return pl.when(d.dt.month() >= 4).then(d.dt.year()).otherwise(d.dt.year() - 1)
+
+
+def _in(frame: pl.DataFrame, on: list[str], other: pl.DataFrame, other_on: list[str]) -> pl.Series:
+    """Per row of ``frame``: does (on…) occur as (other_on…) in ``other``? Nulls count as found
+    (a missing value is reported by the required rule, not here)."""
+    keys = other.select([pl.col(o).alias(f"__k{i}") for i, o in enumerate(other_on)]).unique()
+    probe = frame.select([pl.col(c).alias(f"__k{i}") for i, c in enumerate(on)])
+    found = probe.with_columns(pl.lit(True).alias("__found")).join(
+        keys.with_columns(pl.lit(True).alias("__hit")), on=[f"__k{i}" for i in range(len(on))],
+        how="left", maintain_order="left", nulls_equal=False,
+    )["__hit"].fill_null(False)
+    any_null = probe.select(pl.any_horizontal(pl.all().is_null())).to_series()
+    return (found | any_null).alias("found")
+
+
+def _agrees_with_drill(drills: pl.DataFrame) -> pl.Series:
+    """Per row: do its (fiscal_year, round, sent_on) equal those most rows of its drill_id
+    have? Flags the odd rows out, not all rows of a drill (a drill mails every employee).
+    Rows with a missing or mistyped cell are left to the required and type rules."""
+    cols = ["fiscal_year", "round", "sent_on"]
+    frame = drills.select(ROW, "drill_id", *cols)
+    complete = frame.drop_nulls()
+    usual = (complete.group_by("drill_id", *cols)
+             .agg(pl.len().alias("__n"), pl.col(ROW).min().alias("__first"))
+             .sort(["drill_id", "__n", "__first"], descending=[False, True, False])
+             .unique("drill_id", keep="first")
+             .select("drill_id", *[pl.col(c).alias(f"__usual_{c}") for c in cols]))
+    joined = frame.join(usual, on="drill_id", how="left", maintain_order="left")
+    same = pl.all_horizontal([pl.col(c) == pl.col(f"__usual_{c}") for c in cols])
+    return joined.select(same.fill_null(True)).to_series()
+
+
+def derive(files: dict[str, RawFile]) -> dict[str, list[Rule]]:
+    """Add ``__chk__`` flag columns to the frames and return the rules that check them."""
+    extra: dict[str, list[Rule]] = {name: [] for name in files}
+
+    def add(name: str, flag: str, series: pl.Series | pl.Expr, column: str, text: str,
+            show: tuple[str, ...] = ()) -> None:
+        f = files[name]  # a rule that cannot be evaluated (null) passes: see its comment
+        f.frame = f.frame.with_columns(series.fill_null(True).alias(CHK + flag))
+        extra[name].append(_flag(flag, column, text, show))
+
+    fr = {n: f.frame for n, f in files.items()}
+    roster_ids = fr["roster"].select("employee_id")
+
+    # courses: level for unified_it only
+    # (a category outside the enum is reported by the enum rule only)
+    add("courses", "level_for_unified_it",
+        pl.when(pl.col("category").is_in(CATEGORIES))
+        .then((pl.col("category") == "unified_it") == pl.col("level").is_not_null()),
+        "level", "must be A–D when category is unified_it, and empty otherwise",
+        ("category", "level"))
+
+    # plan targets: span, values the kind needs, overlaps
+    add("plan_targets", "fy_span", pl.col("fy_from") <= pl.col("fy_to"),
+        "fy_to", "must not be before fy_from", ("fy_from", "fy_to"))
+    kind_ok = (
+        pl.when(pl.col("kind") == "range")
+        .then(pl.col("target_min").is_not_null() & pl.col("target_max").is_not_null()
+              & (pl.col("target_min") <= pl.col("target_max")).fill_null(False))
+        .when(pl.col("kind") == "min").then(pl.col("target_min").is_not_null())
+        .when(pl.col("kind") == "max").then(pl.col("target_max").is_not_null())
+        .otherwise(True)
+    )
+    add("plan_targets", "target_values", kind_ok, "target_min",
+        "must hold what the kind needs (range: target_min ≤ target_max; min: target_min; "
+        "max: target_max)", ("kind", "target_min", "target_max"))
+    pt = fr["plan_targets"].select(ROW, "metric", "fy_from", "fy_to")
+    pairs = pt.join(pt, on="metric", suffix="_o").filter(
+        (pl.col(ROW) != pl.col(ROW + "_o"))
+        & (pl.col("fy_from") <= pl.col("fy_to_o"))
+        & (pl.col("fy_from_o") <= pl.col("fy_to"))
+    )
+    overlapping = pt[ROW].is_in(pairs[ROW].implode())
+    add("plan_targets", "no_overlap", ~overlapping, "metric",
+        "must have at most one target per metric and FY (the FY spans of these rows overlap)",
+        ("metric", "fy_from", "fy_to"))
+
+    # hiring
+    add("hiring", "hire_fy", pl.col("hire_fiscal_year") == _fy_of("hire_date"),
+        "hire_fiscal_year", "must equal the fiscal year of hire_date (April 1 – March 31)",
+        ("hire_date", "hire_fiscal_year"))
+    # the hire FY is the FY of hire_date (a wrong hire_fiscal_year is reported above, once)
+    hires = fr["hiring"].select(
+        "employee_id", pl.coalesce(_fy_of("hire_date"), "hire_fiscal_year").alias("fy"))
+    add("hiring", "in_roster",
+        _in(hires, ["employee_id", "fy"], fr["roster"], ["employee_id", "fiscal_year"]),
+        "employee_id", "must appear in roster.csv in the fiscal year of hire_date",
+        ("employee_id", "hire_date"))
+
+    # roster
+    add("roster", "hire_before_fy", pl.col("hire_fiscal_year") <= pl.col("fiscal_year"),
+        "hire_fiscal_year", "must not be after fiscal_year", ("fiscal_year", "hire_fiscal_year"))
+    # checked only when both bureaus are known: an unknown code is reported by its own rule
+    bureaus = fr["bureaus"]["bureau_code"].drop_nulls().implode()
+    unit_bureau = fr["roster"].select("unit_code", "bureau_code").join(
+        fr["units"].select("unit_code", pl.col("bureau_code").alias("unit_bureau")).unique(
+            "unit_code", keep="first", maintain_order=True),
+        on="unit_code", how="left", maintain_order="left")
+    known = (pl.col("unit_bureau").is_in(bureaus) & pl.col("bureau_code").is_in(bureaus))
+    add("roster", "unit_bureau",
+        unit_bureau.select(
+            pl.when(known).then(pl.col("unit_bureau") == pl.col("bureau_code"))).to_series(),
+        "unit_code", "must be a unit of the row's bureau_code (see units.csv)",
+        ("unit_code", "bureau_code"))
+
+    # training
+    completed = pl.col("status") == "completed"
+    # a cell that is present but not a date counts as given (the type rule reports it)
+    given = pl.col("completed_on").is_not_null() | ~pl.col(TYPE_FLAG + "completed_on")
+    add("training", "completed_on_given",
+        pl.when(pl.col("status").is_in(STATUSES)).then(completed == given),
+        "completed_on", "must be given when status is completed, and empty otherwise",
+        ("status", "completed_on"))
+    add("training", "completed_fy", _fy_of("completed_on") == pl.col("fiscal_year"),
+        "completed_on", "must fall in the row's fiscal_year (April 1 – March 31)",
+        ("fiscal_year", "completed_on"))
+
+    # phishing drills
+    add("phishing_drills", "sent_fy", _fy_of("sent_on") == pl.col("fiscal_year"),
+        "fiscal_year", "must equal the fiscal year of sent_on (April 1 – March 31)",
+        ("fiscal_year", "sent_on"))
+    add("phishing_drills", "drill_shared", _agrees_with_drill(fr["phishing_drills"]), "drill_id",
+        "all rows of a drill_id must share fiscal_year, round and sent_on (these rows differ "
+        "from the drill's other rows)", ("drill_id", "fiscal_year", "round", "sent_on"))
+
+    # cross-file: people in facts appear in the roster
+    for name in ("training", "certification", "phishing_drills"):
+        add(name, "in_roster", _in(fr[name], ["employee_id"], roster_ids, ["employee_id"]),
+            "employee_id", "must appear in roster.csv (in some fiscal year)")
+    return extra
+
+
+def table_rules(table: RawTable, files: dict[str, RawFile]) -> list[Rule]:
+    rules: list[Rule] = []
+    for c in table.columns:
+        if c.required:
+            rules.append(Rule(c.name, "is required (empty cell)", "ExpectColumnValuesToNotBeNull",
+                              {"column": c.name}, "required"))
+        if c.dtype != "str":
+            rules.append(_flag_type(c.name, c.dtype))
+        if c.enum:
+            rules.append(Rule(c.name, _enum_text(c.enum), "ExpectColumnValuesToBeInSet",
+                              {"column": c.name, "value_set": list(c.enum)}, "enum"))
+        if c.min is not None or c.max is not None:
+            rules.append(Rule(c.name, f"must be between {c.min:g} and {c.max:g}",
+                              "ExpectColumnValuesToBeBetween",
+                              {"column": c.name, "min_value": c.min, "max_value": c.max},
+                              "range"))
+    refs = {"bureau_code": "bureaus", "unit_code": "units", "course_code": "courses",
+            "exam_code": "exams"}
+    for col, ref in refs.items():
+        if col in table.column_names and table.name != ref:
+            values = sorted(files[ref].frame[col].drop_nulls().unique().to_list())
+            rules.append(Rule(col, f"must be listed in {ref}.csv",
+                              "ExpectColumnValuesToBeInSet",
+                              {"column": col, "value_set": values}, f"in_{ref}"))
+    if len(table.key) == 1:
+        rules.append(Rule(table.key[0], "must be unique", "ExpectColumnValuesToBeUnique",
+                          {"column": table.key[0]}, "unique"))
+    elif table.key:
+        rules.append(Rule(table.key[-1], f"({', '.join(table.key)}) must be unique",
+                          "ExpectCompoundColumnsToBeUnique",
+                          {"column_list": list(table.key)}, "unique", table.key))
+    return rules
+
+
+def _flag_type(col: str, dtype: str) -> Rule:
+    return Rule(col, _TYPE_TEXT[dtype], "ExpectColumnValuesToBeInSet",
+                {"column": TYPE_FLAG + col, "value_set": [True]}, "type")
+
+
+def _to_pandas(frame: pl.DataFrame):  # noqa: ANN202
+    """Compact pandas frame for GX: strings as categoricals, index = spreadsheet row number."""
+    casts = []
+    for name, dtype in frame.schema.items():
+        if dtype == pl.String:
+            casts.append(pl.col(name).cast(pl.Categorical))
+        elif dtype == pl.Boolean and not name.startswith("__"):
+            casts.append(pl.col(name).cast(pl.Int8))
+    pdf = frame.with_columns(casts).to_pandas()
+    return pdf.set_index(ROW, drop=True)
+
+
+def validate(files: dict[str, RawFile], progress: Any = None) -> list[RuleResult]:
+    """Run every suite; return one result per rule (success or not)."""
+    os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
+    import warnings
+
+    warnings.filterwarnings("ignore", module="great_expectations")
+    import great_expectations as gx
+    from great_expectations.data_context.types.base import ProgressBarsConfig
+
+    ctx = gx.get_context(mode="ephemeral")
+    ctx.variables.progress_bars = ProgressBarsConfig(globally=False)
+    source = ctx.data_sources.add_pandas("raw")
+    extra = derive(files)
+    results: list[RuleResult] = []
+    for name, f in files.items():
+        rules = table_rules(f.table, files) + extra.get(name, [])
+        suite = gx.ExpectationSuite(name=f.table.file)
+        for r in rules:
+            suite.add_expectation(getattr(gx.expectations, r.kind)(**r.kwargs))
+        suite = ctx.suites.add(suite)
+        batch = source.add_dataframe_asset(name).add_batch_definition_whole_dataframe(
+            "all").get_batch(batch_parameters={"dataframe": _to_pandas(f.frame)})
+        report = batch.validate(
+            suite, result_format={"result_format": "SUMMARY", "partial_unexpected_count": PARTIAL})
+        by_id = {e.id: r for e, r in zip(suite.expectations, rules, strict=True)}
+        for res in report.results:
+            results.append(_result(f, by_id[res.expectation_config.id], res))
+        f.text = None  # the cells as written are only needed for messages
+        if progress is not None:
+            progress(name)
+    return results
+
+
+def _result(f: RawFile, rule: Rule, res: Any) -> RuleResult:
+    r = res.result or {}
+    rows = _rows(r.get("partial_unexpected_index_list"))
+    if rule.code == "required":
+        # a cell that failed its type check is reported by the type rule, not as missing
+        flag = TYPE_FLAG + rule.column
+        if flag in f.frame.columns:
+            bad = set(f.frame.filter(~pl.col(flag))[ROW].to_list())
+            rows = [x for x in rows if x not in bad]
+            count = int(r.get("unexpected_count") or 0) - len(bad)
+            r = {**r, "unexpected_count": max(count, 0)}
+    values = _values(f, rule.show or (rule.column,), rows)
+    unexpected = int(r.get("unexpected_count") or 0)
+    success = bool(res.success) if unexpected else True
+    return RuleResult(
+        suite=f.table.file, file=f.table.file, rule=rule, success=success,
+        element_count=int(r.get("element_count") or f.rows), unexpected_count=unexpected,
+        rows=sorted(rows), values=values if rule.code not in ("required",) else [],
+    )
+
+
+def _rows(index_list: Any) -> list[int]:
+    """Spreadsheet row numbers from GX's index list. With a named index (``__row``) GX gives
+    one dict per row, e.g. ``{"grade": "Staff", "__row": 3}``; plain numbers otherwise."""
+    rows: list[int] = []
+    for i in index_list or []:
+        if isinstance(i, dict):
+            i = i.get(ROW)
+        if isinstance(i, int | float) and not isinstance(i, bool):
+            rows.append(int(i))
+        elif hasattr(i, "item"):  # numpy scalar
+            rows.append(int(i.item()))
+    return rows
+
+
+def _values(f: RawFile, columns: tuple[str, ...], rows: list[int]) -> list[Any]:
+    if not rows:
+        return []
+    picked = sorted(rows)[:EXAMPLES]
+    if len(columns) == 1:
+        return f.raw_values(columns[0], picked)
+    cells = [f.raw_values(c, picked) for c in columns]
+    return [Cells(", ".join(f"{c}={'(empty)' if v is None else v}"
+                            for c, v in zip(columns, row, strict=True)))
+            for row in zip(*cells, strict=True)]

@@ -1,0 +1,108 @@
+"""Command line: ``python -m pipelines build | sample | bench``.
+
+Exit codes: 0 success, 1 invalid input (a clear message, no stack trace), 2 usage error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from rich.console import Console
+
+from pipelines.settings import get_settings
+
+err = Console(stderr=True, highlight=False)
+out = Console(highlight=False)
+
+
+def _parser() -> argparse.ArgumentParser:
+    s = get_settings()
+    p = argparse.ArgumentParser(prog="python -m pipelines",
+                                description="MIC Digital Talent Plan warehouse pipeline")
+    sub = p.add_subparsers(dest="command", required=True)
+    b = sub.add_parser("build", help="validate data/raw and (re)build the DuckDB warehouse")
+    b.add_argument("--raw", type=Path, default=s.raw_dir, help=f"raw CSV folder ({s.raw_dir})")
+    b.add_argument("--warehouse", type=Path, default=s.warehouse,
+                   help=f"warehouse file ({s.warehouse})")
+    g = sub.add_parser("sample", help="write the deterministic synthetic sample data set")
+    g.add_argument("--out", type=Path, default=s.raw_dir)
+    g.add_argument("--staff", type=int, default=None)
+    g.add_argument("--seed", type=int, default=None)
+    k = sub.add_parser("bench", help="benchmark build against DuckDB's own CSV load")
+    k.add_argument("--staff", type=int, default=300_000)
+    k.add_argument("--workdir", type=Path, default=None)
+    k.add_argument("--pages", action="store_true", help="also time dashboard pages")
+    return p
+
+
+def cmd_build(raw: Path, warehouse: Path) -> int:
+    from pipelines.raw import InputError
+    from pipelines.warehouse import build
+
+    labels = {"read": "Reading CSV files", "validate": "Validating (Great Expectations)",
+              "warehouse": "Writing warehouse", "staging": "Staging tables",
+              "marts": "Marts", "kpi": "kpi table", "done": "Done"}
+    with err.status("Starting…", spinner="dots") as status:
+        def step(msg: str) -> None:
+            if err.is_terminal:
+                key, _, detail = msg.partition(":")
+                status.update(labels.get(key, key) + (f" — {detail}" if detail else "") + " …")
+        try:
+            res = build(raw, warehouse, step)
+        except InputError as exc:
+            status.stop()
+            err.print(f"[bold red]Input rejected[/] — the warehouse was not changed "
+                      f"({warehouse}).", markup=True)
+            for m in exc.messages:
+                err.print(f"  {m}", markup=False)
+            return 1
+        except OSError as exc:
+            status.stop()
+            err.print(f"Cannot write the warehouse: {exc}", markup=False)
+            return 1
+    out.print(f"Built {res.warehouse} (run {res.run_id}, data origin: {res.data_origin})",
+              markup=False)
+    width = max(len(k) for k in res.rows)
+    for name, n in res.rows.items():
+        out.print(f"  {name.ljust(width)}  {n:>12,} rows", markup=False)
+    span = f"FY{res.fy_span[0]}–FY{res.fy_span[1]}" if res.fy_span else "none"
+    out.print(f"FY span: {span}; as-of date: {res.as_of or 'none'}; "
+              f"{res.rules_checked} rules checked, all passed", markup=False)
+    if res.warnings:
+        out.print(f"{len(res.warnings)} warning(s):", markup=False)
+        for w in res.warnings:
+            out.print(f"  warning: {w}", markup=False)
+    else:
+        out.print("0 warnings", markup=False)
+    return 0
+
+
+def cmd_sample(out_dir: Path, staff: int | None, seed: int | None) -> int:
+    from pipelines import sample
+
+    rows = sample.generate(out_dir, staff=staff or sample.DEFAULT_STAFF,
+                           seed=sample.DEFAULT_SEED if seed is None else seed)
+    out.print(f"Wrote sample data to {out_dir}", markup=False)
+    for name, n in rows.items():
+        out.print(f"  {name}: {n:,} rows", markup=False)
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    if args.command == "build":
+        return cmd_build(args.raw, args.warehouse)
+    if args.command == "sample":
+        if args.staff is not None and args.staff < 1:
+            err.print("--staff must be at least 1", markup=False)
+            return 2
+        return cmd_sample(args.out, args.staff, args.seed)
+    from pipelines import bench
+
+    return bench.main(args.staff, args.workdir, args.pages)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,215 @@
+"""Read the contract's CSV files into typed Polars frames.
+
+Accepts UTF-8, UTF-8 with BOM and CP932; LF or CRLF; columns in any order. Problems with the
+file as a whole (missing, empty, undecodable, wrong header) raise :class:`InputError` naming the
+file. Cell-level problems (a date that is not a date, …) do not raise here: each typed column
+gets a companion flag ``__type_ok__<col>`` that the Great Expectations suites check, so every
+problem is reported the same way, with row numbers.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+
+import polars as pl
+
+from pipelines.schema import TABLES, RawTable
+
+TYPE_FLAG = "__type_ok__"
+ROW = "__row"  # row number as a spreadsheet shows it (the header is row 1)
+
+_BOOL_TRUE = ("true", "1")
+_BOOL_FALSE = ("false", "0")
+
+
+class InputError(Exception):
+    """A user error in the input: reported as a message, never as a stack trace."""
+
+    def __init__(self, messages: list[str] | str):
+        self.messages = [messages] if isinstance(messages, str) else list(messages)
+        super().__init__("\n".join(self.messages))
+
+
+@dataclass
+class RawFile:
+    table: RawTable
+    path: Path
+    sha256: str
+    encoding: str
+    frame: pl.DataFrame  # typed columns + type flags + __row
+    text: pl.DataFrame | None = None  # the cells as written (kept until validation is done)
+
+    def raw_values(self, column: str, rows: list[int]) -> list[str | None]:
+        src = self.text if self.text is not None else self.frame
+        picked = src.filter(pl.col(ROW).is_in(rows)).sort(ROW)
+        return [None if v is None else str(v) for v in picked[column].to_list()]
+
+    @property
+    def rows(self) -> int:
+        return self.frame.height
+
+
+# Single bytes that Python's cp932 codec maps to U+0080 and private-use characters, but that
+# never occur in text saved by Japanese Excel: a file holding them is not CP932.
+_CP932_STRAY = str.maketrans("", "", "\x80\uf8f0\uf8f1\uf8f2\uf8f3")
+
+
+def _decode(path: Path, data: bytes) -> tuple[bytes, str]:
+    """Return UTF-8 bytes without BOM and the encoding found."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise InputError(f"{path.name}: cannot decode the file: it is UTF-16 (Excel's \"Unicode "
+                         f"text\"); save it as CSV in UTF-8 or CP932 (Shift_JIS)")
+    if data.startswith(b"\xef\xbb\xbf"):
+        data, enc = data[3:], "utf-8-sig"
+    else:
+        enc = "utf-8"
+    try:
+        data.decode("utf-8")
+        return data, enc
+    except UnicodeDecodeError as exc:
+        utf8_error = exc
+    try:
+        text = data.decode("cp932")
+    except UnicodeDecodeError as exc:
+        bad_at = exc.start
+    else:
+        if len(text.translate(_CP932_STRAY)) == len(text):
+            return text.encode("utf-8"), "cp932"
+        stray = next(i for i, ch in enumerate(text) if ch in "\x80\uf8f0\uf8f1\uf8f2\uf8f3")
+        bad_at = len(text[:stray].encode("cp932"))
+    # Which line to name: if non-ASCII text before the first UTF-8 error decoded fine, the file
+    # is meant to be UTF-8 and the UTF-8 error is the bad spot; otherwise the CP932 one is.
+    if any(b >= 0x80 for b in data[: utf8_error.start]):
+        bad_at = utf8_error.start
+    line = data[:bad_at].count(b"\n") + 1
+    shown = data[bad_at:bad_at + 4].hex(" ")
+    raise InputError(
+        f"{path.name}: cannot decode the file (neither UTF-8 nor CP932): bad bytes on line "
+        f"{line} ({shown})"
+    )
+
+
+def _header(path: Path, data: bytes) -> list[str]:
+    first = data.split(b"\n", 1)[0].rstrip(b"\r").decode("utf-8")
+    return [h.strip().strip('"') for h in first.split(",")]
+
+
+def _parse_error(path: Path, data: bytes, width: int, exc: Exception) -> str:
+    """Name the first row with more cells than the header, if that is the problem."""
+    import csv
+    import io
+
+    reader = csv.reader(io.StringIO(data.decode("utf-8"), newline=""))
+    for row_no, cells in enumerate(reader, start=1):
+        if len(cells) > width:
+            return (f"{path.name}: row {row_no} has {len(cells)} cells but the header has "
+                    f"{width} columns (a stray comma, or an unquoted comma inside a value?)")
+    return f"{path.name}: cannot parse the CSV: {str(exc).splitlines()[0]}"
+
+
+def check_header(table: RawTable, path: Path, header: list[str]) -> None:
+    expected = table.column_names
+    problems = []
+    missing = [c for c in expected if c not in header]
+    extra = [c for c in header if c not in expected]
+    dupes = sorted({c for c in header if header.count(c) > 1})
+    if missing:
+        problems.append(f"{path.name}: missing column(s): {', '.join(missing)}")
+    if extra:
+        shown = ", ".join(repr(c) for c in extra)
+        problems.append(
+            f"{path.name}: unexpected column(s): {shown} (expected exactly: {', '.join(expected)})"
+        )
+    if dupes:
+        problems.append(f"{path.name}: duplicated column(s): {', '.join(dupes)}")
+    if problems:
+        raise InputError(problems)
+
+
+def _typed(col: pl.Expr, dtype: str) -> pl.Expr:
+    if dtype == "int":
+        return col.cast(pl.Int64, strict=False)
+    if dtype == "float":
+        num = col.cast(pl.Float64, strict=False)
+        return pl.when(num.is_finite()).then(num)  # "nan" and "inf" are not numbers here
+    if dtype == "date":
+        # ISO only: 2021-4-1 or 0021-04-01 parse with strptime but are not YYYY-MM-DD
+        iso = col.str.contains(r"^[12]\d{3}-\d{2}-\d{2}$")
+        return pl.when(iso).then(col.str.strptime(pl.Date, "%Y-%m-%d", strict=False))
+    if dtype == "bool":
+        low = col.str.to_lowercase()
+        return (
+            pl.when(low.is_in(_BOOL_TRUE))
+            .then(True)
+            .when(low.is_in(_BOOL_FALSE))
+            .then(False)
+            .otherwise(None)
+        )
+    return col
+
+
+def read_table(table: RawTable, path: Path) -> RawFile:
+    if not path.is_file():
+        raise InputError(f"{path.name}: file not found in {path.parent}")
+    raw_bytes = path.read_bytes()
+    sha = hashlib.sha256(raw_bytes).hexdigest()
+    data, enc = _decode(path, raw_bytes)
+    if not data.strip():
+        raise InputError(f"{path.name}: the file is empty (expected a header row: "
+                         f"{', '.join(table.column_names)})")
+    header = _header(path, data)
+    check_header(table, path, header)
+    try:
+        df = pl.read_csv(
+            data,
+            infer_schema=False,
+            has_header=True,
+            empty_string_is_null=True,
+        )
+    except pl.exceptions.PolarsError as exc:
+        raise InputError(_parse_error(path, data, len(header), exc)) from None
+    df = df.rename({c: c.strip() for c in df.columns})
+    text = df.select(
+        pl.int_range(2, pl.len() + 2, dtype=pl.Int64).alias(ROW),
+        *[pl.when(pl.col(c) == "").then(None).otherwise(pl.col(c)).alias(c)
+          for c in table.column_names],
+    )
+    # a blank line (or a row of empty cells, as Excel leaves after deleted rows) holds no data:
+    # drop it, keeping the other rows' spreadsheet numbers
+    text = text.filter(~pl.all_horizontal(pl.exclude(ROW).is_null()))
+    exprs: list[pl.Expr] = [pl.col(ROW)]
+    for c in table.columns:
+        col = pl.col(c.name)
+        if c.dtype == "str":
+            exprs.append(col)
+        else:
+            typed = _typed(col, c.dtype)
+            exprs.append(typed.alias(c.name))
+            exprs.append((col.is_null() | typed.is_not_null()).alias(TYPE_FLAG + c.name))
+    return RawFile(table, path, sha, enc, text.select(exprs), text)
+
+
+def read_all(raw_dir: Path) -> dict[str, RawFile]:
+    """Read every contract file; collect file-level problems of all files before raising."""
+    if not raw_dir.is_dir():
+        raise InputError(f"{raw_dir}: the raw-data folder does not exist")
+    files: dict[str, RawFile] = {}
+    problems: list[str] = []
+    for table in TABLES:
+        path = raw_dir / table.file
+        if table.optional and not path.exists():
+            continue
+        try:
+            files[table.name] = read_table(table, path)
+        except InputError as exc:
+            problems.extend(exc.messages)
+    if problems:
+        raise InputError(problems)
+    return files
+
+
+def clean(frame: pl.DataFrame) -> pl.DataFrame:
+    """The typed columns only (drop the row number and type flags)."""
+    return frame.select([c for c in frame.columns if not c.startswith("__")])

@@ -1,0 +1,41 @@
+"""Settings, read from the environment in one place (prefix ``DTP_``).
+
+| name               | default                  | meaning                                        |
+|--------------------|--------------------------|------------------------------------------------|
+| DTP_RAW_DIR        | data/raw                 | folder of the contract's input CSVs            |
+| DTP_WAREHOUSE      | data/warehouse.duckdb    | the DuckDB warehouse file                      |
+| DTP_SUPPRESS_BELOW | 5                        | disclosure control: counts 1..N-1 suppressed   |
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@dataclass(frozen=True)
+class Settings:
+    raw_dir: Path
+    warehouse: Path
+    suppress_below: int
+
+
+def _path(value: str) -> Path:
+    p = Path(value)
+    return p if p.is_absolute() else ROOT / p
+
+
+def get_settings() -> Settings:
+    """Read the settings afresh (tests change the environment between calls)."""
+    try:
+        suppress = int(os.environ.get("DTP_SUPPRESS_BELOW", "5"))
+    except ValueError:
+        suppress = 5
+    return Settings(
+        raw_dir=_path(os.environ.get("DTP_RAW_DIR", "data/raw")),
+        warehouse=_path(os.environ.get("DTP_WAREHOUSE", "data/warehouse.duckdb")),
+        suppress_below=max(suppress, 1),
+    )

@@ -1,0 +1,302 @@
+"""The warehouse's SQL: staging → marts → kpi, by the definitions in metrics.md.
+
+Every statement here runs once per build inside DuckDB. Raw typed frames arrive as tables
+``raw_<name>``; the final tables are described in docs/ARCHITECTURE.md.
+"""
+
+FY_MACRO = """
+CREATE OR REPLACE TEMP MACRO fy_of(d) AS
+    CASE WHEN month(d) >= 4 THEN year(d) ELSE year(d) - 1 END;
+CREATE OR REPLACE TEMP MACRO fy_end(n) AS make_date(CAST(n AS BIGINT) + 1, 3, 31);
+CREATE OR REPLACE TEMP MACRO grade_rank(g) AS
+    CASE g WHEN 'staff' THEN 1 WHEN 'chief' THEN 2 WHEN 'deputy_director' THEN 3
+           WHEN 'director' THEN 4 WHEN 'executive' THEN 5 END;
+"""
+
+REFERENCE = """
+CREATE TABLE bureaus AS SELECT * FROM raw_bureaus ORDER BY bureau_code;
+CREATE TABLE units AS SELECT * FROM raw_units ORDER BY unit_code;
+CREATE TABLE courses AS SELECT * FROM raw_courses ORDER BY course_code;
+CREATE TABLE exams AS SELECT * FROM raw_exams ORDER BY exam_code;
+CREATE TABLE plan_targets AS SELECT * FROM raw_plan_targets ORDER BY metric, fy_from;
+CREATE TABLE published AS SELECT * FROM raw_published ORDER BY metric, fiscal_year;
+"""
+
+STAGING = """
+CREATE TABLE stg_hiring AS
+SELECT employee_id, hire_date, CAST(hire_fiscal_year AS INTEGER) AS hire_fiscal_year,
+       bureau_code, track
+FROM raw_hiring ORDER BY hire_date, employee_id;
+
+CREATE TABLE stg_roster AS
+SELECT CAST(r.fiscal_year AS INTEGER) AS fiscal_year, r.employee_id, r.bureau_code, r.unit_code,
+       r.grade, r.employment_type, CAST(r.hire_fiscal_year AS INTEGER) AS hire_fiscal_year,
+       r.digital_talent, r.placement,
+       coalesce(u.security_post, false) AS security_post,
+       coalesce(u.systems_post, false) AS systems_post,
+       coalesce(u.crisis_post, false) AS crisis_post
+FROM raw_roster r LEFT JOIN raw_units u USING (unit_code)
+ORDER BY fiscal_year, bureau_code, employee_id;
+
+CREATE TABLE stg_training AS
+SELECT t.record_id, t.employee_id, t.course_code, CAST(t.fiscal_year AS INTEGER) AS fiscal_year,
+       t.status, t.completed_on, c.provider, c.category, c.level, r.bureau_code
+FROM raw_training t
+JOIN raw_courses c USING (course_code)
+LEFT JOIN raw_roster r ON r.employee_id = t.employee_id AND r.fiscal_year = t.fiscal_year
+ORDER BY fiscal_year, record_id;
+
+CREATE TABLE stg_certification AS
+SELECT x.record_id, x.employee_id, x.exam_code, x.exam_date,
+       CAST(fy_of(x.exam_date) AS INTEGER) AS fiscal_year, x.result, x.prep_course,
+       CAST(e.itss_level AS INTEGER) AS itss_level, r.bureau_code
+FROM raw_certification x
+JOIN raw_exams e USING (exam_code)
+LEFT JOIN raw_roster r ON r.employee_id = x.employee_id AND r.fiscal_year = fy_of(x.exam_date)
+ORDER BY fiscal_year, record_id;
+
+CREATE TABLE stg_phishing_drills AS
+SELECT d.drill_id, CAST(d.fiscal_year AS INTEGER) AS fiscal_year,
+       CAST(d.round AS INTEGER) AS round, d.sent_on, d.employee_id, d.opened, d.reported,
+       r.bureau_code
+FROM raw_phishing_drills d
+LEFT JOIN raw_roster r ON r.employee_id = d.employee_id AND r.fiscal_year = d.fiscal_year
+ORDER BY fiscal_year, round, drill_id, employee_id;
+"""
+
+MARTS = """
+CREATE TABLE mart_headcount AS
+SELECT fiscal_year, bureau_code, grade, employment_type, placement,
+       count(*)::BIGINT AS headcount, count(*) FILTER (WHERE digital_talent)::BIGINT
+           AS digital_talent
+FROM stg_roster GROUP BY ALL ORDER BY ALL;
+
+CREATE TABLE mart_hiring AS
+SELECT hire_fiscal_year AS fiscal_year, bureau_code, track, count(*)::BIGINT AS hires
+FROM stg_hiring GROUP BY ALL ORDER BY ALL;
+
+CREATE TABLE mart_training AS
+SELECT fiscal_year, bureau_code, provider, category, level,
+       count(*)::BIGINT AS enrolments,
+       count(*) FILTER (WHERE status = 'completed')::BIGINT AS completions,
+       count(DISTINCT employee_id) FILTER (WHERE status = 'completed')::BIGINT AS participants
+FROM stg_training GROUP BY ALL ORDER BY ALL;
+
+CREATE TABLE mart_certification AS
+SELECT fiscal_year, bureau_code, exam_code, itss_level, result, prep_course,
+       count(*)::BIGINT AS sittings
+FROM stg_certification GROUP BY ALL ORDER BY ALL;
+
+CREATE TABLE mart_drills AS
+SELECT fiscal_year, round, drill_id, sent_on, bureau_code,
+       count(*)::BIGINT AS sent,
+       count(*) FILTER (WHERE opened)::BIGINT AS opened,
+       count(*) FILTER (WHERE reported)::BIGINT AS reported
+FROM stg_phishing_drills GROUP BY ALL ORDER BY ALL;
+
+CREATE TABLE mart_career_posts AS
+SELECT fiscal_year, bureau_code, grade, post_type, count(*)::BIGINT AS headcount
+FROM (
+    SELECT fiscal_year, bureau_code, grade, 'security' AS post_type FROM stg_roster
+        WHERE security_post
+    UNION ALL
+    SELECT fiscal_year, bureau_code, grade, 'systems' FROM stg_roster WHERE systems_post
+    UNION ALL
+    SELECT fiscal_year, bureau_code, grade, 'crisis' FROM stg_roster WHERE crisis_post
+) GROUP BY ALL ORDER BY ALL;
+
+CREATE TABLE mart_career_training AS
+WITH done AS (
+    SELECT employee_id,
+           min(fiscal_year) FILTER (WHERE level IN ('A', 'B')) AS first_ab,
+           min(fiscal_year) FILTER (WHERE level IN ('C', 'D')) AS first_cd
+    FROM stg_training
+    WHERE status = 'completed' AND category = 'unified_it'
+    GROUP BY employee_id
+)
+SELECT r.fiscal_year, r.bureau_code, r.grade, count(*)::BIGINT AS eligible,
+       count(*) FILTER (WHERE CASE r.grade WHEN 'staff' THEN d.first_ab <= r.fiscal_year
+                                           ELSE d.first_cd <= r.fiscal_year END)::BIGINT
+           AS completed
+FROM stg_roster r LEFT JOIN done d USING (employee_id)
+WHERE r.grade IN ('staff', 'chief') AND r.employment_type <> 'political'
+GROUP BY ALL ORDER BY ALL;
+"""
+
+# --- kpi -------------------------------------------------------------------------------------
+# Each metric query yields (metric, fiscal_year, bureau_code, is_total, num, den); GROUPING SETS
+# give the ministry-wide row (is_total) and the bureau rows in one pass.
+
+_COMPLETED = """
+CREATE TEMP TABLE done AS
+SELECT DISTINCT employee_id, fiscal_year, category, level
+FROM stg_training WHERE status = 'completed';
+"""
+
+METRIC_SQL = {
+    "digital_hires": """
+        SELECT hire_fiscal_year AS fiscal_year, bureau_code, grouping(bureau_code) = 1 AS is_total,
+               count(*) AS num, NULL AS den
+        FROM stg_hiring WHERE track = 'digital_candidate'
+        GROUP BY GROUPING SETS ((hire_fiscal_year, bureau_code), (hire_fiscal_year))""",
+    "new_hire_a_level_rate": """
+        WITH a AS (SELECT DISTINCT employee_id, fiscal_year FROM done
+                   WHERE category = 'unified_it' AND level = 'A')
+        SELECT h.hire_fiscal_year, h.bureau_code, grouping(h.bureau_code) = 1,
+               count(a.employee_id), count(*)
+        FROM stg_hiring h LEFT JOIN a
+            ON a.employee_id = h.employee_id AND a.fiscal_year = h.hire_fiscal_year
+        GROUP BY GROUPING SETS ((h.hire_fiscal_year, h.bureau_code), (h.hire_fiscal_year))""",
+    "new_hire_security_rate": """
+        WITH s AS (SELECT DISTINCT employee_id, fiscal_year FROM done
+                   WHERE category = 'new_hire')
+        SELECT h.hire_fiscal_year, h.bureau_code, grouping(h.bureau_code) = 1,
+               count(s.employee_id), count(*)
+        FROM stg_hiring h LEFT JOIN s
+            ON s.employee_id = h.employee_id AND s.fiscal_year = h.hire_fiscal_year
+        GROUP BY GROUPING SETS ((h.hire_fiscal_year, h.bureau_code), (h.hire_fiscal_year))""",
+    "training_participants": """
+        WITH p AS (
+            SELECT DISTINCT d.fiscal_year, d.employee_id, r.bureau_code
+            FROM done d LEFT JOIN stg_roster r
+                ON r.employee_id = d.employee_id AND r.fiscal_year = d.fiscal_year
+            WHERE d.category IN ('unified_it', 'it_seminar', 'mic_digital', 'exam_prep'))
+        SELECT fiscal_year, bureau_code, grouping(bureau_code) = 1,
+               count(DISTINCT employee_id), NULL
+        FROM p GROUP BY GROUPING SETS ((fiscal_year, bureau_code), (fiscal_year))""",
+    "ipa_certified_staff": """
+        WITH first_pass AS (
+            SELECT employee_id, min(exam_date) AS first_pass
+            FROM stg_certification WHERE result = 'pass' GROUP BY employee_id)
+        SELECT r.fiscal_year, r.bureau_code, grouping(r.bureau_code) = 1,
+               count(DISTINCT r.employee_id), NULL
+        FROM stg_roster r JOIN first_pass f USING (employee_id)
+        WHERE r.employment_type <> 'political' AND f.first_pass <= fy_end(r.fiscal_year)
+        GROUP BY GROUPING SETS ((r.fiscal_year, r.bureau_code), (r.fiscal_year))""",
+    "ipa_passes": """
+        SELECT fiscal_year, bureau_code, grouping(bureau_code) = 1, count(*), NULL
+        FROM stg_certification WHERE result = 'pass'
+        GROUP BY GROUPING SETS ((fiscal_year, bureau_code), (fiscal_year))""",
+    "security_elearning_rate": """
+        WITH e AS (SELECT DISTINCT employee_id, fiscal_year FROM done
+                   WHERE category = 'security_elearning')
+        SELECT r.fiscal_year, r.bureau_code, grouping(r.bureau_code) = 1,
+               count(e.employee_id), count(*)
+        FROM stg_roster r LEFT JOIN e USING (employee_id, fiscal_year)
+        WHERE r.employment_type <> 'political' AND r.placement = 'home'
+        GROUP BY GROUPING SETS ((r.fiscal_year, r.bureau_code), (r.fiscal_year))""",
+    "phishing_drills_held": """
+        SELECT fiscal_year, NULL, true, count(DISTINCT drill_id), NULL
+        FROM stg_phishing_drills GROUP BY fiscal_year""",
+    "phishing_open_rate": """
+        SELECT fiscal_year, bureau_code, grouping(bureau_code) = 1,
+               count(*) FILTER (WHERE opened), count(*)
+        FROM stg_phishing_drills
+        GROUP BY GROUPING SETS ((fiscal_year, bureau_code), (fiscal_year))""",
+    "phishing_report_rate": """
+        SELECT fiscal_year, bureau_code, grouping(bureau_code) = 1,
+               count(*) FILTER (WHERE reported), count(*)
+        FROM stg_phishing_drills
+        GROUP BY GROUPING SETS ((fiscal_year, bureau_code), (fiscal_year))""",
+    "phishing_followup_rate": """
+        WITH o AS (
+            SELECT DISTINCT d.fiscal_year, d.employee_id, r.bureau_code
+            FROM stg_phishing_drills d LEFT JOIN stg_roster r
+                ON r.employee_id = d.employee_id AND r.fiscal_year = d.fiscal_year
+            WHERE d.opened),
+        f AS (SELECT DISTINCT employee_id, fiscal_year FROM done
+              WHERE category = 'phishing_followup')
+        SELECT o.fiscal_year, o.bureau_code, grouping(o.bureau_code) = 1,
+               count(f.employee_id), count(*)
+        FROM o LEFT JOIN f USING (employee_id, fiscal_year)
+        GROUP BY GROUPING SETS ((o.fiscal_year, o.bureau_code), (o.fiscal_year))""",
+    "promotion_training_rate": """
+        WITH promoted AS (
+            SELECT cur.fiscal_year, cur.employee_id, cur.bureau_code
+            FROM stg_roster cur JOIN stg_roster prev
+                ON prev.employee_id = cur.employee_id AND prev.fiscal_year = cur.fiscal_year - 1
+            WHERE cur.employment_type <> 'political'
+              AND cur.grade IN ('chief', 'deputy_director')
+              AND grade_rank(prev.grade) < grade_rank(cur.grade)),
+        f AS (SELECT DISTINCT employee_id, fiscal_year FROM done WHERE category = 'promotion')
+        SELECT p.fiscal_year, p.bureau_code, grouping(p.bureau_code) = 1,
+               count(f.employee_id), count(*)
+        FROM promoted p LEFT JOIN f USING (employee_id, fiscal_year)
+        GROUP BY GROUPING SETS ((p.fiscal_year, p.bureau_code), (p.fiscal_year))""",
+    "secondees": """
+        SELECT fiscal_year, bureau_code, grouping(bureau_code) = 1,
+               count(DISTINCT employee_id), NULL
+        FROM stg_roster WHERE placement IN ('digital_agency', 'ppc', 'nisc')
+        GROUP BY GROUPING SETS ((fiscal_year, bureau_code), (fiscal_year))""",
+    "digital_talent_staff": """
+        SELECT fiscal_year, bureau_code, grouping(bureau_code) = 1,
+               count(DISTINCT employee_id), NULL
+        FROM stg_roster WHERE digital_talent
+        GROUP BY GROUPING SETS ((fiscal_year, bureau_code), (fiscal_year))""",
+}
+
+# The skeleton (every metric × FY × (ministry + bureaus where broken down)) is left-joined to
+# the computed values so that a zero count is a row with 0, and a rate with no denominator is
+# NULL. ``metric_catalogue`` (metric, is_rate, by_bureau) and ``fy_span`` (fiscal_year) and
+# ``as_of`` (as_of_date, as_of_fy) are created by the builder before this runs.
+KPI = """
+CREATE TABLE kpi AS
+WITH skeleton AS (
+    SELECT m.metric, f.fiscal_year, NULL::VARCHAR AS bureau_code, m.is_rate
+    FROM metric_catalogue m CROSS JOIN fy_span f
+    UNION ALL
+    SELECT m.metric, f.fiscal_year, b.bureau_code, m.is_rate
+    FROM metric_catalogue m CROSS JOIN fy_span f CROSS JOIN bureaus b
+    WHERE m.by_bureau
+),
+valued AS (
+    SELECT s.metric, s.fiscal_year, s.bureau_code, s.is_rate,
+           CAST(coalesce(v.num, 0) AS DOUBLE) AS numerator,
+           CASE WHEN s.is_rate THEN CAST(coalesce(v.den, 0) AS DOUBLE) END AS denominator
+    FROM skeleton s LEFT JOIN metric_values v
+      ON v.metric = s.metric AND v.fiscal_year = s.fiscal_year
+     AND ((s.bureau_code IS NULL AND v.is_total)
+          OR (v.bureau_code = s.bureau_code AND NOT v.is_total))
+),
+with_value AS (
+    SELECT *, CASE WHEN NOT is_rate THEN numerator
+                   WHEN denominator > 0 THEN numerator / denominator END AS value
+    FROM valued
+),
+targeted AS (
+    SELECT w.*, t.kind AS target_kind, CAST(t.target_min AS DOUBLE) AS target_min,
+           CAST(t.target_max AS DOUBLE) AS target_max
+    FROM with_value w LEFT JOIN plan_targets t
+      ON t.metric = w.metric AND w.fiscal_year BETWEEN t.fy_from AND t.fy_to
+     AND (w.bureau_code IS NULL OR w.metric LIKE '%\\_rate' ESCAPE '\\')
+),
+with_prev AS (
+    SELECT *, lag(value) OVER (PARTITION BY metric, bureau_code ORDER BY fiscal_year)
+                  AS prev_value,
+              lag(fiscal_year) OVER (PARTITION BY metric, bureau_code ORDER BY fiscal_year)
+                  AS prev_fy
+    FROM targeted
+)
+SELECT p.metric, CAST(p.fiscal_year AS INTEGER) AS fiscal_year, p.bureau_code, p.value,
+       p.numerator, p.denominator, p.target_kind,
+       CASE WHEN p.target_kind = 'growth' THEN NULL ELSE p.target_min END AS target_min,
+       CASE WHEN p.target_kind = 'growth' THEN NULL ELSE p.target_max END AS target_max,
+       CASE
+         WHEN p.target_kind IS NULL THEN 'no_target'
+         WHEN p.value IS NULL THEN 'no_data'
+         WHEN p.fiscal_year = a.as_of_fy AND a.as_of_date < fy_end(p.fiscal_year)
+             THEN 'in_progress'
+         WHEN p.target_kind = 'range' THEN
+             CASE WHEN p.value < p.target_min THEN 'below'
+                  WHEN p.value > p.target_max THEN 'above' ELSE 'met' END
+         WHEN p.target_kind = 'min' THEN
+             CASE WHEN p.value >= p.target_min THEN 'met' ELSE 'below' END
+         WHEN p.target_kind = 'max' THEN
+             CASE WHEN p.value <= p.target_max THEN 'met' ELSE 'above' END
+         WHEN p.target_kind = 'growth' THEN
+             CASE WHEN p.prev_value IS NULL OR p.prev_fy <> p.fiscal_year - 1 THEN 'no_data'
+                  WHEN p.value > p.prev_value THEN 'met' ELSE 'below' END
+       END AS status
+FROM with_prev p CROSS JOIN as_of a
+ORDER BY p.metric, p.fiscal_year, p.bureau_code NULLS FIRST;
+"""

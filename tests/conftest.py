@@ -1,0 +1,41 @@
+"""Shared fixtures: a tiny real warehouse built once per session from tests/dataset.py."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import duckdb
+import pytest
+
+sys.path.insert(0, str(Path(__file__).parent))
+
+import dataset  # noqa: E402
+
+from pipelines.warehouse import build  # noqa: E402
+
+
+def build_from(data: dict, tmp: Path) -> Path:
+    """Write ``data`` as CSVs under ``tmp`` and build a warehouse from them."""
+    raw = dataset.write(data, tmp / "raw")
+    wh = tmp / "warehouse.duckdb"
+    build(raw, wh)
+    return wh
+
+
+@pytest.fixture(scope="session")
+def tiny_warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return build_from(dataset.base(), tmp_path_factory.mktemp("tiny"))
+
+
+def kpi_row(wh: Path, metric: str, fy: int, bureau: str | None = None) -> dict:
+    with duckdb.connect(str(wh), read_only=True) as con:
+        rel = con.sql(
+            "SELECT * FROM kpi WHERE metric = $m AND fiscal_year = $fy "
+            "AND bureau_code IS NOT DISTINCT FROM $b",
+            params={"m": metric, "fy": fy, "b": bureau},
+        )
+        rows = rel.fetchall()
+        cols = rel.columns
+    assert len(rows) == 1, (metric, fy, bureau, rows)
+    return dict(zip(cols, rows[0], strict=True))

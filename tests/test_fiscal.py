@@ -1,0 +1,43 @@
+import datetime as dt
+
+import pytest
+
+from pipelines.fiscal import era_label, fiscal_year, fy_end, fy_label, fy_start
+
+
+@pytest.mark.parametrize(
+    ("day", "fy"),
+    [
+        (dt.date(2021, 3, 31), 2020),
+        (dt.date(2021, 4, 1), 2021),
+        (dt.date(2022, 2, 20), 2021),  # February belongs to the FY begun the April before
+        (dt.date(2019, 12, 31), 2019),
+    ],
+)
+def test_fiscal_year_boundaries(day, fy):
+    assert fiscal_year(day) == fy
+
+
+def test_fy_span():
+    assert fy_start(2024) == dt.date(2024, 4, 1)
+    assert fy_end(2024) == dt.date(2025, 3, 31)
+
+
+@pytest.mark.parametrize(
+    ("fy", "label"),
+    [(2016, "平成28年度"), (2018, "平成30年度"), (2019, "令和元年度"), (2020, "令和2年度"),
+     (2024, "令和6年度")],
+)
+def test_era_labels(fy, label):
+    assert era_label(fy) == label
+
+
+def test_fy2019_is_never_heisei_31_or_reiwa_1():
+    assert "平成31" not in era_label(2019) and "令和1年度" not in era_label(2019)
+
+
+def test_fy_label_languages():
+    assert fy_label(2022, "ja") == "令和4年度 (2022)"
+    assert fy_label(2022, "en") == "FY2022"
+    assert "in progress" in fy_label(2026, "en", in_progress=True)
+    assert "集計中" in fy_label(2026, "ja", in_progress=True)

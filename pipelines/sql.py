@@ -1,5 +1,8 @@
 """The warehouse's SQL: staging → marts → kpi, by the definitions in metrics.md.
 
+Staging tables are not sorted: sorting millions of rows costs more than the whole load, and
+pages never read them row by row (they read marts and kpi).
+
 Every statement here runs once per build inside DuckDB. Raw typed frames arrive as tables
 ``raw_<name>``; the final tables are described in docs/ARCHITECTURE.md.
 """
@@ -35,16 +38,14 @@ SELECT CAST(r.fiscal_year AS INTEGER) AS fiscal_year, r.employee_id, r.bureau_co
        coalesce(u.security_post, false) AS security_post,
        coalesce(u.systems_post, false) AS systems_post,
        coalesce(u.crisis_post, false) AS crisis_post
-FROM raw_roster r LEFT JOIN raw_units u USING (unit_code)
-ORDER BY fiscal_year, bureau_code, employee_id;
+FROM raw_roster r LEFT JOIN raw_units u USING (unit_code);
 
 CREATE TABLE stg_training AS
 SELECT t.record_id, t.employee_id, t.course_code, CAST(t.fiscal_year AS INTEGER) AS fiscal_year,
        t.status, t.completed_on, c.provider, c.category, c.level, r.bureau_code
 FROM raw_training t
 JOIN raw_courses c USING (course_code)
-LEFT JOIN raw_roster r ON r.employee_id = t.employee_id AND r.fiscal_year = t.fiscal_year
-ORDER BY fiscal_year, record_id;
+LEFT JOIN raw_roster r ON r.employee_id = t.employee_id AND r.fiscal_year = t.fiscal_year;
 
 CREATE TABLE stg_certification AS
 SELECT x.record_id, x.employee_id, x.exam_code, x.exam_date,
@@ -52,16 +53,14 @@ SELECT x.record_id, x.employee_id, x.exam_code, x.exam_date,
        CAST(e.itss_level AS INTEGER) AS itss_level, r.bureau_code
 FROM raw_certification x
 JOIN raw_exams e USING (exam_code)
-LEFT JOIN raw_roster r ON r.employee_id = x.employee_id AND r.fiscal_year = fy_of(x.exam_date)
-ORDER BY fiscal_year, record_id;
+LEFT JOIN raw_roster r ON r.employee_id = x.employee_id AND r.fiscal_year = fy_of(x.exam_date);
 
 CREATE TABLE stg_phishing_drills AS
 SELECT d.drill_id, CAST(d.fiscal_year AS INTEGER) AS fiscal_year,
        CAST(d.round AS INTEGER) AS round, d.sent_on, d.employee_id, d.opened, d.reported,
        r.bureau_code
 FROM raw_phishing_drills d
-LEFT JOIN raw_roster r ON r.employee_id = d.employee_id AND r.fiscal_year = d.fiscal_year
-ORDER BY fiscal_year, round, drill_id, employee_id;
+LEFT JOIN raw_roster r ON r.employee_id = d.employee_id AND r.fiscal_year = d.fiscal_year;
 """
 
 MARTS = """

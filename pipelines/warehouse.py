@@ -89,10 +89,9 @@ def _populate(con: duckdb.DuckDBPyConnection, files: dict[str, RawFile], results
               run_id: str, started: dt.datetime, origin: str, raw_dir: Path, target: Path,
               step: Step) -> BuildResult:
     for t in TABLES:
+        # registered Arrow data is read in place (no copy) by the staging statements
         frame = clean(files[t.name].frame) if t.name in files else _empty_frame(t.name)
-        con.register("frame_view", frame.to_arrow())
-        con.execute(f"CREATE TEMP TABLE raw_{t.name} AS SELECT * FROM frame_view")
-        con.unregister("frame_view")
+        con.register(f"raw_{t.name}", frame.to_arrow())
     con.execute(sql.FY_MACRO)
     con.execute(sql.REFERENCE)
     step("staging")

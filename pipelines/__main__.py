@@ -13,8 +13,9 @@ from rich.console import Console
 
 from pipelines.settings import get_settings
 
-err = Console(stderr=True, highlight=False)
-out = Console(highlight=False)
+# soft_wrap: one message per line even when output goes to a log (no wrapping at 80 columns)
+err = Console(stderr=True, highlight=False, soft_wrap=True)
+out = Console(highlight=False, soft_wrap=True)
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -53,8 +54,9 @@ def cmd_build(raw: Path, warehouse: Path) -> int:
             res = build(raw, warehouse, step)
         except InputError as exc:
             status.stop()
-            err.print(f"[bold red]Input rejected[/] — the warehouse was not changed "
-                      f"({warehouse}).", markup=True)
+            kept = ("the warehouse was not changed" if warehouse.exists()
+                    else "no warehouse was written")
+            err.print(f"[bold red]Input rejected[/] — {kept} ({warehouse}).", markup=True)
             for m in exc.messages:
                 err.print(f"  {m}", markup=False)
             return 1

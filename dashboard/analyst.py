@@ -1,0 +1,213 @@
+"""The data page's logic without Streamlit: filters → rows → disclosure control → file bytes.
+
+``download(...)`` returns the zero-argument callable a ``st.download_button`` runs when it is
+clicked: the filter values are captured by closure when the page is drawn, and the warehouse
+is read only on the click (in Streamlit's download thread, so nothing here may rely on a
+script-run context or on ``st.session_state``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Mapping, Sequence
+
+import polars as pl
+
+from dashboard import exports as ex
+from dashboard import i18n, queries
+from dashboard.catalogue import DOWNLOADS, Dataset
+from dashboard.queries import DataFilter
+
+FORMATS = ("csv", "xlsx", "parquet")
+MIME = {"csv": "text/csv", "parquet": "application/vnd.apache.parquet",
+        "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
+ENUM_KINDS = {"grade", "track", "provider", "placement", "post_type", "level"}
+
+
+# --- values as text -----------------------------------------------------------------------------
+
+def token(value: object) -> str:
+    """A filter value as it is written in the URL."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def value_label(column: str, value: object, lang: str) -> str:
+    if value is None:
+        return i18n.t("data_blank", lang)
+    if isinstance(value, bool):
+        return i18n.t("data_yes" if value else "data_no", lang)
+    if column in ENUM_KINDS:
+        label = i18n.enum_label(column, str(value), lang)
+        return str(value) if label == str(value) else f"{label} ({value})"
+    named = {"metric": i18n.metric_name, "status": i18n.status_word}.get(column)
+    if named is not None:
+        try:
+            return f"{named(str(value), lang)} ({value})"
+        except KeyError:  # e.g. training's status (completed / incomplete) has no label
+            return str(value)
+    return str(value)
+
+
+# --- publication (disclosure control) ------------------------------------------------------------
+
+def publication_skip(ds: Dataset) -> frozenset[str]:
+    """Filters applied only after suppression: those that would cut a total's group apart.
+
+    Suppression must see every part of a total (else two downloads with different filters
+    could be subtracted from each other), so for a dataset with totals (``kpi``: ministry row
+    = sum of bureaus) only the filters on the group keys run in SQL.
+    """
+    if not ds.margin_by:
+        return frozenset()
+    cols = {ds.bureau_column or "", *ds.filters} - set(ds.margin_by)
+    return frozenset(c for c in cols if c)
+
+
+def filter_frame(frame: pl.DataFrame, ds: Dataset, f: DataFilter,
+                 only: frozenset[str]) -> pl.DataFrame:
+    """Apply the filters named in ``only`` in Polars (the same meaning as the SQL ones)."""
+    conds: list[pl.Expr] = []
+    if ds.bureau_column in only and f.bureaus is not None:
+        conds.append(pl.col(ds.bureau_column).is_in(list(f.bureaus)))
+    for column, values in f.values:
+        if column not in only:
+            continue
+        present = [v for v in values if v is not None]
+        cond = pl.col(column).is_in(present) if present else pl.lit(False)
+        if len(present) < len(values):
+            cond = cond | pl.col(column).is_null()
+        conds.append(cond.fill_null(False))
+    return frame.filter(*conds) if conds else frame
+
+
+def _exempt(ds: Dataset) -> pl.Expr | None:
+    expr = None
+    for column, values in ds.exempt:
+        e = pl.col(column).is_in(list(values))
+        expr = e if expr is None else expr | e
+    return expr
+
+
+def publish(frame: pl.DataFrame, ds: Dataset, f: DataFilter,
+            threshold: int) -> tuple[pl.DataFrame, ex.Suppression]:
+    """Suppress ``frame`` (read with ``publication_skip(ds)`` filters left out), then filter."""
+    margins = ([ex.Margin(ds.margin_by, pl.col(ds.bureau_column).is_null())]
+               if ds.margin_by and ds.bureau_column else [])
+    res = ex.suppress_table(frame, ds.counts, ds.rates, threshold, margins, _exempt(ds))
+    out = filter_frame(res.frame, ds, f, publication_skip(ds))
+    cols = res.info.columns
+    hidden = pl.sum_horizontal(pl.col(c) == ex.SUPPRESSED for c in cols) if cols else pl.lit(0)
+    counts = out.select(hidden.fill_null(0).alias("n"),
+                        (pl.col(ds.bureau_column).is_null() if margins else pl.lit(False))
+                        .alias("total"))
+    cells = int(counts["n"].sum() or 0)
+    totals = int(counts.filter(pl.col("total"))["n"].sum() or 0)
+    return out, ex.Suppression(threshold, cols, cells, totals)
+
+
+# --- what the file says about itself -------------------------------------------------------------
+
+def summary_parts(ds: Dataset, f: DataFilter) -> list[str]:
+    """Short ASCII-ish pieces for the file name: bureaus, FYs, page filters."""
+    parts: list[str] = []
+    if f.bureaus is not None:
+        parts.append("+".join(f.bureaus) if len(f.bureaus) <= 3 else f"{len(f.bureaus)}bureaus")
+    if ds.fy_column and f.fy_from is not None:
+        parts.append(f"FY{f.fy_from}" if f.fy_from == f.fy_to else f"FY{f.fy_from}-{f.fy_to}")
+    for column, values in f.values:
+        toks = [token(v) for v in values]
+        parts.append(f"{column}-" + ("+".join(toks) if len(toks) <= 3 else f"{len(toks)}values"))
+    return parts
+
+
+def filter_lines(ds: Dataset, f: DataFilter, lang: str, bureau_names: Mapping[str, str],
+                 publication: bool) -> tuple[tuple[str, str], ...]:
+    """Every filter applied, as (filter, value) lines for the about sheet."""
+    t = lambda key, **kw: i18n.t(key, lang, **kw)  # noqa: E731
+    lines: list[tuple[str, str]] = []
+    if ds.bureau_column:
+        lines.append((t("bureaus"), t("all_bureaus") if f.bureaus is None else ", ".join(
+            f"{c} {bureau_names.get(c, '')}".strip() for c in f.bureaus)))
+    if ds.fy_column and f.fy_from is not None:
+        lines.append((f"{t('fy_span')} ({ds.fy_column})",
+                      f"{i18n.fy_text(f.fy_from, lang)} – {i18n.fy_text(f.fy_to, lang)}"))
+    for column, values in f.values:
+        name = f"{column} ({ds.column(column).meaning(lang)})"
+        lines.append((name, ", ".join(value_label(column, v, lang) for v in values)))
+    if ds.aggregated:
+        lines.append((t("data_publication"), t("data_yes" if publication else "data_no")))
+    return tuple(lines)
+
+
+def export_meta(ds: Dataset, f: DataFilter, lang: str, run: Mapping[str, object],
+                bureau_names: Mapping[str, str], publication: bool,
+                suppression: ex.Suppression | None, dtypes: Mapping[str, object]
+                ) -> ex.ExportMeta:
+    return ex.ExportMeta(
+        dataset=ds.name, title=ds.title(lang), definition=ds.definition(lang),
+        filters=filter_lines(ds, f, lang, bureau_names, publication),
+        as_of=run.get("as_of_date"), run_id=run.get("run_id"),  # type: ignore[arg-type]
+        data_origin=run.get("data_origin"),  # type: ignore[arg-type]
+        generated_at=dt.datetime.now().astimezone().replace(microsecond=0),
+        suppression=suppression,
+        columns=tuple((c.name, str(dtypes.get(c.name, "")), c.meaning(lang))
+                      for c in ds.columns),
+        lang=lang)
+
+
+def file_name(kind: str, ds: Dataset, f: DataFilter, as_of: dt.date | None,
+              publication: bool) -> str:
+    return ex.file_name(ds.name, summary_parts(ds, f), as_of, kind, suppressed=publication)
+
+
+# --- the bytes ------------------------------------------------------------------------------------
+
+def rows(path: str, f: DataFilter, publication: bool, threshold: int
+         ) -> tuple[pl.DataFrame, dict, ex.Suppression | None]:
+    """The rows of a download (suppressed for publication) and the run they came from."""
+    ds = DOWNLOADS[f.dataset]
+    if publication and not ds.aggregated:
+        raise ValueError("row-level datasets are not offered for publication")
+    skip = publication_skip(ds) if publication else frozenset()
+    frame, run = queries.data_for_download(path, f, skip)
+    if not publication:
+        return frame, run, None
+    out, supp = publish(frame, ds, f, threshold)
+    return out, run, supp
+
+
+def render(kind: str, frame: pl.DataFrame, meta: ex.ExportMeta, encoding: str = "utf-8-sig"
+           ) -> bytes:
+    if kind == "csv":
+        return ex.to_csv(frame, encoding).data
+    if kind == "xlsx":
+        return ex.to_xlsx(frame, meta)
+    if kind == "parquet":
+        return ex.to_parquet(frame)
+    raise ValueError(kind)
+
+
+def download(kind: str, path: str, f: DataFilter, *, lang: str, publication: bool,
+             threshold: int, bureau_names: Mapping[str, str], encoding: str = "utf-8-sig"
+             ) -> Callable[[], bytes]:
+    """The lazy ``data=`` of a download button: every argument is fixed now, by closure."""
+    names = dict(bureau_names)
+    ds = DOWNLOADS[f.dataset]
+
+    def make() -> bytes:
+        frame, run, supp = rows(path, f, publication, threshold)
+        meta = export_meta(ds, f, lang, run, names, publication, supp, frame.schema)
+        return render(kind, frame, meta, encoding)
+
+    return make
+
+
+def skip_filter(f: DataFilter, skip: Sequence[str]) -> DataFilter:
+    """``f`` without the filters in ``skip`` (what SQL reads before suppression)."""
+    ds = DOWNLOADS[f.dataset]
+    return DataFilter(f.dataset, None if ds.bureau_column in skip else f.bureaus, f.fy_from,
+                      f.fy_to, tuple((c, v) for c, v in f.values if c not in skip))

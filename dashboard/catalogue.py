@@ -1,0 +1,347 @@
+"""What each warehouse table holds: the data dictionary and the data page's dataset list.
+
+Columns that come from the contract take their type and meaning from ``pipelines.schema``
+(``TABLES``); only the columns the warehouse derives (marts, ``kpi``, run metadata) are
+described here, once, in ``DERIVED``. The SQL allowlist of ``dashboard.queries`` (which tables
+and columns may appear in a query) is this catalogue too, so a column cannot be downloadable
+without being documented. ``tests/test_analyst_pages.py`` checks the catalogue against a real
+warehouse in both directions.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from dashboard.exports import RateSpec
+from pipelines.schema import BY_NAME, TABLES, Column
+
+KINDS = ("kpi", "mart", "staging", "reference", "run")
+
+
+@dataclass(frozen=True)
+class ColumnDoc:
+    name: str
+    ja: str
+    en: str
+    source: str = ""  # "roster.grade": the contract column it comes from
+    values: tuple[str, ...] = ()  # the allowed values (enums of the contract)
+
+    def meaning(self, lang: str) -> str:
+        return self.en if lang == "en" else self.ja
+
+
+@dataclass(frozen=True)
+class Dataset:
+    name: str  # the warehouse table
+    kind: str
+    ja: str
+    en: str
+    definition_ja: str
+    definition_en: str
+    columns: tuple[ColumnDoc, ...]
+    fy_column: str | None = None
+    bureau_column: str | None = None
+    filters: tuple[str, ...] = ()  # the dataset's own categorical columns (page filters)
+    counts: tuple[str, ...] = ()  # counts of people (disclosure control)
+    rates: tuple[RateSpec, ...] = ()
+    margin_by: tuple[str, ...] = ()  # rows with bureau NULL are the total of each such group
+    exempt: tuple[tuple[str, tuple[str, ...]], ...] = ()  # rows that count events, not people
+    order: tuple[str, ...] = field(default_factory=tuple)
+
+    @property
+    def row_level(self) -> bool:
+        return self.kind == "staging"
+
+    @property
+    def aggregated(self) -> bool:
+        return self.kind in ("kpi", "mart")
+
+    @property
+    def column_names(self) -> tuple[str, ...]:
+        return tuple(c.name for c in self.columns)
+
+    def column(self, name: str) -> ColumnDoc:
+        return next(c for c in self.columns if c.name == name)
+
+    def title(self, lang: str) -> str:
+        return self.en if lang == "en" else self.ja
+
+    def definition(self, lang: str) -> str:
+        return self.definition_en if lang == "en" else self.definition_ja
+
+
+def _from_contract(table: str, column: str, name: str | None = None, ja: str = "",
+                   en: str = "") -> ColumnDoc:
+    """A column taken from the contract; ``ja``/``en`` add how the warehouse derived it."""
+    c: Column = BY_NAME[table].column(column)
+    return ColumnDoc(name or column, c.ja + ja, c.en + en, f"{table}.{column}", c.enum or ())
+
+
+def raw(table: str, *columns: str) -> tuple[ColumnDoc, ...]:
+    return tuple(_from_contract(table, c) for c in columns)
+
+
+# --- columns the warehouse derives: described here, once ---------------------------------------
+DERIVED: dict[str, tuple[str, str]] = {
+    "fiscal_year": ("年度", "Fiscal year"),
+    "bureau_code": ("局コード(空欄は省全体)", "Bureau code (empty = whole ministry)"),
+    "bureau_of_fy": ("当該年度の在籍局(年度Nの在籍者名簿による。名簿にない職員は空欄)",
+                     "Bureau in the roster of that FY (empty if the employee is not on it)"),
+    "headcount": ("在籍者数(人)", "Headcount (people)"),
+    "digital_talent_count": ("うち政府デジタル人材(人)", "Of whom designated digital talent"),
+    "hires": ("採用者数(人)", "Hires (people)"),
+    "enrolments": ("受講件数(未修了を含む)", "Enrolments (including incomplete)"),
+    "completions": ("修了件数", "Completions"),
+    "participants": ("修了者数(人、重複なし)", "Distinct employees who completed"),
+    "sittings": ("受験件数", "Exam sittings"),
+    "sent": ("送付数(人)", "Drill mails sent (people)"),
+    "opened": ("開封等した人数", "People who opened the attachment or link"),
+    "reported": ("報告した人数", "People who reported the mail"),
+    "post_type": ("キャリアパス上のポストの種類(security / systems / crisis)",
+                  "Kind of career-path post (security / systems / crisis)"),
+    "career_grade": ("職位(staff=係員はA・Bレベル、chief=係長はC・Dレベルが対象)",
+                     "Grade (staff: levels A–B; chief: levels C–D)"),
+    "eligible": ("対象者数(政務を除く在籍者)", "Eligible non-political staff"),
+    "completed": ("年度N以前に該当レベルの統一研修を修了した人数",
+                  "Of them, completed the level in FY N or before"),
+    "sent_on": ("送付日", "Date sent"),
+    "metric": ("指標コード(定義は「指標」)", "Metric code (see Metrics)"),
+    "value": ("値(率は0〜1、分母が0のときは空欄)",
+              "Value (rates as 0–1; empty if the denominator is 0)"),
+    "numerator": ("分子(件数の指標では件数)", "Numerator (the count, for counts)"),
+    "denominator": ("分母(件数の指標では空欄)", "Denominator (empty for counts)"),
+    "target_kind": ("目標の種類(range / min / max / growth)",
+                    "Kind of target (range / min / max / growth)"),
+    "target_min": ("この行に適用される目標下限", "Target minimum that applies to this row"),
+    "target_max": ("この行に適用される目標上限", "Target maximum that applies to this row"),
+    "status": ("達成状況(met / below / above / in_progress / no_target / no_data)",
+               "Status (met / below / above / in_progress / no_target / no_data)"),
+    # run metadata
+    "run_id": ("パイプライン実行ID", "Pipeline run ID"),
+    "started_at": ("開始日時(UTC)", "Started at (UTC)"),
+    "finished_at": ("終了日時(UTC)", "Finished at (UTC)"),
+    "as_of_date": ("データ基準日(採用日・修了日・試験日・送付日の最大)",
+                   "As-of date (latest hire, completion, exam or drill date)"),
+    "as_of_fy": ("基準日の年度", "FY of the as-of date"),
+    "data_origin": ("データの出所(sample=サンプル、provided=提供データ)",
+                    "Data origin (sample or provided)"),
+    "raw_dir": ("入力フォルダ", "Input folder"),
+    "rules_checked": ("検査したルール数", "Rules checked"),
+    "warnings": ("警告数", "Warnings"),
+    "file": ("入力ファイル", "Input file"),
+    "sha256": ("ファイルのSHA-256", "SHA-256 of the file"),
+    "rows": ("行数", "Rows"),
+    "encoding": ("文字コード", "Encoding"),
+    "suite": ("検査対象(ファイル)", "Suite (file checked)"),
+    "rule": ("ルール", "Rule"),
+    "column_name": ("列", "Column"),
+    "severity": ("重大度(error / warning)", "Severity (error / warning)"),
+    "success": ("合格", "Passed"),
+    "element_count": ("検査した値の数", "Values checked"),
+    "unexpected_count": ("違反した値の数", "Values that broke the rule"),
+    "examples": ("違反の例(行番号と値)", "Examples (row and value)"),
+    "message": ("メッセージ", "Message"),
+    "published_value": ("公表値", "Published value"),
+    "warehouse_value": ("データから計算した値", "Value computed from the data"),
+    "difference": ("差(計算値 − 公表値)", "Difference (computed − published)"),
+    "matches": ("一致", "Matches"),
+    "source": ("出典", "Source"),
+}
+
+
+def d(name: str, key: str | None = None) -> ColumnDoc:
+    ja, en = DERIVED[key or name]
+    return ColumnDoc(name, ja, en)
+
+
+def _bureau_of_fy() -> ColumnDoc:
+    return d("bureau_code", "bureau_of_fy")
+
+
+_FY = d("fiscal_year")
+_BUREAU = d("bureau_code")
+_METRIC_CODES = BY_NAME["plan_targets"].column("metric").enum or ()
+
+KPI = Dataset(
+    "kpi", "kpi",
+    "計画指標(指標×年度×局)", "Plan metrics (metric × FY × bureau)",
+    "計画の数値目標に対応する指標の値。1行=指標・年度・局(空欄は省全体)。定義は「指標」の表、"
+    "目標・達成状況は計画目標(plan_targets)による。",
+    "The plan metrics: one row per metric, FY and bureau (empty = whole ministry). Definitions "
+    "in the Metrics table; targets and status from plan_targets.",
+    (ColumnDoc("metric", *DERIVED["metric"], values=_METRIC_CODES), _FY, _BUREAU, d("value"),
+     d("numerator"), d("denominator"), d("target_kind"), d("target_min"), d("target_max"),
+     d("status")),
+    fy_column="fiscal_year", bureau_column="bureau_code", filters=("metric", "status"),
+    counts=("numerator", "denominator"),
+    rates=(RateSpec("value", "numerator", "denominator"),),
+    margin_by=("metric", "fiscal_year"),
+    exempt=(("metric", ("phishing_drills_held",)),),  # drills, not people
+    order=("metric", "fiscal_year", "bureau_code"),
+)
+
+MARTS: tuple[Dataset, ...] = (
+    Dataset(
+        "mart_headcount", "mart", "在籍者数(年度×局×職位×任用区分×勤務先)",
+        "Headcount (FY × bureau × grade × employment type × placement)",
+        "年度Nの在籍者名簿(4月1日時点)の人数。", "Staff on the roster of FY N (as on April 1).",
+        (_FY, _BUREAU, *raw("roster", "grade", "employment_type", "placement"), d("headcount"),
+         d("digital_talent", "digital_talent_count")),
+        "fiscal_year", "bureau_code", ("grade", "employment_type", "placement"),
+        counts=("headcount", "digital_talent"),
+        order=("fiscal_year", "bureau_code", "grade", "employment_type", "placement")),
+    Dataset(
+        "mart_hiring", "mart", "採用者数(年度×局×採用区分)", "Hires (FY × bureau × track)",
+        "採用年度・初任配属局・採用区分別の採用者数。",
+        "Hires by FY of hire, bureau of first assignment and track.",
+        (_FY, _from_contract("hiring", "bureau_code"), *raw("hiring", "track"), d("hires")),
+        "fiscal_year", "bureau_code", ("track",), counts=("hires",),
+        order=("fiscal_year", "bureau_code", "track")),
+    Dataset(
+        "mart_training", "mart", "研修(年度×局×実施主体×区分×レベル)",
+        "Training (FY × bureau × provider × category × level)",
+        "受講年度・受講年度の在籍局・コースの実施主体・区分・レベル別の受講件数、修了件数、修了者数。",
+        "Enrolments, completions and distinct completing employees by FY, bureau (roster of the "
+        "FY), provider, category and level.",
+        (_FY, _bureau_of_fy(), *raw("courses", "provider", "category", "level"),
+         d("enrolments"), d("completions"), d("participants")),
+        "fiscal_year", "bureau_code", ("provider", "category", "level"),
+        counts=("enrolments", "completions", "participants"),
+        order=("fiscal_year", "bureau_code", "provider", "category", "level")),
+    Dataset(
+        "mart_certification", "mart", "IPA試験(年度×局×試験×結果×対策講座)",
+        "IPA exams (FY × bureau × exam × result × preparation course)",
+        "試験日の年度・その年度の在籍局・試験・ITSSレベル・合否・対策講座受講の有無別の受験件数。",
+        "Sittings by FY of the exam date, bureau (roster of the FY), exam, ITSS level, result "
+        "and preparation course.",
+        (_FY, _bureau_of_fy(), *raw("certification", "exam_code"), *raw("exams", "itss_level"),
+         *raw("certification", "result", "prep_course"), d("sittings")),
+        "fiscal_year", "bureau_code", ("exam_code", "itss_level", "result", "prep_course"),
+        counts=("sittings",),
+        order=("fiscal_year", "bureau_code", "exam_code", "result", "prep_course")),
+    Dataset(
+        "mart_drills", "mart", "不審メール訓練(訓練×局)", "Phishing drills (drill × bureau)",
+        "訓練ごと・年度の在籍局別の送付数、開封等した人数、報告した人数。",
+        "Mails sent, opened and reported per drill and bureau (roster of the FY).",
+        (_FY, *raw("phishing_drills", "round", "drill_id"), d("sent_on"), _bureau_of_fy(),
+         d("sent"), d("opened"), d("reported")),
+        "fiscal_year", "bureau_code", ("round",), counts=("sent", "opened", "reported"),
+        order=("fiscal_year", "round", "drill_id", "bureau_code")),
+    Dataset(
+        "mart_career_posts", "mart", "キャリアパス上のポスト(年度×局×職位×種類)",
+        "Career-path posts (FY × bureau × grade × kind)",
+        "計画§4(2)のポスト(セキュリティ/情報システム・業務改革/事案対処・危機管理)に在籍する人数。",
+        "Staff in the plan's §4(2) posts (security / systems / crisis) by FY, bureau and grade.",
+        (_FY, _BUREAU, *raw("roster", "grade"), d("post_type"), d("headcount")),
+        "fiscal_year", "bureau_code", ("grade", "post_type"), counts=("headcount",),
+        order=("fiscal_year", "bureau_code", "grade", "post_type")),
+    Dataset(
+        "mart_career_training", "mart", "キャリアパス研修(年度×局×職位)",
+        "Career-path training (FY × bureau × grade)",
+        "計画§4(1): 係員級(政務を除く)のうち統一研修A・Bレベル、係長級のうちC・Dレベルを年度N以前に"
+        "修了した人数。",
+        "Plan §4(1): non-political staff-grade employees who completed unified-training level "
+        "A or B, and chief-grade who completed C or D, in FY N or before.",
+        (_FY, _BUREAU, d("grade", "career_grade"), d("eligible"), d("completed")),
+        "fiscal_year", "bureau_code", ("grade",), counts=("eligible", "completed"),
+        order=("fiscal_year", "bureau_code", "grade")),
+)
+
+STAGING: tuple[Dataset, ...] = (
+    Dataset(
+        "stg_roster", "staging", "在籍者名簿(年度×職員)", "Roster (FY × employee)",
+        BY_NAME["roster"].ja + "。所属課室のポスト区分を付加。職員IDは仮名。",
+        BY_NAME["roster"].en + "; with the unit's career-path post flags. Pseudonymous IDs.",
+        (*raw("roster", "fiscal_year", "employee_id", "bureau_code", "unit_code", "grade",
+              "employment_type", "hire_fiscal_year", "digital_talent", "placement"),
+         _from_contract("units", "security_post", ja="(所属課室)", en=" (of the unit)"),
+         _from_contract("units", "systems_post", ja="(所属課室)", en=" (of the unit)"),
+         _from_contract("units", "crisis_post", ja="(所属課室)", en=" (of the unit)")),
+        "fiscal_year", "bureau_code", ("grade", "employment_type", "placement",
+                                       "digital_talent"),
+        order=("fiscal_year", "bureau_code", "employee_id")),
+    Dataset(
+        "stg_hiring", "staging", "採用者(1人1行)", "Hires (one row per person)",
+        BY_NAME["hiring"].ja + "。職員IDは仮名。", BY_NAME["hiring"].en + ". Pseudonymous IDs.",
+        raw("hiring", "employee_id", "hire_date", "hire_fiscal_year", "bureau_code", "track"),
+        "hire_fiscal_year", "bureau_code", ("track",),
+        order=("hire_date", "employee_id")),
+    Dataset(
+        "stg_training", "staging", "研修受講(受講1件1行)", "Training enrolments (one per row)",
+        BY_NAME["training"].ja + "。コースの実施主体・区分・レベルと受講年度の在籍局を付加。"
+        "職員IDは仮名。",
+        BY_NAME["training"].en + "; with the course's provider, category and level and the "
+        "bureau in the roster of the FY. Pseudonymous IDs.",
+        (*raw("training", "record_id", "employee_id", "course_code", "fiscal_year", "status",
+              "completed_on"), *raw("courses", "provider", "category", "level"),
+         _bureau_of_fy()),
+        "fiscal_year", "bureau_code", ("status", "provider", "category", "level",
+                                       "course_code"),
+        order=("fiscal_year", "record_id")),
+    Dataset(
+        "stg_certification", "staging", "IPA試験受験(受験1回1行)",
+        "IPA exam sittings (one per row)",
+        BY_NAME["certification"].ja + "。試験日の年度、ITSSレベル、その年度の在籍局を付加。"
+        "職員IDは仮名。",
+        BY_NAME["certification"].en + "; with the FY of the exam date, the ITSS level and the "
+        "bureau in the roster of that FY. Pseudonymous IDs.",
+        (*raw("certification", "record_id", "employee_id", "exam_code", "exam_date"),
+         ColumnDoc("fiscal_year", "試験日の年度", "FY of the exam date"),
+         *raw("certification", "result", "prep_course"), *raw("exams", "itss_level"),
+         _bureau_of_fy()),
+        "fiscal_year", "bureau_code", ("exam_code", "itss_level", "result", "prep_course"),
+        order=("fiscal_year", "record_id")),
+    Dataset(
+        "stg_phishing_drills", "staging", "不審メール訓練(送付1通1行)",
+        "Phishing drills (one row per mail)",
+        BY_NAME["phishing_drills"].ja + "。その年度の在籍局を付加。職員IDは仮名。",
+        BY_NAME["phishing_drills"].en + "; with the bureau in the roster of the FY. "
+        "Pseudonymous IDs.",
+        (*raw("phishing_drills", "drill_id", "fiscal_year", "round", "sent_on", "employee_id",
+              "opened", "reported"), _bureau_of_fy()),
+        "fiscal_year", "bureau_code", ("round", "opened", "reported"),
+        order=("fiscal_year", "round", "drill_id", "employee_id")),
+)
+
+REFERENCE: tuple[Dataset, ...] = tuple(
+    Dataset(t.name, "reference", t.ja, t.en, f"{t.file} の内容(読み込んだまま)。",
+            f"The contents of {t.file}, as loaded.",
+            tuple(_from_contract(t.name, c.name) for c in t.columns))
+    for t in TABLES if not t.fact
+)
+
+RUN_TABLES: tuple[Dataset, ...] = (
+    Dataset("pipeline_runs", "run", "パイプライン実行履歴", "Pipeline runs",
+            "ウェアハウスを作成した実行(過去の実行も保持)。",
+            "Builds of the warehouse, earlier ones kept.",
+            tuple(d(c) for c in ("run_id", "started_at", "finished_at", "as_of_date",
+                                 "as_of_fy", "data_origin", "raw_dir", "rules_checked",
+                                 "warnings"))),
+    Dataset("pipeline_run_files", "run", "実行ごとの入力ファイル", "Input files of each run",
+            "各実行が読んだファイル、SHA-256、行数、文字コード。",
+            "The files each run read, with SHA-256, rows and encoding.",
+            tuple(d(c) for c in ("run_id", "file", "sha256", "rows", "encoding"))),
+    Dataset("validation_results", "run", "データ検査の結果", "Validation results",
+            "最新の実行で検査した全ルールの結果(Great Expectations)と警告。",
+            "Every rule checked by the latest run (Great Expectations), and its warnings.",
+            tuple(d(c) for c in ("run_id", "suite", "rule", "column_name", "severity",
+                                 "success", "element_count", "unexpected_count", "examples",
+                                 "message"))),
+    Dataset("published_check", "run", "公表値との照合", "Published figures check",
+            "published.csv の公表値とデータから計算した値の比較。",
+            "Published figures (published.csv) against the values computed from the data.",
+            (ColumnDoc("metric", *DERIVED["metric"]), _FY,
+             *(d(c) for c in ("published_value", "warehouse_value", "difference", "matches",
+                              "source")))),
+)
+
+DOWNLOADABLE: tuple[Dataset, ...] = (KPI, *MARTS, *STAGING)
+ALL: tuple[Dataset, ...] = (*DOWNLOADABLE, *REFERENCE, *RUN_TABLES)
+BY_TABLE: dict[str, Dataset] = {ds.name: ds for ds in ALL}
+DOWNLOADS: dict[str, Dataset] = {ds.name: ds for ds in DOWNLOADABLE}
+
+# URL query parameters of the data page (registered with dashboard.state as page parameters):
+# the dataset, the publication switch, and one ``f_<column>`` per categorical filter column.
+FILTER_PREFIX = "f_"
+URL_PARAMS: frozenset[str] = frozenset(
+    {"dataset", "pub"} | {FILTER_PREFIX + c for ds in DOWNLOADABLE for c in ds.filters})

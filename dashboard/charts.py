@@ -1,0 +1,394 @@
+"""Plotly figure builders: one theme, status colours, target bands and lines, the plan period.
+
+Pure functions of plain lists (no Streamlit, no SQL). Values are passed to Plotly as Python
+lists, so a figure's JSON holds the exact numbers (tests read bar heights back from it).
+Colours are the Okabe–Ito palette, safe for colour-blind readers; a status is always also a
+symbol and a word.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import plotly.graph_objects as go
+import plotly.io as pio
+
+from dashboard import i18n
+
+# Okabe & Ito (2008), "Color Universal Design"
+OKABE_ITO = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442",
+             "#000000")
+# categories (tracks, levels, bureaus …): the same palette, blue and orange first, so that the
+# status greens and vermillions are not the first colours a category chart shows
+CATEGORY = ("#0072B2", "#E69F00", "#56B4E9", "#CC79A7", "#009E73", "#F0E442", "#D55E00",
+            "#000000", "#7F7F7F", "#9ECAE9", "#F4C28C", "#B4DEC9")
+STATUS_COLOURS = {
+    "met": "#009E73",  # bluish green
+    "below": "#D55E00",  # vermillion
+    "above": "#E69F00",  # orange
+    "in_progress": "#56B4E9",  # sky blue
+    "no_data": "#999999",
+    "no_target": "#0072B2",  # a plain bar: blue
+}
+STATUS_MARKERS = {"met": "circle", "below": "triangle-down", "above": "triangle-up",
+                  "in_progress": "circle-open", "no_data": "x-thin-open",
+                  "no_target": "circle"}
+TARGET_COLOUR = "#009E73"
+PLAN_PERIOD = (2021, 2024)  # §1: 令和３年度からの今後４年間
+FONT = "IPAexGothic, 'IPAexゴシック', 'Noto Sans CJK JP', 'Hiragino Sans', Meiryo, sans-serif"
+
+pio.templates["dtp"] = go.layout.Template(
+    layout=go.Layout(
+        font=dict(family=FONT, size=13, color="#222222"),
+        colorway=list(CATEGORY),
+        paper_bgcolor="white",
+        plot_bgcolor="white",
+        hoverlabel=dict(font=dict(family=FONT, size=13), bgcolor="white"),
+        xaxis=dict(showgrid=False, linecolor="#888888", ticks="outside", tickcolor="#888888",
+                   automargin=True, title=dict(standoff=8)),
+        yaxis=dict(gridcolor="#E5E5E5", zerolinecolor="#888888", rangemode="tozero",
+                   automargin=True),
+        legend=dict(orientation="h", yanchor="bottom", y=1.02, xanchor="left", x=0,
+                    title=dict(text=""), traceorder="normal"),
+        margin=dict(l=10, r=10, t=48, b=10),
+        bargap=0.25,
+    )
+)
+CONFIG = {"displaylogo": False, "modeBarButtonsToRemove": ["lasso2d", "select2d"],
+          "toImageButtonOptions": {"format": "png", "scale": 2}}
+
+
+@dataclass(frozen=True)
+class Point:
+    """One FY of a kpi series, as the charts need it."""
+    fy: int
+    value: float | None
+    numerator: float | None = None
+    denominator: float | None = None
+    status: str = "no_target"
+    target_kind: str | None = None
+    target_min: float | None = None
+    target_max: float | None = None
+
+
+def _base(lang: str, height: int, title: str | None = None) -> go.Figure:
+    fig = go.Figure()
+    fig.update_layout(template="dtp", height=height, separators=".,",
+                      title=dict(text=title, x=0, font=dict(size=15)) if title else None)
+    return fig
+
+
+def _fy_axis(fig: go.Figure, fys: Sequence[int], ticks: Sequence[str]) -> None:
+    fig.update_xaxes(tickmode="array", tickvals=list(fys), ticktext=list(ticks),
+                     range=[min(fys) - 0.6, max(fys) + 0.6] if fys else None)
+
+
+def plan_period(fig: go.Figure, fys: Sequence[int], lang: str) -> None:
+    """Shade FY2021–FY2024, clipped to the FYs shown, labelled above the plot area."""
+    if not fys:
+        return
+    lo, hi = max(PLAN_PERIOD[0], min(fys)), min(PLAN_PERIOD[1], max(fys))
+    if lo > hi:
+        return
+    _shade(fig, lo - 0.5, hi + 0.5, lang)
+
+
+def _shade(fig: go.Figure, x0: object, x1: object, lang: str) -> None:
+    fig.add_vrect(x0=x0, x1=x1, fillcolor="#888888", opacity=0.10, line_width=0, layer="below")
+    fig.add_annotation(x=x1, xref="x", y=1, yref="paper", yanchor="bottom", xanchor="right",
+                       text=i18n.t("plan_period", lang), showarrow=False,
+                       font=dict(size=11, color="#666666"))
+
+
+def _date_plan_period(fig: go.Figure, dates: Sequence[dt.date], lang: str) -> None:
+    if not dates:
+        return
+    lo = max(dt.date(PLAN_PERIOD[0], 4, 1), min(dates))
+    hi = min(dt.date(PLAN_PERIOD[1] + 1, 3, 31), max(dates))
+    if lo > hi:
+        return
+    _shade(fig, lo, hi, lang)
+
+
+def _segments(points: Sequence[Point]) -> list[tuple[int, int, str, float | None, float | None]]:
+    """Consecutive FYs with the same target, merged: (fy_from, fy_to, kind, lo, hi)."""
+    out: list[tuple[int, int, str, float | None, float | None]] = []
+    for p in points:
+        if p.target_kind in (None, "growth"):
+            continue
+        key = (p.target_kind, p.target_min, p.target_max)
+        if out and out[-1][1] == p.fy - 1 and out[-1][2:] == key:
+            out[-1] = (out[-1][0], p.fy, *key)
+        else:
+            out.append((p.fy, p.fy, *key))
+    return out
+
+
+def add_targets(fig: go.Figure, points: Sequence[Point], is_rate: bool, lang: str,
+                name: str | None = None) -> None:
+    """A band for a range target, a dashed line for a min or max target (per FY segment)."""
+    for i, (a, b, kind, lo, hi) in enumerate(_segments(points)):
+        text = i18n.t("target_band", lang,
+                      text=i18n.fmt_target(kind, lo, hi, is_rate, lang)) + (
+            f" ({name})" if name else "")
+        if kind == "range" and lo is not None and hi is not None:
+            fig.add_shape(type="rect", x0=a - 0.5, x1=b + 0.5, y0=lo, y1=hi, layer="below",
+                          fillcolor=TARGET_COLOUR, opacity=0.15,
+                          line=dict(color=TARGET_COLOUR, width=1, dash="dot"))
+            if i == 0:
+                fig.add_annotation(x=b + 0.5, y=hi, text=text, showarrow=False, xanchor="right",
+                                   yanchor="bottom", font=dict(size=11, color=TARGET_COLOUR))
+        else:
+            y = lo if kind == "min" else hi
+            if y is None:
+                continue
+            fig.add_shape(type="line", x0=a - 0.5, x1=b + 0.5, y0=y, y1=y,
+                          line=dict(color=TARGET_COLOUR, width=2, dash="dash"))
+            if i == 0:
+                fig.add_annotation(x=b + 0.5, y=y, text=text, showarrow=False, xanchor="right",
+                                   yanchor="bottom", font=dict(size=11, color=TARGET_COLOUR))
+
+
+def _hover_rows(points: Sequence[Point], ticks: dict[int, str], is_rate: bool, lang: str,
+                extra: Sequence[str] | None = None) -> list[list[str]]:
+    rows = []
+    for i, p in enumerate(points):
+        value = i18n.fmt_value(p.value, is_rate, lang)
+        if is_rate and p.denominator is not None:
+            value += f" ({i18n.fmt_value(p.numerator, False, lang)} / "\
+                     f"{i18n.fmt_value(p.denominator, False, lang)})"
+        target = i18n.fmt_target(p.target_kind, p.target_min, p.target_max, is_rate, lang)
+        rows.append([ticks[p.fy].replace("<br>", " "), value, target,
+                     i18n.status_text(p.status, lang), extra[i] if extra else ""])
+    return rows
+
+
+HOVER = ("<b>%{customdata[0]}</b><br>%{customdata[1]}<br>"
+         + "%{meta[0]}: %{customdata[2]}<br>%{customdata[3]}%{customdata[4]}<extra></extra>")
+
+
+def kpi_chart(points: Sequence[Point], ticks: dict[int, str], *, is_rate: bool, lang: str,
+              kind: str = "bar", name: str = "", height: int = 340,
+              bar_text: Sequence[str] | None = None, outline: Sequence[bool] | None = None,
+              outline_colour: Sequence[str] | None = None,
+              hover_extra: Sequence[str] | None = None, targets: bool = True) -> go.Figure:
+    """One kpi series over FYs: bars (counts) or a line (rates), coloured and marked by status,
+    the target band/line, the plan period shaded, exact values on hover."""
+    fig = _base(lang, height)
+    fys = [p.fy for p in points]
+    values = [p.value for p in points]
+    colours = [STATUS_COLOURS.get(p.status, STATUS_COLOURS["no_target"]) for p in points]
+    symbols = [i18n.STATUS_SYMBOLS[p.status] if p.status != "no_target" else "" for p in points]
+    custom = _hover_rows(points, ticks, is_rate, lang, hover_extra)
+    meta = [i18n.t("target", lang)]
+    if kind == "bar":
+        text = list(bar_text) if bar_text is not None else [
+            (i18n.fmt_value(v, is_rate, lang) + (f" {s}" if s else "")) for v, s in
+            zip(values, symbols, strict=True)]
+        line_w = [2.5 if o else 0 for o in (outline or [False] * len(points))]
+        line_c = list(outline_colour) if outline_colour else ["#000000"] * len(points)
+        fig.add_bar(x=fys, y=values, name=name, marker=dict(color=colours,
+                    line=dict(width=line_w, color=line_c),
+                    pattern=dict(shape=["/" if p.status == "in_progress" else ""
+                                        for p in points], fgcolor="white")),
+                    text=text, textposition="outside", cliponaxis=False, customdata=custom,
+                    meta=meta, hovertemplate=HOVER)
+    else:
+        fig.add_scatter(x=fys, y=values, name=name, mode="lines+markers",
+                        line=dict(color="#0072B2", width=2),
+                        marker=dict(color=colours, size=11,
+                                    symbol=[STATUS_MARKERS.get(p.status, "circle")
+                                            for p in points],
+                                    line=dict(width=1.5, color=colours)),
+                        customdata=custom, meta=meta, hovertemplate=HOVER)
+    if targets:
+        add_targets(fig, points, is_rate, lang)
+    plan_period(fig, fys, lang)
+    _fy_axis(fig, fys, [ticks[f] for f in fys])
+    _value_axis(fig, values, points, is_rate, zoom=kind != "bar")
+    fig.update_layout(showlegend=False)
+    return fig
+
+
+def _value_axis(fig: go.Figure, values: Sequence[float | None], points: Sequence[Point],
+                is_rate: bool, zoom: bool = False) -> None:
+    """Bars start at zero; rate lines are zoomed to their values (near-100% rates differ by
+    tenths of a point, which a 0–100% axis would hide)."""
+    tops = [v for v in values if v is not None]
+    targets = [p.target_max if p.target_kind == "max" else p.target_min
+               for p in points if p.target_kind in ("min", "max", "range")]
+    top = max(tops + [t for t in targets if t is not None], default=1) or 1
+    if is_rate:
+        lo = 0.0
+        if zoom and tops:
+            low = min(tops + [t for t in targets if t is not None])
+            lo = max(0.0, math.floor((low - max(0.02, (1 - low) * 0.25)) * 20) / 20)
+        fig.update_yaxes(tickformat=".0%" if lo < 0.8 else ".1%",
+                         range=[lo, max(1.0, top) + (1 - lo) * 0.06])
+    else:
+        fig.update_yaxes(range=[0, top * 1.18 + (0.5 if top < 5 else 0)])
+        _count_ticks(fig, top)
+
+
+def _count_ticks(fig: go.Figure, top: float) -> None:
+    """Whole numbers on count axes (no 0.2, 0.4 … for small counts)."""
+    fig.update_yaxes(tickformat=",d", dtick=1 if top < 6 else None)
+
+
+def rate_lines(series: dict[str, Sequence[Point]], ticks: dict[int, str], *, lang: str,
+               height: int = 340, colours: Sequence[str] = CATEGORY) -> go.Figure:
+    """Several rate series on one chart (e.g. two metrics), each with its own target line."""
+    fig = _base(lang, height)
+    all_fys: list[int] = []
+    all_points: list[Point] = []
+    for i, (name, points) in enumerate(series.items()):
+        fys = [p.fy for p in points]
+        all_fys = sorted(set(all_fys) | set(fys))
+        all_points += list(points)
+        c = colours[i % len(colours)]
+        fig.add_scatter(x=fys, y=[p.value for p in points], name=name, mode="lines+markers",
+                        line=dict(color=c, width=2, dash=["solid", "dash", "dot"][i % 3]),
+                        marker=dict(size=10, color=c,
+                                    symbol=[STATUS_MARKERS.get(p.status, "circle")
+                                            for p in points]),
+                        customdata=_hover_rows(points, ticks, True, lang,
+                                               [f"<br>{name}"] * len(points)),
+                        meta=[i18n.t("target", lang)], hovertemplate=HOVER)
+    seen: set[tuple] = set()
+    for points in series.values():
+        key = tuple(_segments(points))
+        if key and key not in seen:
+            seen.add(key)
+            add_targets(fig, points, True, lang)
+    plan_period(fig, all_fys, lang)
+    _fy_axis(fig, all_fys, [ticks[f] for f in all_fys])
+    _value_axis(fig, [p.value for p in all_points], all_points, True, zoom=True)
+    return fig
+
+
+def stacked_bars(fys: Sequence[int], groups: dict[str, Sequence[float]], ticks: dict[int, str],
+                 *, lang: str, height: int = 340, unit: str = "", barmode: str = "stack",
+                 colours: Sequence[str] | None = None, percent: bool = False,
+                 time_axis: bool = True) -> go.Figure:
+    """Bars per FY split by a category (stacked or grouped), plan period shaded."""
+    fig = _base(lang, height)
+    pal = list(colours or CATEGORY)
+    labels = [ticks[f].replace("<br>", " ") for f in fys]
+    for i, (name, ys) in enumerate(groups.items()):
+        fmt = "%{y:.1%}" if percent else "%{y:,}"
+        fig.add_bar(x=list(fys), y=list(ys), name=name, marker_color=pal[i % len(pal)],
+                    customdata=labels,
+                    hovertemplate="<b>%{customdata}</b><br>" + name + ": " + fmt + unit
+                                  + "<extra></extra>")
+    fig.update_layout(barmode=barmode)
+    if percent:
+        fig.update_yaxes(tickformat=".0%", range=[0, 1.05])
+    else:
+        sums = [sum(v or 0 for v in col) for col in zip(*groups.values(), strict=True)] \
+            if barmode == "stack" else [v or 0 for ys in groups.values() for v in ys]
+        _count_ticks(fig, max(sums, default=0))
+    if time_axis:
+        plan_period(fig, list(fys), lang)
+        _fy_axis(fig, list(fys), [ticks[f] for f in fys])
+    return fig
+
+
+def lines(fys: Sequence[int], groups: dict[str, Sequence[float | None]], ticks: dict[int, str],
+          *, lang: str, height: int = 340, percent: bool = False,
+          hover_extra: dict[str, Sequence[str]] | None = None) -> go.Figure:
+    fig = _base(lang, height)
+    labels = [ticks[f].replace("<br>", " ") for f in fys]
+    for i, (name, ys) in enumerate(groups.items()):
+        extra = (hover_extra or {}).get(name, [""] * len(fys))
+        fmt = "%{y:.1%}" if percent else "%{y:,}"
+        fig.add_scatter(x=list(fys), y=list(ys), name=name, mode="lines+markers",
+                        line=dict(color=CATEGORY[i % len(CATEGORY)], width=2,
+                                  dash=["solid", "dash", "dot", "dashdot"][i % 4]),
+                        marker=dict(size=9, symbol=["circle", "square", "diamond",
+                                                    "triangle-up"][i % 4]),
+                        customdata=[[lb, ex] for lb, ex in zip(labels, extra, strict=True)],
+                        hovertemplate="<b>%{customdata[0]}</b><br>" + name + ": " + fmt
+                                      + "%{customdata[1]}<extra></extra>")
+    if percent:
+        fig.update_yaxes(tickformat=".0%", range=[0, 1.05])
+    else:
+        _count_ticks(fig, max((v or 0 for ys in groups.values() for v in ys), default=0))
+    plan_period(fig, list(fys), lang)
+    _fy_axis(fig, list(fys), [ticks[f] for f in fys])
+    return fig
+
+
+def hbars(labels: Sequence[str], groups: dict[str, Sequence[float]], *, lang: str,
+          height: int | None = None, percent: bool = False, barmode: str = "stack",
+          text: Sequence[str] | None = None, colours: Sequence[str] | None = None,
+          hover_extra: Sequence[str] | None = None) -> go.Figure:
+    """Horizontal bars by category (bureaus), stacked by group."""
+    fig = _base(lang, height or max(260, 34 * len(labels) + 90))
+    pal = list(colours or CATEGORY)
+    for i, (name, xs) in enumerate(groups.items()):
+        fmt = "%{x:.1%}" if percent else "%{x:,}"
+        col = colours if colours and len(colours) == len(labels) and len(groups) == 1 else None
+        fig.add_bar(y=list(labels), x=list(xs), name=name, orientation="h",
+                    marker_color=col or pal[i % len(pal)],
+                    text=list(text) if text is not None and len(groups) == 1 else None,
+                    textposition="outside" if text is not None else None, cliponaxis=False,
+                    customdata=list(hover_extra) if hover_extra else None,
+                    hovertemplate="<b>%{y}</b><br>" + name + ": " + fmt
+                                  + ("%{customdata}" if hover_extra else "") + "<extra></extra>")
+    fig.update_layout(barmode=barmode)
+    fig.update_yaxes(autorange="reversed", showgrid=False)
+    fig.update_xaxes(gridcolor="#E5E5E5", showgrid=True)
+    if percent:
+        fig.update_xaxes(tickformat=".0%", range=[0, 1.12])
+    return fig
+
+
+def target_vline(fig: go.Figure, x: float, text: str) -> None:
+    fig.add_vline(x=x, line=dict(color=TARGET_COLOUR, width=2, dash="dash"),
+                  annotation_text=text, annotation_position="top",
+                  annotation=dict(font=dict(size=11, color=TARGET_COLOUR)))
+
+
+def date_lines(dates: Sequence[dt.date], groups: dict[str, Sequence[float | None]],
+               hover: Sequence[str], *, lang: str, height: int = 360) -> go.Figure:
+    """Rates over dates (drill rounds), the plan period shaded by its dates."""
+    fig = _base(lang, height)
+    for i, (name, ys) in enumerate(groups.items()):
+        fig.add_scatter(x=list(dates), y=list(ys), name=name, mode="lines+markers",
+                        line=dict(color=CATEGORY[i % len(CATEGORY)], width=2,
+                                  dash=["solid", "dash"][i % 2]),
+                        marker=dict(size=7, symbol=["circle", "square"][i % 2]),
+                        customdata=list(hover),
+                        hovertemplate="<b>%{customdata}</b><br>" + name
+                                      + ": %{y:.1%}<extra></extra>")
+    fig.update_yaxes(tickformat=".0%", range=[0, 1.05])
+    fig.update_xaxes(tickformat=i18n.t("date_axis", lang))
+    fig.update_layout(hovermode="closest")
+    _date_plan_period(fig, list(dates), lang)
+    return fig
+
+
+def dots(labels: Sequence[str], values: Sequence[float | None], statuses: Sequence[str],
+         texts: Sequence[str], hover: Sequence[str], *, lang: str, name: str) -> go.Figure:
+    """One rate per category (bureaus) as dots coloured and shaped by status, on an axis
+    zoomed to the values (a bar would have to start at zero)."""
+    fig = _base(lang, max(260, 32 * len(labels) + 90))
+    fig.add_scatter(y=list(labels), x=list(values), mode="markers+text", name=name,
+                    marker=dict(size=14, color=[STATUS_COLOURS.get(s, "#0072B2")
+                                                for s in statuses],
+                                symbol=[STATUS_MARKERS.get(s, "circle") for s in statuses]),
+                    text=list(texts), textposition="middle right",
+                    textfont=dict(color="#222222", size=12), cliponaxis=False,
+                    customdata=list(hover),
+                    hovertemplate="<b>%{y}</b><br>%{x:.1%}%{customdata}<extra></extra>")
+    known = [v for v in values if v is not None]
+    low = min(known + [1.0])
+    lo = max(0.0, math.floor((low - max(0.01, (1 - low) * 0.3)) * 20) / 20)
+    fig.update_xaxes(tickformat=".0%" if lo < 0.8 else ".1%", range=[lo, 1 + (1 - lo) * 0.12],
+                     showgrid=True, gridcolor="#E5E5E5")
+    fig.update_yaxes(autorange="reversed", showgrid=True, gridcolor="#F0F0F0")
+    fig.update_layout(showlegend=False)
+    return fig

@@ -1,0 +1,506 @@
+"""Every string the dashboard shows, in Japanese and English, and the label helpers.
+
+Metric names and definitions are not repeated here: they come from ``pipelines.schema.METRICS``
+(one source of truth with the pipeline and the dictionary page). FY labels come from
+``pipelines.fiscal``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from pipelines.fiscal import fy_label
+from pipelines.schema import METRIC_BY_CODE
+
+LANGS = ("ja", "en")
+DEFAULT_LANG = "ja"
+LANG_NAMES = {"ja": "日本語", "en": "English"}
+
+# key: (Japanese, English); ``{name}`` placeholders are filled by ``t(..., name=...)``.
+STRINGS: dict[str, tuple[str, str]] = {
+    "app_title": ("総務省デジタル人材確保・育成計画", "MIC Digital Talent Plan"),
+    "section_plan": ("計画の進捗", "Plan progress"),
+    "section_analysis": ("分析", "Analysis"),
+    # pages
+    "page_overview": ("概要", "Overview"),
+    "page_hiring": ("採用", "Hiring"),
+    "page_training": ("研修", "Training"),
+    "page_certification": ("資格", "Certification"),
+    "page_security": ("情報セキュリティ", "Security literacy"),
+    "page_workforce": ("人材配置", "Workforce & careers"),
+    # sidebar controls
+    "controls": ("表示条件", "View"),
+    "language": ("言語 / Language", "Language / 言語"),
+    "bureaus": ("局・部・庁", "Bureaus"),
+    "bureaus_placeholder": ("全局", "All bureaus"),
+    "bureaus_help": ("何も選ばないと全局(省全体)を表示します。",
+                     "Leave empty to show all bureaus (the whole ministry)."),
+    "fy_span": ("年度の範囲", "Fiscal years"),
+    "all_bureaus": ("全局(省全体)", "All bureaus (ministry-wide)"),
+    "n_bureaus": ("{n}局を選択中", "{n} bureau(s) selected"),
+    "share_hint": ("このページのURLで同じ表示を共有できます。",
+                   "Share this page's URL to show exactly this view."),
+    "ignored_params": ("URLの次の指定は無効なため無視しました: {names}",
+                       "Ignored invalid URL parameters: {names}"),
+    # header
+    "as_of": ("データ基準日", "Data as of"),
+    "last_run": ("最終更新", "Last pipeline run"),
+    "run_id": ("実行ID", "Run ID"),
+    "sample_banner": ("サンプルデータ / Sample data — 表示している数値は合成データです。",
+                      "サンプルデータ / Sample data — the figures shown are synthetic."),
+    "no_warehouse": ("データベースがまだありません。", "There is no warehouse yet."),
+    "no_warehouse_help": (
+        "`make run` でサンプルデータから作成するか、`python -m pipelines build` を実行してください"
+        "(参照先: `{path}`)。",
+        "Build it with `make run` (from the sample data) or `python -m pipelines build` "
+        "(looking for `{path}`)."),
+    "bad_warehouse": ("データベースを読み込めませんでした。再作成してください。",
+                      "The warehouse could not be read; please rebuild it."),
+    "no_fys": ("データに年度がありません。", "The data holds no fiscal years."),
+    # status
+    "status_met": ("達成", "met"),
+    "status_below": ("未達", "below"),
+    "status_above": ("超過", "above"),
+    "status_in_progress": ("集計中", "in progress"),
+    "status_no_data": ("データなし", "no data"),
+    "status_no_target": ("目標なし", "no target"),
+    "status_legend": ("凡例", "Legend"),
+    # overview
+    "overview_fy": ("表示する年度", "Fiscal year shown"),
+    "overview_intro": (
+        "計画の数値目標ごとの達成状況です。カードの「詳しく見る」から各ページへ移動できます。",
+        "Progress against each of the plan's numeric targets. Follow “Details” on a card "
+        "to its page."),
+    "target": ("目標", "Target"),
+    "vs_prev": ("前年度比", "vs previous FY"),
+    "no_prev": ("前年度の値なし", "no previous FY"),
+    "details": ("詳しく見る", "Details"),
+    "scorecard": ("計画スコアカード", "Plan scorecard"),
+    "scorecard_caption": ("指標 × 年度の達成状況(記号と値)。",
+                          "Status per metric and FY (symbol and value)."),
+    "metric": ("指標", "Metric"),
+    "section": ("計画の節", "Plan §"),
+    "no_targets": ("plan_targets に目標がありません。", "plan_targets holds no targets."),
+    "trend": ("推移", "Trend"),
+    "ministry_suffix": ("(省全体)", " (ministry-wide)"),
+    # targets
+    "target_range": ("{lo}〜{hi}", "{lo}–{hi}"),
+    "target_min": ("{lo}以上", "at least {lo}"),
+    "target_max": ("{hi}以下", "at most {hi}"),
+    "target_growth": ("前年度より増加", "more than the previous FY"),
+    "target_line": ("目標", "Target"),
+    "target_band": ("目標 {text}", "Target {text}"),
+    "target_ministry_only": (
+        "目標({text})は省全体の値に対するもので、局別には適用されません。",
+        "The target ({text}) applies to the whole ministry, not to single bureaus."),
+    "no_bureau_breakdown": (
+        "この指標には局別の内訳がないため、局の選択にかかわらず省全体の値を表示しています。",
+        "This metric has no bureau breakdown: it shows the whole ministry whatever bureaus "
+        "are selected."),
+    "plan_period": ("計画期間", "Plan period"),
+    "date_axis": ("%Y年%-m月", "%b %Y"),
+    "people": ("{n}人", "{n}"),
+    "fy": ("年度", "FY"),
+    "value": ("値", "Value"),
+    "count": ("人数", "People"),
+    "rate": ("割合", "Rate"),
+    "numerator": ("分子", "Numerator"),
+    "denominator": ("分母", "Denominator"),
+    "status": ("状況", "Status"),
+    "table_title": ("数値表", "Table"),
+    "no_rows": ("選択した条件に該当するデータがありません。",
+                "No data for the selected bureaus and years."),
+    "caption": ("{definition}(計画{section})", "{definition} (plan {section})"),
+    "snapshot_fy": ("年度", "Fiscal year"),
+    # hiring
+    "hiring_intro": ("§2 デジタル人材候補の採用(毎年度1〜2名程度)。",
+                     "§2 Hiring of digital-talent candidates (about one or two a year)."),
+    "published": ("公表値", "published"),
+    "published_mismatch": ("公表値と不一致(公表 {pub})", "differs from published ({pub})"),
+    "published_note": (
+        "「公表値」は計画で公表された数値がある年度です。データと公表値が異なる年度には ⚠ を付けています。",
+        "“published” marks the FYs with a figure published in the plan; ⚠ flags a "
+        "difference between the data and the published figure."),
+    "published_filtered": ("公表値は省全体の数値のため、局を選択している間は表示しません。",
+                           "Published figures are ministry-wide and are not marked while "
+                           "bureaus are selected."),
+    "cumulative": ("累計採用数", "Cumulative hires"),
+    "cumulative_caption": (
+        "デジタル人材候補の採用数の累計({first}から)。(計画§2)",
+        "Running total of digital-talent hires since {first} (plan §2)."),
+    "by_track": ("採用区分別の採用者数", "Hires by track"),
+    "by_track_caption": ("採用年度ごとの採用者数(全区分、採用1人1行)。(計画§2)",
+                         "Hires per FY of hire, all tracks (plan §2)."),
+    "by_bureau": ("局別の採用者数", "Hires by bureau"),
+    "by_bureau_caption": ("初任配属局ごとの採用者数({track})。(計画§2)",
+                          "Hires per bureau of first assignment ({track}) (plan §2)."),
+    "track_filter": ("採用区分", "Track"),
+    "all_tracks": ("全区分", "All tracks"),
+    "total_hires": ("採用者数(全区分)", "All hires"),
+    # training
+    "training_intro": ("§3 研修の受講拡大と、§4(1) キャリアパスに応じた研修。",
+                       "§3 More training participants, and §4(1) training along the "
+                       "career path."),
+    "by_level": ("統一研修のレベル別受講者数", "Unified-training participants by level"),
+    "by_level_caption": (
+        "デジタル庁の情報システム統一研修(A〜D)を年度内に修了した職員数(コース群ごとの重複なし人数の合計)。(計画§3)",
+        "Employees who completed Digital Agency unified training (levels A–D) in the FY "
+        "(sum of distinct people per course group) (plan §3)."),
+    "by_provider": ("実施主体別の受講者数", "Participants by provider"),
+    "by_provider_caption": (
+        "統一研修・情報システム研修会・省独自研修・試験対策講座の修了者数(実施主体×区分ごとの重複なし人数の合計)。(計画§3)",
+        "Completers of unified, IT-seminar, MIC digital and exam-prep courses (sum of "
+        "distinct people per provider and category) (plan §3)."),
+    "new_hire_rates": ("新規採用者の研修受講率(採用年度別)", "New hires trained, by hire cohort"),
+    "career_training": ("キャリアパスに応じた研修の修了状況(§4(1))",
+                        "Training along the career path (§4(1))"),
+    "career_training_caption": (
+        "係員級(政務を除く)のうち統一研修A・Bレベル、係長級のうちC・Dレベルを当該年度までに修了した者の割合。(計画§4(1))",
+        "Share of non-political staff-grade employees who have completed unified level A or "
+        "B, and of chief-grade employees who have completed C or D, by the FY (plan §4(1))."),
+    "staff_ab": ("係員級: A・Bレベル修了", "Staff grade: level A–B completed"),
+    "chief_cd": ("係長級: C・Dレベル修了", "Chief grade: level C–D completed"),
+    # certification
+    "cert_intro": ("§3 IPA試験(情報処理技術者試験等)の資格取得者の増加。",
+                   "§3 More staff holding IPA IT qualifications."),
+    "passes_by_exam": ("試験別の合格件数", "Passes by exam"),
+    "passes_by_exam_caption": ("試験日が当該年度に属する合格件数(試験別)。(計画§3)",
+                               "Passes whose exam date falls in the FY, by exam (plan §3)."),
+    "passes_by_level": ("ITSSレベル別の合格件数", "Passes by ITSS level"),
+    "passes_by_level_caption": ("試験日が当該年度に属する合格件数(ITスキル標準のレベル別)。(計画§3)",
+                                "Passes whose exam date falls in the FY, by IT Skill Standard "
+                                "level (plan §3)."),
+    "itss_level": ("レベル{n}", "Level {n}"),
+    "pass_rate_prep": ("試験対策講座の受講有無別の合格率", "Pass rate with and without the "
+                       "preparation course"),
+    "pass_rate_prep_caption": (
+        "受験1回あたりの合格率。試験対策講座を受講した受験とそれ以外を比べています。(計画§3)",
+        "Passes per sitting, for sittings with and without the exam-preparation course "
+        "(plan §3)."),
+    "with_prep": ("対策講座あり", "With preparation course"),
+    "without_prep": ("対策講座なし", "Without preparation course"),
+    "sittings": ("受験件数", "Sittings"),
+    "passes": ("合格件数", "Passes"),
+    # security
+    "security_intro": ("§5 情報セキュリティ教育、不審メール提出訓練、新規採用・昇任時の研修。",
+                       "§5 Security education, phishing drills, and training on joining and "
+                       "on promotion."),
+    "elearning_by_bureau": ("局別の情報セキュリティ教育受講率",
+                            "Security e-learning completion by bureau"),
+    "elearning_trend": ("情報セキュリティ教育受講率の推移", "Security e-learning over time"),
+    "drill_rounds": ("訓練回ごとの開封率・報告率", "Opened and reported, per drill round"),
+    "drill_rounds_caption": (
+        "各回の訓練メールのうち開封等された割合と報告された割合(送付日順)。(計画§5)",
+        "Share of each drill round's mails that were opened and that were reported, by "
+        "date sent (plan §5)."),
+    "round": ("第{n}回", "round {n}"),
+    "sent": ("送付数", "Mails sent"),
+    "opened": ("開封等", "Opened"),
+    "reported": ("報告", "Reported"),
+    "selection_total": ("選択中の局の合計", "Selected bureaus"),
+    "ministry_total": ("省全体", "Ministry-wide"),
+    # workforce
+    "workforce_intro": ("§1 体制の整備と人材の拡充、§4 キャリアパス(出向・ポスト経験)。",
+                        "§1 Organisation and staffing, §4 career paths (secondments and "
+                        "posts)."),
+    "headcount_grade": ("局×職位別の在籍者数", "Headcount by bureau and grade"),
+    "headcount_grade_caption": (
+        "4月1日時点の在籍者数(出向中の職員は本籍局に計上)。(計画§1)",
+        "Staff on the roster on April 1, by home bureau and grade (secondees counted in "
+        "their home bureau) (plan §1)."),
+    "secondees_by_dest": ("出向先別の出向者数", "Secondees by destination"),
+    "career_posts": ("キャリアパス上のポストの在籍者(§4(2))", "Staff in career-path posts (§4(2))"),
+    "career_posts_caption": (
+        "セキュリティ・情報システム(業務改革)・事案対処(危機管理)の経験ポストにいる職員数(職位別)。(計画§4(2))",
+        "Staff in posts giving security, information-systems / BPR and incident-response / "
+        "crisis experience, by grade (plan §4(2))."),
+    "external": ("外部専門人材・官民交流", "External specialists and private-sector exchange"),
+    "external_caption": (
+        "高度専門人材(外部からの登用)、民間からの交流採用者、民間企業への出向者の人数(4月1日時点)。(計画§1)",
+        "Specialists appointed from outside, exchange staff from the private sector, and staff "
+        "placed in private companies, on April 1 (plan §1)."),
+    "ext_specialist": ("外部専門人材", "External specialists"),
+    "ext_exchange": ("官民交流(受入れ)", "Exchange staff (incoming)"),
+    "ext_private": ("民間企業への出向", "Placed in private companies"),
+    "headcount": ("在籍者数", "Headcount"),
+    "bureau": ("局", "Bureau"),
+    "grade": ("職位", "Grade"),
+    "post_type": ("ポスト", "Post"),
+    "destination": ("出向先", "Destination"),
+    "other_bureau": ("(局不明)", "(no bureau)"),
+}
+
+# Labels of the contract's enum values (the schema holds the codes only).
+ENUM_LABELS: dict[str, dict[str, tuple[str, str]]] = {
+    "grade": {
+        "staff": ("係員", "Staff"),
+        "chief": ("係長", "Section chief"),
+        "deputy_director": ("課長補佐", "Deputy director"),
+        "director": ("課室長", "Director"),
+        "executive": ("幹部", "Executive"),
+    },
+    "track": {
+        "digital_candidate": ("デジタル人材候補", "Digital-talent candidates"),
+        "technical": ("技術系", "Technical"),
+        "administrative": ("事務系", "Administrative"),
+    },
+    "provider": {
+        "digital_agency": ("デジタル庁", "Digital Agency"),
+        "nisc": ("NISC", "NISC"),
+        "mic": ("総務省", "MIC"),
+        "other": ("その他", "Other"),
+    },
+    "placement": {
+        "home": ("省内", "Home"),
+        "digital_agency": ("デジタル庁", "Digital Agency"),
+        "ppc": ("個人情報保護委員会", "PPC"),
+        "nisc": ("NISC", "NISC"),
+        "other_ministry": ("他府省", "Other ministries"),
+        "private_sector": ("民間企業", "Private sector"),
+    },
+    "post_type": {
+        "security": ("セキュリティ", "Security"),
+        "systems": ("情報システム・業務改革", "Systems / BPR"),
+        "crisis": ("事案対処・危機管理", "Incident response / crisis"),
+    },
+    "level": {lv: (f"{lv}レベル", f"Level {lv}") for lv in ("A", "B", "C", "D")},
+}
+
+STATUS_SYMBOLS = {
+    "met": "✔",
+    "below": "▼",
+    "above": "▲",
+    "in_progress": "…",
+    "no_data": "–",
+    "no_target": "·",
+}
+
+
+def _lang(lang: str) -> int:
+    return 1 if lang == "en" else 0
+
+
+def t(key: str, lang: str, **fmt: object) -> str:
+    text = STRINGS[key][_lang(lang)]
+    return text.format(**fmt) if fmt else text
+
+
+def enum_label(kind: str, code: str | None, lang: str) -> str:
+    if code is None:
+        return t("other_bureau", lang)
+    pair = ENUM_LABELS.get(kind, {}).get(code)
+    return pair[_lang(lang)] if pair else str(code)
+
+
+def metric_name(code: str, lang: str) -> str:
+    m = METRIC_BY_CODE[code]
+    return m.en if lang == "en" else m.ja
+
+
+def metric_caption(code: str, lang: str, section: str | None = None) -> str:
+    """One line: the metric's definition (from the schema catalogue) and its plan section."""
+    m = METRIC_BY_CODE[code]
+    definition = m.definition_en if lang == "en" else m.definition_ja
+    return t("caption", lang, definition=definition.rstrip("。."), section=section or m.section)
+
+
+def status_word(status: str, lang: str) -> str:
+    return t(f"status_{status}", lang)
+
+
+def status_text(status: str, lang: str) -> str:
+    """Status as symbol and word (never colour alone)."""
+    return f"{STATUS_SYMBOLS.get(status, '?')} {status_word(status, lang)}"
+
+
+def fy_text(fy: int, lang: str, in_progress: bool = False) -> str:
+    return fy_label(fy, lang, in_progress)
+
+
+def fy_tick(fy: int, lang: str, in_progress: bool = False) -> str:
+    """Axis tick: the same label on two lines in Japanese (令和4年度<br>(2022))."""
+    return fy_label(fy, lang, in_progress).replace(" (", "<br>(", 1)
+
+
+def fmt_value(value: float | None, is_rate: bool, lang: str, digits: int = 1) -> str:
+    if value is None:
+        return "–"
+    if is_rate:
+        return f"{value * 100:.{digits}f}%"
+    if float(value).is_integer():
+        return f"{int(value):,}"
+    return f"{value:,.2f}"
+
+
+def fmt_target(kind: str | None, lo: float | None, hi: float | None, is_rate: bool,
+               lang: str) -> str:
+    if kind is None:
+        return status_word("no_target", lang)
+    f = lambda v: fmt_value(v, is_rate, lang, digits=0)  # noqa: E731
+    if kind == "range":
+        return t("target_range", lang, lo=f(lo), hi=f(hi))
+    if kind == "min":
+        return t("target_min", lang, lo=f(lo))
+    if kind == "max":
+        return t("target_max", lang, hi=f(hi))
+    return t("target_growth", lang)
+
+
+def fmt_change(cur: float | None, prev: float | None, is_rate: bool, lang: str) -> str | None:
+    if cur is None or prev is None:
+        return None
+    diff = cur - prev
+    if is_rate:
+        pts = diff * 100
+        return f"{pts:+.1f}" + ("ポイント" if lang == "ja" else " pts")
+    if float(diff).is_integer():
+        return f"{int(diff):+,}"
+    return f"{diff:+,.2f}"
+
+
+def fmt_timestamp(ts: dt.datetime | None, lang: str) -> str:
+    """Pipeline timestamps are stored in UTC; shown in Japan time."""
+    if ts is None:
+        return "–"
+    jst = ts + dt.timedelta(hours=9)
+    return jst.strftime("%Y-%m-%d %H:%M") + " JST"
+
+
+def fmt_date(day: dt.date | None, lang: str) -> str:
+    if day is None:
+        return "–"
+    if lang == "en":
+        return day.isoformat()
+    return f"{day.year}年{day.month}月{day.day}日"
+
+
+# --- analyst pages (issue 4) ---
+STRINGS.update({
+    "page_data": ("データ", "Data"),
+    "page_dictionary": ("定義", "Dictionary"),
+    "page_quality": ("データ品質", "Data quality"),
+    "data_yes": ("はい", "yes"),
+    "data_no": ("いいえ", "no"),
+    "data_blank": ("(空欄)", "(blank)"),
+    # data page
+    "data_intro": (
+        "表示中の局・年度で絞り込んだデータを、CSV・Excel・Parquetでダウンロードできます。"
+        "ファイルは押した時点の条件で作成されます。",
+        "Download the data for the bureaus and years selected, as CSV, Excel or Parquet. "
+        "Files are made when you click, from the filters on screen."),
+    "data_dataset": ("データセット", "Dataset"),
+    "data_kind_kpi": ("指標", "metrics"),
+    "data_kind_mart": ("集計表", "aggregated"),
+    "data_kind_staging": ("個票(仮名ID)", "row-level, pseudonymous"),
+    "data_publication": ("公表用 / for publication", "公表用 / for publication"),
+    "data_publication_help": (
+        "府省外に出す表のための秘匿処理: {t}未満の件数(1〜{m})と分母が{t}未満の率を [c] に置き換え、"
+        "合計からの逆算を防ぐため必要に応じて別のセルも秘匿します。個票データは選べません。",
+        "Disclosure control for tables leaving the ministry: counts of 1–{m} (below {t}) and "
+        "rates with a denominator below {t} become [c], and further cells are suppressed "
+        "where a total would give them away. Row-level datasets are not offered."),
+    "data_publication_on": (
+        "公表用: 秘匿処理をした表です(秘匿したセル {n} 件、しきい値 {t})。",
+        "For publication: disclosure control applied ({n} cells suppressed, threshold {t})."),
+    "data_rowlevel_hidden": (
+        "公表用では個票データ(stg_*)は選べません。集計表か指標を選んでください。",
+        "Row-level datasets (stg_*) are not offered for publication: choose an aggregated "
+        "table or the metrics."),
+    "data_filters": ("このデータの絞り込み", "Filters of this dataset"),
+    "data_filter_help": ("何も選ばないとすべての値を含みます。", "Leave empty to include every value."),
+    "data_global": ("サイドバーの条件: {bureaus}、{fys}", "Sidebar filters: {bureaus}, {fys}"),
+    "data_bureau_note": (
+        "局を選択しているときは、その局の行だけを含みます(省全体の行・局が空欄の行は含みません)。",
+        "With bureaus selected, only their rows are included (not the ministry-wide rows or "
+        "rows without a bureau)."),
+    "data_rows": ("該当行数", "Rows"),
+    "data_preview": ("先頭 {n} 行のプレビュー(全 {total} 行)", "Preview of the first {n} of {total} rows"),
+    "data_download": ("ダウンロード", "Download"),
+    "data_csv": ("CSV", "CSV"),
+    "data_xlsx": ("Excel (XLSX)", "Excel (XLSX)"),
+    "data_parquet": ("Parquet", "Parquet"),
+    "data_encoding": ("CSVの文字コード", "CSV encoding"),
+    "data_enc_utf8": ("UTF-8(BOM付き、推奨)", "UTF-8 with BOM (recommended)"),
+    "data_enc_cp932": ("Shift_JIS(CP932)", "Shift_JIS (CP932)"),
+    "data_cp932_note": (
+        "CP932で表せない文字は 〓 に置き換わります(〜 などは近い文字に置換)。文字を失いたくない場合は UTF-8 を使ってください。",
+        "Characters CP932 cannot hold become 〓 (look-alikes such as 〜 are mapped). Use UTF-8 "
+        "to keep every character."),
+    "data_xlsx_split": (
+        "Excelの行数上限(1,048,576行)を超えるため、データは複数のシートに分かれます。",
+        "More rows than an Excel sheet holds (1,048,576): the data is split over several "
+        "sheets."),
+    "data_files_note": (
+        "ファイル名にはデータセット、絞り込みの概要、データ基準日が入ります。Excelの about シートに"
+        "定義・全条件・実行ID・作成日時を記載します。=、+、-、@ で始まる文字列は数式として実行されません。",
+        "File names carry the dataset, a filter summary and the as-of date. The Excel file's "
+        "about sheet states the definition, every filter, the run ID and when it was made. "
+        "Text starting with =, +, -, @ never runs as a formula."),
+    # dictionary page
+    "dict_intro": (
+        "ウェアハウスの全データセットと列の型・意味、指標の定義、読み込んだ計画目標です。"
+        "列の意味と指標の定義はパイプラインと同じ定義(pipelines/schema.py)から表示しています。",
+        "Every dataset of the warehouse with its columns' types and meanings, every metric's "
+        "definition and the plan targets as loaded. Meanings and definitions come from the "
+        "pipeline's own schema (pipelines/schema.py)."),
+    "dict_datasets": ("データセットと列", "Datasets and columns"),
+    "dict_metrics": ("指標の定義", "Metric definitions"),
+    "dict_targets": ("計画目標(plan_targets、読み込んだまま)", "Plan targets (plan_targets, as loaded)"),
+    "dict_kind_kpi": ("指標", "Metrics"),
+    "dict_kind_mart": ("集計表(マート)", "Aggregated tables (marts)"),
+    "dict_kind_staging": ("個票(ステージング、仮名ID)", "Row-level tables (staging, pseudonymous)"),
+    "dict_kind_reference": ("参照表(読み込んだまま)", "Reference tables (as loaded)"),
+    "dict_kind_run": ("実行記録・品質", "Run metadata and quality"),
+    "dict_rows": ("{n} 行", "{n} rows"),
+    "dict_column": ("列", "Column"),
+    "dict_type": ("型", "Type"),
+    "dict_meaning_ja": ("意味", "Meaning (JA)"),
+    "dict_meaning_en": ("意味(英語)", "Meaning"),
+    "dict_source": ("元の列(契約)", "From (contract)"),
+    "dict_values": ("とりうる値", "Allowed values"),
+    "dict_missing": ("(ウェアハウスにない)", "(not in the warehouse)"),
+    "dict_code": ("コード", "Code"),
+    "dict_kind": ("種類", "Kind"),
+    "dict_rate": ("率", "rate"),
+    "dict_count": ("件数", "count"),
+    "dict_by_bureau": ("局別", "By bureau"),
+    "dict_name_ja": ("名称", "Name (JA)"),
+    "dict_name_en": ("名称(英語)", "Name (EN)"),
+    "dict_def_ja": ("定義", "Definition (JA)"),
+    "dict_def_en": ("定義(英語)", "Definition (EN)"),
+    "dict_no_targets": ("plan_targets は空です。", "plan_targets is empty."),
+    # quality page
+    "qa_intro": (
+        "最新のパイプライン実行で読み込んだファイル、実施したデータ検査の結果、公表値との照合です。",
+        "What the latest pipeline run read, every data check it made, and the reconciliation "
+        "with published figures."),
+    "qa_latest": ("最新の実行", "Latest run"),
+    "qa_started": ("開始", "Started"),
+    "qa_finished": ("終了", "Finished"),
+    "qa_origin": ("データの出所", "Data origin"),
+    "qa_origin_sample": ("サンプル(合成データ)", "sample (synthetic)"),
+    "qa_origin_provided": ("提供データ", "provided"),
+    "qa_raw_dir": ("入力フォルダ", "Input folder"),
+    "qa_files": ("入力ファイル", "Input files"),
+    "qa_checks": ("データ検査(Great Expectations)", "Data checks (Great Expectations)"),
+    "qa_summary": ("検査 {n} 件: 合格 {ok} 件、不合格 {bad} 件、警告 {warn} 件",
+                   "{n} checks: {ok} passed, {bad} failed, {warn} warnings"),
+    "qa_suite": ("{suite} — ✔ {ok} / ✘ {bad}", "{suite} — ✔ {ok} / ✘ {bad}"),
+    "qa_pass": ("✔ 合格", "✔ pass"),
+    "qa_fail": ("✘ 不合格", "✘ fail"),
+    "qa_warn": ("⚠ 警告", "⚠ warning"),
+    "qa_result": ("結果", "Result"),
+    "qa_no_checks": ("この実行の検査結果はありません。", "No check results for this run."),
+    "qa_published": ("公表値との照合", "Published figures check"),
+    "qa_published_none": ("published.csv がないため照合していません。",
+                          "No published.csv: nothing to reconcile."),
+    "qa_published_ok": ("公表値 {n} 件はすべてデータと一致しています。",
+                        "All {n} published figures match the data."),
+    "qa_published_bad": ("⚠ 公表値と一致しない数値が {n} 件あります。",
+                         "⚠ {n} published figures differ from the data."),
+    "qa_match": ("✔ 一致", "✔ matches"),
+    "qa_mismatch": ("⚠ 不一致", "⚠ differs"),
+    "qa_history": ("過去の実行", "Earlier runs"),
+    "qa_no_history": ("過去の実行の記録はありません。", "No earlier runs are kept."),
+    "qa_history_files": ("過去の実行の入力ファイル", "Input files of earlier runs"),
+})

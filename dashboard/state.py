@@ -1,0 +1,313 @@
+"""The global view (language, bureaus, FY span) and its place in the URL.
+
+``controls()`` draws the sidebar controls and returns the :class:`View`; ``app.py`` calls it on
+every rerun before the page runs, and a page gets the same object with ``view()``. The URL query
+string holds the state — ``lang`` (ja|en), ``bureau`` (comma-separated codes), ``fy_from``,
+``fy_to`` — so a copied link or a reload reproduces the view. Values are only ever compared
+with the warehouse's own codes and years; anything else is dropped with a small notice.
+
+The URL is read once, at the start of a session; after that the widgets are the truth and the
+URL is rewritten from them. Pages may keep their own parameter (``page_select``); register its
+name in ``PAGE_PARAMS`` so that it is not reported as unknown.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import streamlit as st
+
+from dashboard import i18n, queries
+from dashboard.catalogue import URL_PARAMS
+from dashboard.queries import Run, Selection
+
+GLOBAL_PARAMS = ("lang", "bureau", "fy_from", "fy_to")
+PAGE_PARAMS: set[str] = {"fy", "track"}  # page-level parameters (see page_select)
+PAGE_PARAMS |= URL_PARAMS  # the data page's dataset, publication switch and filters (issue 4)
+
+K_LANG, K_BUREAUS, K_SPAN = "lang", "bureaus", "fy_span"
+_URL_DONE = "_url_read"
+_PENDING = "_url_pending"
+_NOTICES = "_url_notices"
+_VIEW = "_view"
+_CLAIMED = "_page_params"
+_SPAN_INIT = "_fy_span_init"
+
+_CODE = re.compile(r"^[A-Za-z0-9_-]{1,32}$")
+_YEAR = re.compile(r"^\d{4}$")
+
+
+@dataclass(frozen=True)
+class View:
+    lang: str
+    run: Run
+    bureaus: Selection  # None = all bureaus (ministry-wide rows)
+    fy_from: int
+    fy_to: int
+    all_fys: tuple[int, ...]
+    bureau_names: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def filtered(self) -> bool:
+        return self.bureaus is not None
+
+    @property
+    def fys(self) -> list[int]:
+        return [f for f in self.all_fys if self.fy_from <= f <= self.fy_to]
+
+    def in_progress(self, fy: int) -> bool:
+        return self.run.in_progress(fy)
+
+    def fy_label(self, fy: int) -> str:
+        return i18n.fy_text(fy, self.lang, self.in_progress(fy))
+
+    def fy_tick(self, fy: int) -> str:
+        return i18n.fy_tick(fy, self.lang, self.in_progress(fy))
+
+    @property
+    def latest_complete_fy(self) -> int:
+        """The latest FY of the span that is not in progress (or the span's first FY)."""
+        done = [f for f in self.fys if not self.in_progress(f)]
+        return done[-1] if done else self.fys[-1]
+
+    def t(self, key: str, **fmt: object) -> str:
+        return i18n.t(key, self.lang, **fmt)
+
+    def bureau_label(self, code: str | None) -> str:
+        return self.bureau_names.get(code or "", i18n.t("other_bureau", self.lang))
+
+
+# --- reading the URL ----------------------------------------------------------------------------
+
+def _raw(name: str) -> str | None:
+    values = st.query_params.get_all(name)
+    return ",".join(values) if values else None
+
+
+def _read_url_once() -> None:
+    """At a session's first run: keep the URL's values for validation, note unknown keys."""
+    ss = st.session_state
+    if ss.get(_URL_DONE):
+        return
+    ss[_URL_DONE] = True
+    notices: list[str] = []
+    for key in st.query_params:
+        if key not in GLOBAL_PARAMS and key not in PAGE_PARAMS:
+            # echo a name only if it is plainly a name (the notice is markdown)
+            notices.append(key if _CODE.match(key) else "…")
+    lang = _raw("lang")
+    if lang is not None:
+        if lang in i18n.LANGS:
+            ss[K_LANG] = lang
+        else:
+            notices.append("lang")
+    ss[_PENDING] = {k: _raw(k) for k in ("bureau", "fy_from", "fy_to")}
+    ss[_NOTICES] = notices
+
+
+def _apply_pending(codes: Sequence[str], fys: Sequence[int]) -> None:
+    """Validate the URL's bureau and FY values against the warehouse (once it is there)."""
+    ss = st.session_state
+    pending = ss.pop(_PENDING, None)
+    if not pending:
+        return
+    notices: list[str] = ss.setdefault(_NOTICES, [])
+    raw = pending.get("bureau")
+    if raw is not None:
+        parts = [p.strip() for p in raw.split(",") if p.strip()]
+        good = [p for p in parts if _CODE.match(p) and p in codes]
+        if len(good) != len(parts) or not parts:
+            notices.append("bureau")
+        if good:
+            ss[K_BUREAUS] = list(dict.fromkeys(good))
+    span = [fys[0], fys[-1]]
+    for i, name in enumerate(("fy_from", "fy_to")):
+        raw = pending.get(name)
+        if raw is None:
+            continue
+        if _YEAR.match(raw.strip()) and int(raw) in fys:
+            span[i] = int(raw)
+        else:
+            notices.append(name)
+    if span[0] > span[1]:
+        notices.extend(["fy_from", "fy_to"])
+        span = [fys[0], fys[-1]]
+    ss[_SPAN_INIT] = tuple(span)
+
+
+def _show_notices(lang: str) -> None:
+    ss = st.session_state
+    notices = ss.pop(_NOTICES, None)
+    if notices:
+        names = ", ".join(dict.fromkeys(notices))
+        msg = i18n.t("ignored_params", lang, names=names)
+        st.toast(msg, icon="⚠️")
+        st.sidebar.caption("⚠️ " + msg)
+
+
+# --- the controls -------------------------------------------------------------------------------
+
+def _language(lang_default: str) -> str:
+    ss = st.session_state
+    if ss.get(K_LANG) not in i18n.LANGS:
+        ss[K_LANG] = lang_default
+    return st.sidebar.radio(i18n.t("language", ss[K_LANG]), i18n.LANGS, key=K_LANG,
+                            format_func=i18n.LANG_NAMES.get, horizontal=True)
+
+
+def controls() -> View | None:
+    """Draw the global sidebar controls; return the view, or None without a warehouse."""
+    st.session_state[_CLAIMED] = set()
+    _read_url_once()
+    lang = _language(i18n.DEFAULT_LANG)
+    try:
+        run = queries.current_run()
+    except (queries.WarehouseMissing, queries.WarehouseUnreadable):
+        st.session_state[_VIEW] = None
+        _show_notices(lang)
+        raise
+    fys = queries.fiscal_years(run)
+    if not fys:
+        st.session_state[_VIEW] = None
+        raise queries.WarehouseUnreadable("no fiscal years")
+    bdf = queries.bureaus(run)
+    codes = bdf["bureau_code"].to_list()
+    names = dict(zip(codes, bdf["name_en" if lang == "en" else "name_ja"].to_list(), strict=True))
+    _apply_pending(codes, fys)
+
+    ss = st.session_state
+    # keep the widgets' values valid for this warehouse (a rebuild may change codes or years)
+    kept = [c for c in ss.get(K_BUREAUS, []) if c in names]
+    if kept != ss.get(K_BUREAUS, []):
+        ss[K_BUREAUS] = kept
+    # the span widget gets its first value through ``value=`` (from the URL, else all FYs);
+    # a span this warehouse no longer has is reset the same way
+    init = ss.get(_SPAN_INIT, (fys[0], fys[-1]))
+    init = (init[0] if init[0] in fys else fys[0], init[1] if init[1] in fys else fys[-1])
+    span = ss.get(K_SPAN)
+    if span is not None and not (isinstance(span, tuple | list) and len(span) == 2
+                                 and all(f in fys for f in span)):
+        del ss[K_SPAN]
+        init = (fys[0], fys[-1])
+    ss[_SPAN_INIT] = init
+
+    sb = st.sidebar
+    sb.markdown(f"**{i18n.t('controls', lang)}**")
+    chosen = sb.multiselect(i18n.t("bureaus", lang), codes, key=K_BUREAUS,
+                            format_func=lambda c: names.get(c, c),
+                            placeholder=i18n.t("bureaus_placeholder", lang),
+                            help=i18n.t("bureaus_help", lang))
+    if len(fys) > 1:
+        lo, hi = sb.select_slider(i18n.t("fy_span", lang), options=fys, key=K_SPAN,
+                                  value=init,
+                                  format_func=lambda f: i18n.fy_text(f, lang, run.in_progress(f)))
+    else:
+        lo = hi = fys[0]
+    sel: Selection = tuple(c for c in codes if c in chosen) or None
+    if sel is not None and len(sel) == len(codes):
+        sel = None  # every bureau = the whole ministry
+    sb.caption(i18n.t("all_bureaus", lang) if sel is None
+               else i18n.t("n_bureaus", lang, n=len(sel)))
+    view = View(lang=lang, run=run, bureaus=sel, fy_from=lo, fy_to=hi, all_fys=tuple(fys),
+                bureau_names=names)
+    ss[_VIEW] = view
+    _write_url(view)
+    _show_notices(lang)
+    sb.caption(i18n.t("share_hint", lang))
+    return view
+
+
+def view() -> View:
+    """The view of this rerun (drawn by app.py; drawn here if a page runs on its own)."""
+    v = st.session_state.get(_VIEW)
+    if v is None:
+        v = controls()
+    return v
+
+
+# --- writing the URL ----------------------------------------------------------------------------
+
+def _global_params(v: View) -> dict[str, str]:
+    out: dict[str, str] = {}
+    if v.lang != i18n.DEFAULT_LANG:
+        out["lang"] = v.lang
+    if v.bureaus is not None:
+        out["bureau"] = ",".join(v.bureaus)
+    if (v.fy_from, v.fy_to) != (v.all_fys[0], v.all_fys[-1]):
+        out["fy_from"], out["fy_to"] = str(v.fy_from), str(v.fy_to)
+    return out
+
+
+def _current_params() -> dict[str, str]:
+    return {k: _raw(k) or "" for k in st.query_params}
+
+
+def _write_url(v: View) -> None:
+    cur = _current_params()
+    want = _global_params(v)
+    # page parameters stay until the page has run (finish() drops unclaimed ones)
+    want.update({k: val for k, val in cur.items() if k in PAGE_PARAMS})
+    if want != cur:
+        st.query_params.from_dict(want)
+
+
+def finish() -> None:
+    """After the page ran: drop page parameters that this page did not claim."""
+    claimed = st.session_state.get(_CLAIMED, set())
+    for k in list(st.query_params):
+        if k in PAGE_PARAMS and k not in claimed:
+            del st.query_params[k]
+
+
+def claim(param: str) -> None:
+    """Keep a page's own URL parameter on this run (``finish()`` drops unclaimed ones)."""
+    ss = st.session_state
+    ss[_CLAIMED] = ss.get(_CLAIMED, set()) | {param}
+
+
+def page_select(param: str, key: str, label: str, options: Sequence[Any], default: Any,
+                format_func: Callable[[Any], str] = str, container: Any = None,
+                parse: Callable[[str], Any] = str) -> Any:
+    """A page-level selectbox kept in the URL as ``param`` (only while its page is shown).
+
+    Its value survives leaving and re-entering the page within the session.
+    """
+    ss = st.session_state
+    ss[_CLAIMED] = ss.get(_CLAIMED, set()) | {param}
+    shadow = f"_keep_{key}"
+    opts = list(options)
+    if key not in ss:
+        value = ss.get(shadow, None)
+        raw = _raw(param)
+        if value is None and raw is not None:
+            try:
+                parsed = parse(raw)
+            except (TypeError, ValueError):
+                parsed = None
+            if parsed in opts:
+                value = parsed
+            else:
+                st.toast(i18n.t("ignored_params", view().lang, names=param), icon="⚠️")
+        ss[key] = value if value in opts else default
+    elif ss[key] not in opts:
+        ss[key] = default
+    box = container or st
+    value = box.selectbox(label, opts, key=key, format_func=format_func)
+    ss[shadow] = value
+    if value == default:
+        if param in st.query_params:
+            del st.query_params[param]
+    elif _raw(param) != str(value):
+        st.query_params[param] = str(value)
+    return value
+
+
+def fy_select(v: View, key: str, default: int | None = None, container: Any = None) -> int:
+    """The page's single FY (for snapshots), default the latest completed FY of the span."""
+    fys = v.fys
+    return page_select("fy", key, v.t("snapshot_fy"), list(reversed(fys)),
+                       default if default in fys else v.latest_complete_fy,
+                       format_func=v.fy_label, container=container, parse=int)

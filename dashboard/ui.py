@@ -1,0 +1,167 @@
+"""Streamlit building blocks shared by the pages: header, chart with caption, notes, badges."""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Sequence
+
+import plotly.graph_objects as go
+import polars as pl
+import streamlit as st
+
+from dashboard import charts, i18n, queries
+from dashboard.state import View
+from pipelines.schema import METRIC_BY_CODE
+
+CSS = """
+<style>
+.dtp-sample {background:#FFF4D6; border-left:6px solid #E69F00; padding:.45rem .8rem;
+  border-radius:4px; font-weight:600; margin:.2rem 0 .6rem 0;}
+.dtp-badge {display:inline-block; padding:.05rem .5rem; border-radius:1rem; font-size:.85rem;
+  font-weight:600; border:2px solid; background:#fff; white-space:nowrap;}
+.dtp-meta {color:#555; font-size:.85rem;}
+.dtp-card-foot {font-size:.85rem; color:#333; margin:.1rem 0;}
+section[data-testid="stSidebar"] {min-width: 340px;}
+</style>
+"""
+
+
+def style() -> None:
+    st.html(CSS)
+
+
+def header(v: View, title: str) -> None:
+    """Title, as-of date, last run and (for sample data) the banner — on every page."""
+    st.title(title, anchor=False)
+    run = v.run
+    as_of_fy = (f" · {v.fy_label(run.as_of_fy)}" if run.as_of_fy is not None else "")
+    st.caption(f"{v.t('as_of')}: {i18n.fmt_date(run.as_of_date, v.lang)}{as_of_fy}　｜　"
+               f"{v.t('last_run')}: {i18n.fmt_timestamp(run.finished_at, v.lang)}　｜　"
+               f"{v.t('run_id')}: `{run.run_id}`")
+    if run.is_sample:
+        st.html(f'<div class="dtp-sample" role="status">⚠ {html.escape(v.t("sample_banner"))}'
+                "</div>")
+
+
+def no_warehouse(lang: str, unreadable: bool = False) -> None:
+    st.title(i18n.t("app_title", lang), anchor=False)
+    if unreadable:
+        st.error(i18n.t("bad_warehouse", lang), icon=":material/error:")
+    else:
+        st.info(i18n.t("no_warehouse", lang), icon=":material/database:")
+    st.markdown(i18n.t("no_warehouse_help", lang, path=str(queries.warehouse_path())))
+
+
+def badge(status: str, lang: str) -> str:
+    colour = charts.STATUS_COLOURS.get(status, "#999999")
+    if status == "no_target":
+        colour = "#999999"
+    text = html.escape(i18n.status_text(status, lang))
+    return (f'<span class="dtp-badge" style="border-color:{colour};color:{colour}">'
+            f"{text}</span>")
+
+
+def pair(v: View) -> list:
+    """Two time charts side by side when the FY span is short, one under the other when it is
+    long (eleven FY labels do not fit half a page)."""
+    if len(v.fys) <= 6:
+        return list(st.columns(2))
+    return [st.container(), st.container()]
+
+
+def ticks(v: View, fys: Sequence[int]) -> dict[int, str]:
+    return {f: v.fy_tick(f) for f in fys}
+
+
+def points(frame: pl.DataFrame) -> list[charts.Point]:
+    return [charts.Point(fy=r["fiscal_year"], value=r["value"], numerator=r["numerator"],
+                         denominator=r["denominator"], status=r["status"],
+                         target_kind=r["target_kind"], target_min=r["target_min"],
+                         target_max=r["target_max"])
+            for r in frame.iter_rows(named=True)]
+
+
+def in_span(v: View, frame: pl.DataFrame) -> pl.DataFrame:
+    return frame.filter(pl.col("fiscal_year").is_between(v.fy_from, v.fy_to))
+
+
+def chart(fig: go.Figure, key: str, caption: str | None = None, alt: str | None = None) -> None:
+    st.plotly_chart(fig, key=key, theme=None, config=charts.CONFIG, alt=alt)
+    if caption:
+        st.caption(caption)
+
+
+def metric_caption(v: View, code: str) -> str:
+    return i18n.metric_caption(code, v.lang)
+
+
+def bureau_notes(v: View, code: str, series: pl.DataFrame | None = None) -> None:
+    """Say so when a bureau filter cannot apply to a metric or to its target."""
+    if not v.filtered:
+        return
+    m = METRIC_BY_CODE[code]
+    if not m.by_bureau:
+        st.caption("ℹ️ " + v.t("no_bureau_breakdown"))
+        return
+    if series is not None and not queries.target_applies_to_bureaus(code):
+        rows = series.filter(pl.col("m_target_kind").is_not_null())
+        if rows.height:
+            r = rows.row(-1, named=True)
+            text = i18n.fmt_target(r["m_target_kind"], r["m_target_min"], r["m_target_max"],
+                                   m.is_rate, v.lang)
+            st.caption("ℹ️ " + v.t("target_ministry_only", text=text))
+
+
+def kpi_chart(v: View, code: str, key: str, kind: str | None = None, title: bool = True,
+              **kw: object) -> pl.DataFrame:
+    """Subheader, chart, caption and bureau notes for one kpi metric; returns its rows."""
+    m = METRIC_BY_CODE[code]
+    series = in_span(v, queries.kpi_series(v.run, v.bureaus, code))
+    if title:
+        st.subheader(f"{i18n.metric_name(code, v.lang)}", anchor=False)
+    if series.height == 0:
+        st.info(v.t("no_rows"))
+        return series
+    fig = charts.kpi_chart(points(series), ticks(v, series["fiscal_year"].to_list()),
+                           is_rate=m.is_rate, lang=v.lang,
+                           kind=kind or ("line" if m.is_rate else "bar"),
+                           name=i18n.metric_name(code, v.lang), **kw)
+    chart(fig, key=key, caption=metric_caption(v, code),
+          alt=i18n.metric_name(code, v.lang))
+    bureau_notes(v, code, series)
+    return series
+
+
+def kpi_table(v: View, codes: Sequence[str], key: str) -> None:
+    """The numbers behind kpi charts: one row per FY, value and status per metric."""
+    cols: dict[str, list] = {v.t("fy"): [v.fy_label(f) for f in v.fys]}
+    for code in codes:
+        m = METRIC_BY_CODE[code]
+        s = in_span(v, queries.kpi_series(v.run, v.bureaus, code))
+        by_fy = {r["fiscal_year"]: r for r in s.iter_rows(named=True)}
+        name = i18n.metric_name(code, v.lang)
+        vals, stats = [], []
+        for f in v.fys:
+            r = by_fy.get(f)
+            if r is None:
+                vals.append("–")
+                stats.append("")
+                continue
+            text = i18n.fmt_value(r["value"], m.is_rate, v.lang)
+            if m.is_rate and r["denominator"] is not None:
+                text += (f" ({i18n.fmt_value(r['numerator'], False, v.lang)}/"
+                         f"{i18n.fmt_value(r['denominator'], False, v.lang)})")
+            vals.append(text)
+            stats.append(i18n.status_text(r["status"], v.lang)
+                         if r["status"] != "no_target" else "")
+        cols[name] = vals
+        if any(stats):
+            cols[f"{name} — {v.t('status')}"] = stats
+    data_table(v, pl.DataFrame(cols), key=key)
+
+
+def data_table(v: View, frame: pl.DataFrame, key: str, title: bool = True) -> None:
+    if title:
+        st.markdown(f"**{v.t('table_title')}**")
+    st.dataframe(frame, key=key, hide_index=True, width="stretch",
+                 height=min(36 * (frame.height + 1) + 4, 640))

@@ -1,0 +1,98 @@
+"""概要 Overview: one card per plan target, and the plan scorecard (metrics × FYs)."""
+
+from __future__ import annotations
+
+import pandas as pd
+import polars as pl
+import streamlit as st
+
+from dashboard import charts, i18n, nav, queries, state, ui
+from pipelines.schema import METRIC_BY_CODE, METRICS
+
+v = state.view()
+st.caption(v.t("overview_intro"))
+
+targets = queries.plan_targets(v.run)
+target_metrics = set(targets["metric"].to_list())
+codes = [m.code for m in METRICS if m.code in target_metrics]
+if not codes:
+    st.info(v.t("no_targets"))
+    st.stop()
+
+left, _ = st.columns([1, 3])
+fy = state.fy_select(v, key="overview_fy", container=left)
+kpi = queries.kpi(v.run, v.bureaus)
+rows = {(r["metric"], r["fiscal_year"]): r for r in kpi.iter_rows(named=True)}
+
+
+def section_of(code: str, fy: int) -> str:
+    t = targets.filter((pl.col("metric") == code) & (pl.col("fy_from") <= fy)
+                       & (pl.col("fy_to") >= fy))
+    return t["plan_section"][0] if t.height else METRIC_BY_CODE[code].section
+
+
+PER_ROW = 3
+for start in range(0, len(codes), PER_ROW):
+    cols = st.columns(PER_ROW)
+    for col, code in zip(cols, codes[start:start + PER_ROW], strict=False):
+        m = METRIC_BY_CODE[code]
+        r = rows.get((code, fy))
+        prev = rows.get((code, fy - 1))
+        value = r["value"] if r else None
+        status = r["status"] if r else "no_data"
+        trend = [rows[(code, f)]["value"] for f in v.fys
+                 if f <= fy and (code, f) in rows and rows[(code, f)]["value"] is not None]
+        sec = section_of(code, fy)
+        with col.container(border=True, key=f"card_{code}"):
+            st.metric(i18n.metric_name(code, v.lang), i18n.fmt_value(value, m.is_rate, v.lang),
+                      delta=i18n.fmt_change(value, prev["value"] if prev else None, m.is_rate,
+                                            v.lang),
+                      delta_color="off", delta_description=v.t("vs_prev"),
+                      help=i18n.metric_caption(code, v.lang, sec),
+                      chart_data=trend if len(trend) > 1 else None, chart_type="line")
+            if r and r["target_kind"]:
+                target = i18n.fmt_target(r["target_kind"], r["target_min"], r["target_max"],
+                                         m.is_rate, v.lang)
+            elif r and r["m_target_kind"]:
+                target = i18n.fmt_target(r["m_target_kind"], r["m_target_min"],
+                                         r["m_target_max"], m.is_rate, v.lang)
+                target += v.t("ministry_suffix")
+            else:
+                target = i18n.status_word("no_target", v.lang)
+            st.html(f'{ui.badge(status, v.lang)} <span class="dtp-card-foot">'
+                    f'{v.t("target")}: {target}</span>')
+            note = ""
+            if v.filtered and not m.by_bureau:
+                note = " · " + v.t("ministry_total")
+            st.caption(f"{v.fy_label(fy)} · {v.t('section')} {sec}{note}")
+            st.page_link(nav.METRIC_PAGE[code], label=v.t("details"),
+                         icon=":material/arrow_forward:")
+
+# --- the plan scorecard ---------------------------------------------------------------------
+st.subheader(v.t("scorecard"), anchor=False)
+labels = [v.fy_label(f) for f in v.fys]
+table, colours = [], []
+for code in codes:
+    m = METRIC_BY_CODE[code]
+    line = {v.t("metric"): i18n.metric_name(code, v.lang),
+            v.t("section"): section_of(code, fy)}
+    col_line = ["", ""]
+    for f, label in zip(v.fys, labels, strict=True):
+        r = rows.get((code, f))
+        s = r["status"] if r else "no_data"
+        line[label] = (f"{i18n.STATUS_SYMBOLS[s]} "
+                       f"{i18n.fmt_value(r['value'] if r else None, m.is_rate, v.lang)}")
+        col_line.append(charts.STATUS_COLOURS.get(s, "#999999") if s != "no_target" else "#666")
+    table.append(line)
+    colours.append(col_line)
+frame = pd.DataFrame(table)
+styled = frame.style.apply(
+    lambda _: pd.DataFrame([[f"color: {c}; font-weight: 600" if c else "" for c in row]
+                            for row in colours], index=frame.index, columns=frame.columns),
+    axis=None)
+st.dataframe(styled, key="scorecard", hide_index=True, width="stretch",
+             column_config={v.t("metric"): st.column_config.TextColumn(pinned=True)})
+legend = " ".join(ui.badge(s, v.lang) for s in ("met", "below", "above", "in_progress",
+                                                 "no_data", "no_target"))
+st.html(f'<div class="dtp-meta">{v.t("status_legend")}: {legend}</div>')
+st.caption(v.t("scorecard_caption"))

@@ -1,0 +1,263 @@
+"""Real-browser tests: Playwright + Debian chromium against a live ``streamlit run`` on the
+sample warehouse. Screenshots of every page go to ``test-artifacts/``.
+
+Skipped (not failed) only when ``/usr/bin/chromium`` is missing.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+CHROMIUM = Path("/usr/bin/chromium")
+ARTIFACTS = ROOT / "test-artifacts"
+ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync", "--no-first-run"]
+PAGES = ("overview", "hiring", "training", "certification", "security", "workforce")
+PATHS = {"overview": ""}  # the default page lives at "/"
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian chromium at /usr/bin/chromium"),
+]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def sample_warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    from pipelines import sample
+    from pipelines.warehouse import build
+
+    tmp = tmp_path_factory.mktemp("browser")
+    raw = tmp / "raw"
+    sample.generate(raw, staff=sample.DEFAULT_STAFF, seed=sample.DEFAULT_SEED)
+    wh = tmp / "warehouse.duckdb"
+    build(raw, wh)
+    return wh
+
+
+def _serve(warehouse: Path) -> tuple[subprocess.Popen, str]:
+    port = _free_port()
+    env = {**os.environ, "DTP_WAREHOUSE": str(warehouse)}
+    log = warehouse.parent / f"streamlit-{port}.log"
+    with open(log, "w") as out:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "streamlit", "run", "dashboard/app.py",
+             "--server.address", "127.0.0.1", "--server.port", str(port),
+             "--server.headless", "true", "--browser.gatherUsageStats", "false",
+             "--server.fileWatcherType", "none"],
+            cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.time() + 60
+    while True:
+        try:
+            with urllib.request.urlopen(url + "/_stcore/health", timeout=2) as r:
+                if r.status == 200:
+                    return proc, url
+        except OSError:
+            pass
+        if proc.poll() is not None or time.time() > deadline:
+            _stop(proc)
+            raise RuntimeError("streamlit did not start: " + log.read_text())
+        time.sleep(0.3)
+
+
+def _stop(proc: subprocess.Popen) -> None:
+    proc.terminate()
+    try:
+        proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+
+
+@pytest.fixture(scope="module")
+def server(sample_warehouse: Path) -> Iterator[str]:
+    proc, url = _serve(sample_warehouse)
+    try:
+        yield url
+    finally:
+        _stop(proc)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[object]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture()
+def page(browser: object) -> Iterator[object]:
+    ctx = browser.new_context(viewport={"width": 1440, "height": 1000}, locale="ja-JP")
+    pg = ctx.new_page()
+    yield pg
+    ctx.close()
+
+
+def _settle(page: object) -> None:
+    """Wait until Streamlit has finished the run and the charts are drawn."""
+    page.wait_for_selector('[data-testid="stApp"]', timeout=30_000)
+    page.wait_for_selector('[data-testid="stMain"] h1', timeout=30_000)
+    page.wait_for_function(
+        "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=30_000)
+    page.wait_for_timeout(400)
+    page.wait_for_function(
+        "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=30_000)
+
+
+def _screenshot(page: object, name: str) -> None:
+    """The whole page: Streamlit scrolls inside its main block, so grow the viewport to it."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    height = page.evaluate("() => document.querySelector('[data-testid=\"stMain\"]')"
+                           ".scrollHeight")
+    size = page.viewport_size
+    page.set_viewport_size({"width": size["width"], "height": min(int(height) + 40, 8000)})
+    page.wait_for_timeout(800)
+    page.screenshot(path=str(ARTIFACTS / name))
+    page.set_viewport_size(size)
+
+
+def _chart_data(page: object, index: int = 0) -> list:
+    """The data of the index-th Plotly chart, read from the graph div (what is drawn)."""
+    page.wait_for_function(
+        f"() => document.querySelectorAll('.js-plotly-plot').length > {index}", timeout=30_000)
+    return json.loads(page.evaluate(
+        f"() => JSON.stringify(document.querySelectorAll('.js-plotly-plot')[{index}].data"
+        ".map(t => [t.x, t.y]))"))
+
+
+@pytest.mark.parametrize("name", PAGES)
+def test_every_page_loads_with_a_chart(server: str, page: object, name: str) -> None:
+    page.goto(f"{server}/{PATHS.get(name, name)}")
+    _settle(page)
+    page.wait_for_selector(".js-plotly-plot, [data-testid='stMetric']", timeout=30_000)
+    assert page.locator('[data-testid="stException"]').count() == 0
+    if name == "overview":
+        assert page.locator('[data-testid="stMetric"]').count() >= 5
+        assert page.locator('[data-testid="stMetric"] svg').count() >= 1  # sparklines
+    else:
+        assert page.locator(".js-plotly-plot").count() >= 3
+    # the banner and Japanese labels are there
+    assert "サンプルデータ" in page.inner_text("body")
+    _screenshot(page, f"{name}.png")
+
+
+def test_english_screenshot(server: str, page: object) -> None:
+    page.goto(f"{server}/hiring?lang=en&bureau=ICB&fy_from=2019&fy_to=2023")
+    _settle(page)
+    page.wait_for_selector(".js-plotly-plot")
+    assert page.locator('[data-testid="stException"]').count() == 0
+    assert "Digital-talent hires" in page.inner_text("body")
+    _screenshot(page, "hiring_en_ICB.png")
+
+
+def test_bureau_filter_changes_url_and_chart_and_reload_restores(server: str,
+                                                                 page: object) -> None:
+    page.goto(f"{server}/hiring")
+    _settle(page)
+    before = _chart_data(page)
+    assert "bureau=" not in page.url
+
+    box = page.locator('[data-testid="stMultiSelect"]').first
+    box.click()
+    page.keyboard.type("情報流通行政局")
+    page.keyboard.press("Enter")
+    page.keyboard.press("Escape")
+    page.wait_for_url("**bureau=ICB**", timeout=15_000)
+    _settle(page)
+    page.wait_for_function(
+        "(b) => JSON.stringify(document.querySelector('.js-plotly-plot').data"
+        ".map(t => [t.x, t.y])) !== b", arg=json.dumps(before), timeout=15_000)
+    after = _chart_data(page)
+    assert after != before
+    url = page.url
+    assert "bureau=ICB" in url
+
+    # a reload (or the same link in another browser) restores the view
+    page.reload()
+    _settle(page)
+    assert "bureau=ICB" in page.url
+    assert "情報流通行政局" in box.inner_text()
+    assert _chart_data(page) == after
+    page.goto(url)
+    _settle(page)
+    assert _chart_data(page) == after
+
+    # the filter carries across pages
+    page.locator('[data-testid="stSidebarNav"] a', has_text="概要").click()
+    page.wait_for_url(lambda u: "/hiring" not in u, timeout=15_000)
+    _settle(page)
+    assert "bureau=ICB" in page.url
+    assert page.locator('[data-testid="stException"]').count() == 0
+
+
+def test_rebuild_while_serving(sample_warehouse: Path, page: object,
+                               tmp_path: Path) -> None:
+    """``pipelines build`` replaces the warehouse under a running app: requests keep working
+    during the swap and the next interaction shows the new run."""
+    import shutil
+    import threading
+
+    sys.path.insert(0, str(Path(__file__).parent))
+    import dataset
+
+    from pipelines.warehouse import build
+
+    live = tmp_path / "live.duckdb"
+    shutil.copy(sample_warehouse, live)
+    raw = dataset.write(dataset.base(), tmp_path / "raw")
+    proc, url = _serve(live)
+    try:
+        page.goto(f"{url}/hiring?bureau=ICB")
+        _settle(page)
+        old_run = page.inner_text("body")
+        assert "情報流通行政局" in old_run
+        done = threading.Event()
+        errors: list[BaseException] = []
+
+        def rebuild() -> None:
+            try:
+                build(raw, live)
+            except BaseException as exc:  # noqa: BLE001
+                errors.append(exc)
+            finally:
+                done.set()
+
+        threading.Thread(target=rebuild).start()
+        while not done.is_set():  # interact during the rebuild
+            page.reload()
+            _settle(page)
+            assert page.locator('[data-testid="stException"]').count() == 0
+        assert not errors
+        page.reload()
+        _settle(page)
+        body = page.inner_text("body")
+        assert page.locator('[data-testid="stException"]').count() == 0
+        import duckdb
+
+        with duckdb.connect(str(live), read_only=True) as con:
+            new_run = con.execute("SELECT run_id FROM pipeline_runs ORDER BY started_at DESC "
+                                  "LIMIT 1").fetchone()[0]
+        assert new_run in body and new_run not in old_run
+        assert "令和3年度 (2021)・集計中" in body  # the tiny data set's last FY
+        assert "bureau=ICB" not in page.url  # a bureau the new warehouse lacks is dropped
+    finally:
+        _stop(proc)

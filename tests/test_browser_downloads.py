@@ -1,0 +1,160 @@
+"""Real browser (Debian chromium through Playwright) against a live ``streamlit run``: change the
+filters of the data page, click the CSV download, and check the file holds only those rows."""
+
+from __future__ import annotations
+
+import io
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+from urllib.parse import unquote
+
+import duckdb
+import openpyxl
+import polars as pl
+import pytest
+
+CHROMIUM = "/usr/bin/chromium"
+ROOT = Path(__file__).resolve().parent.parent
+ARTEFACTS = ROOT / "test-artifacts"
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="needs Debian chromium"),
+]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def live_app(tiny_warehouse):
+    port = _free_port()
+    env = {**os.environ, "DTP_WAREHOUSE": str(tiny_warehouse)}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", "dashboard/app.py",
+         "--server.address", "127.0.0.1", "--server.port", str(port),
+         "--server.headless", "true", "--browser.gatherUsageStats", "false"],
+        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:
+                    if r.status == 200:
+                        break
+            except OSError:
+                pass
+            if proc.poll() is not None or time.monotonic() > deadline:
+                out = proc.stdout.read().decode(errors="replace") if proc.stdout else ""
+                pytest.fail(f"streamlit did not start:\n{out}")
+            time.sleep(0.3)
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=[
+            "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+            "--disable-component-update", "--disable-sync", "--no-first-run"])
+        try:
+            yield b
+        finally:
+            b.close()
+
+
+def _rows_shown(page) -> str:  # noqa: ANN001
+    return page.locator('[data-testid="stMetricValue"]').first.inner_text().strip()
+
+
+def _wait_idle(page) -> None:  # noqa: ANN001
+    page.wait_for_timeout(300)
+    page.locator('[data-testid="stStatusWidget"]').wait_for(state="hidden", timeout=30_000)
+
+
+def _pick(page, key: str, option: str, url_part: str) -> None:  # noqa: ANN001
+    """Choose ``option`` in the multiselect whose widget key is ``key``; wait until the app
+    has rerun and written the choice into the URL."""
+    page.locator(f".st-key-{key} input[role='combobox']").click()
+    page.get_by_role("option", name=option, exact=True).click()
+    page.keyboard.press("Escape")
+    page.wait_for_url(lambda u: url_part in unquote(u), timeout=30_000)
+    _wait_idle(page)
+
+
+def test_filtered_csv_download_in_a_real_browser(live_app, browser, tiny_warehouse):
+    with duckdb.connect(str(tiny_warehouse), read_only=True) as con:
+        total = con.execute("SELECT count(*) FROM stg_training").fetchall()[0][0]
+        want = con.sql("SELECT * FROM stg_training WHERE bureau_code = 'B1' AND category IN "
+                       "('unified_it', 'security_elearning') ORDER BY fiscal_year, record_id"
+                       ).pl()
+    assert 0 < want.height < total
+
+    ctx = browser.new_context(accept_downloads=True, locale="ja-JP",
+                              viewport={"width": 1400, "height": 1000})
+    page = ctx.new_page()
+    try:
+        page.goto(f"{live_app}/data?dataset=stg_training")
+        page.locator('[data-testid="stMetricValue"]').first.wait_for(timeout=60_000)
+        _wait_idle(page)
+        assert _rows_shown(page) == f"{total:,}"
+
+        # change filters: one bureau in the sidebar, two categories on the page
+        _pick(page, "bureaus", "第一局", "bureau=B1")
+        _pick(page, "data_f_category", "unified_it", "f_category=unified_it")
+        _pick(page, "data_f_category", "security_elearning",
+              "f_category=unified_it,security_elearning")
+        page.wait_for_function(
+            "n => document.querySelector('[data-testid=\"stMetricValue\"]')"
+            "?.innerText.trim() === n", arg=f"{want.height:,}", timeout=30_000)
+        assert "bureau=B1" in page.url
+        ARTEFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(ARTEFACTS / "data-page-filtered.png"), full_page=True)
+
+        with page.expect_download(timeout=60_000) as info:
+            page.locator(".st-key-data_dl_csv button").click()
+        download = info.value
+        name = download.suggested_filename
+        data = Path(download.path()).read_bytes()
+        with page.expect_download(timeout=60_000) as info:
+            page.locator(".st-key-data_dl_xlsx button").click()
+        xlsx = openpyxl.load_workbook(io.BytesIO(Path(info.value.path()).read_bytes()))
+        xlsx_name = info.value.suggested_filename
+    except Exception:
+        ARTEFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(ARTEFACTS / "data-page-failure.png"), full_page=True)
+        raise
+    finally:
+        ctx.close()
+
+    assert name.startswith("dtp_stg_training_B1_") and name.endswith(".csv"), name
+    assert "category-" in name and "asof" in name
+    assert data.startswith(b"\xef\xbb\xbf")
+    got = pl.read_csv(io.BytesIO(data[3:]), schema=want.schema)
+    assert got.equals(want)
+    assert set(got["bureau_code"]) == {"B1"}
+    assert set(got["category"]) <= {"unified_it", "security_elearning"}
+    # the Excel file: same rows, and its about sheet names the filters
+    assert xlsx_name == name.removesuffix(".csv") + ".xlsx"
+    records = [r[0] for r in xlsx["data"].iter_rows(min_row=2, values_only=True)]
+    assert records == want["record_id"].to_list()
+    about = " ".join(str(c) for r in xlsx["about"].iter_rows(values_only=True) for c in r if c)
+    for text in ("stg_training", "B1", "unified_it", "security_elearning"):
+        assert text in about, text

@@ -112,8 +112,8 @@ columns = {
                     if f in by_fy and by_fy[f].status != "no_target" else "" for f in v.fys],
 }
 if pub:
-    columns[v.t("published")] = [pub[f]["published_value"] if f in pub else None
-                                 for f in v.fys]
+    columns[v.t("published")] = [i18n.fmt_value(pub[f]["published_value"], False, v.lang)
+                                 if f in pub else "–" for f in v.fys]
 columns[v.t("cumulative")] = [cum_d.get(f) for f in v.fys]
 columns[v.t("total_hires")] = [int(total.get(f, 0)) for f in v.fys]
 ui.data_table(v, pl.DataFrame(columns, strict=False), key="table_hiring")

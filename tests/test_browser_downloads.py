@@ -80,28 +80,51 @@ def browser():
             b.close()
 
 
-def _rows_shown(page) -> str:  # noqa: ANN001
-    return page.locator('[data-testid="stMetricValue"]').first.inner_text().strip()
-
-
 def _wait_idle(page) -> None:  # noqa: ANN001
     page.wait_for_timeout(300)
     page.locator('[data-testid="stStatusWidget"]').wait_for(state="hidden", timeout=30_000)
 
 
-def _pick(page, key: str, option: str, url_part: str) -> None:  # noqa: ANN001
+def _pick(page, key: str, option: str, url_part: str, rows: int) -> None:  # noqa: ANN001
     """Choose ``option`` in the multiselect whose widget key is ``key``; wait until the app
-    has rerun and written the choice into the URL."""
-    page.locator(f".st-key-{key} input[role='combobox']").click()
-    page.get_by_role("option", name=option, exact=True).click()
-    page.keyboard.press("Escape")
-    page.wait_for_url(lambda u: url_part in unquote(u), timeout=30_000)
+    has rerun: the choice is in the URL and the row count is ``rows``. A click that lands
+    while the previous rerun is still redrawing the widget is retried."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    for attempt in range(3):
+        page.locator(f".st-key-{key} input[role='combobox']").click()
+        choice = page.get_by_role("option", name=option, exact=True)
+        if attempt == 0:
+            choice.click()
+        else:  # the earlier click may have landed after all: the option is gone then
+            page.wait_for_timeout(500)
+            if choice.count():
+                choice.click()
+        page.keyboard.press("Escape")
+        try:
+            page.wait_for_url(lambda u: url_part in unquote(u), timeout=10_000)
+            break
+        except PlaywrightTimeout:
+            if attempt == 2:
+                raise
+    _wait_rows(page, rows)
     _wait_idle(page)
+
+
+def _wait_rows(page, rows: int) -> None:  # noqa: ANN001
+    page.wait_for_function(
+        "n => document.querySelector('[data-testid=\"stMetricValue\"]')"
+        "?.innerText.trim() === n", arg=f"{rows:,}", timeout=30_000)
 
 
 def test_filtered_csv_download_in_a_real_browser(live_app, browser, tiny_warehouse):
     with duckdb.connect(str(tiny_warehouse), read_only=True) as con:
-        total = con.execute("SELECT count(*) FROM stg_training").fetchall()[0][0]
+        def count(where: str) -> int:
+            return con.execute(f"SELECT count(*) FROM stg_training {where}").fetchall()[0][0]
+
+        total = count("")
+        b1 = count("WHERE bureau_code = 'B1'")
+        b1_it = count("WHERE bureau_code = 'B1' AND category = 'unified_it'")
         want = con.sql("SELECT * FROM stg_training WHERE bureau_code = 'B1' AND category IN "
                        "('unified_it', 'security_elearning') ORDER BY fiscal_year, record_id"
                        ).pl()
@@ -114,16 +137,13 @@ def test_filtered_csv_download_in_a_real_browser(live_app, browser, tiny_warehou
         page.goto(f"{live_app}/data?dataset=stg_training")
         page.locator('[data-testid="stMetricValue"]').first.wait_for(timeout=60_000)
         _wait_idle(page)
-        assert _rows_shown(page) == f"{total:,}"
+        _wait_rows(page, total)
 
         # change filters: one bureau in the sidebar, two categories on the page
-        _pick(page, "bureaus", "第一局", "bureau=B1")
-        _pick(page, "data_f_category", "unified_it", "f_category=unified_it")
+        _pick(page, "bureaus", "第一局", "bureau=B1", b1)
+        _pick(page, "data_f_category", "unified_it", "f_category=unified_it", b1_it)
         _pick(page, "data_f_category", "security_elearning",
-              "f_category=unified_it,security_elearning")
-        page.wait_for_function(
-            "n => document.querySelector('[data-testid=\"stMetricValue\"]')"
-            "?.innerText.trim() === n", arg=f"{want.height:,}", timeout=30_000)
+              "f_category=unified_it,security_elearning", want.height)
         assert "bureau=B1" in page.url
         ARTEFACTS.mkdir(exist_ok=True)
         page.screenshot(path=str(ARTEFACTS / "data-page-filtered.png"), full_page=True)

@@ -17,6 +17,7 @@ import tempfile
 import time
 from pathlib import Path
 
+import duckdb
 from rich.console import Console
 from rich.table import Table
 
@@ -48,6 +49,35 @@ def _run(cmd: list[str], env: dict[str, str] | None = None) -> tuple[float, floa
     return wall, usage.ru_maxrss / 1024
 
 
+def _exports(wh: Path, staff: int) -> None:
+    """Time the data page's downloads (warehouse → file bytes) of the row-level roster."""
+    from dashboard import analyst
+    from dashboard.queries import DataFilter
+
+    with duckdb.connect(str(wh), read_only=True) as con:
+        fy = con.execute("SELECT max(fiscal_year) FROM stg_roster").fetchone()[0]
+    t = Table(title=f"Downloads of stg_roster, {staff:,} staff (seconds, MB)")
+    for col in ("rows", "csv", "xlsx", "parquet"):
+        t.add_column(col, justify="right")
+    for label, flt in ((f"FY{fy}", DataFilter("stg_roster", None, fy, fy)),
+                       ("all FYs", DataFilter("stg_roster"))):
+        cells, n = [], 0
+        for kind in ("csv", "xlsx", "parquet"):
+            make = analyst.download(kind, str(wh), flt, lang="ja", publication=False,
+                                    threshold=5, bureau_names={})
+            start = time.perf_counter()
+            data = make()
+            cells.append(f"{time.perf_counter() - start:.2f} s, {len(data) / 2**20:,.0f} MB")
+            if kind == "parquet":
+                import io
+
+                import polars as pl
+
+                n = pl.read_parquet(io.BytesIO(data)).height
+        t.add_row(f"{label}: {n:,}", *cells)
+    console.print(t)
+
+
 def main(staff: int, workdir: Path | None, pages: bool) -> int:
     tmp = Path(workdir or tempfile.mkdtemp(prefix="dtp-bench-"))
     raw = tmp / "raw"
@@ -74,6 +104,7 @@ def main(staff: int, workdir: Path | None, pages: bool) -> int:
     console.print(t)
     console.print(f"ratio b/a = {build_s / load_s:.2f}  (goal ≤ 1.5)")
 
+    _exports(wh, staff)
     if pages:
         from pipelines.bench_pages import time_pages
 

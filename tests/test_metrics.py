@@ -24,8 +24,9 @@ def test_row_set_is_complete(tiny_warehouse):
     with duckdb.connect(str(tiny_warehouse), read_only=True) as con:
         n, fys = con.execute("SELECT count(*), list(DISTINCT fiscal_year ORDER BY fiscal_year) "
                          "FROM kpi").fetchone()
-        drills_bureau = con.execute("SELECT count(*) FROM kpi WHERE metric = 'phishing_drills_held' "
-                                "AND bureau_code IS NOT NULL").fetchone()[0]
+        drills_bureau = con.execute(
+            "SELECT count(*) FROM kpi WHERE metric = 'phishing_drills_held' "
+            "AND bureau_code IS NOT NULL").fetchone()[0]
         cols = [c[0] for c in con.execute("DESCRIBE kpi").fetchall()]
     # 13 metrics with a bureau breakdown × 2 FYs × (ministry + 2 bureaus) + drills held × 2 FYs
     assert n == 13 * 2 * 3 + 2
@@ -192,7 +193,8 @@ def test_above_range(gap_years):
 
 def test_empty_year_has_rows(gap_years):
     with duckdb.connect(str(gap_years), read_only=True) as con:
-        fys = [r[0] for r in con.execute("SELECT DISTINCT fiscal_year FROM kpi ORDER BY 1").fetchall()]
+        fys = [r[0] for r in
+               con.execute("SELECT DISTINCT fiscal_year FROM kpi ORDER BY 1").fetchall()]
     assert fys == [2020, 2021, 2022, 2023, 2024]
     r = kpi_row(gap_years, "digital_hires", 2023)
     assert (r["value"], r["status"]) == (0, "below")

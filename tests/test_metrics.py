@@ -154,6 +154,9 @@ def _roster(fy, e, bureau="B1", grade="staff", hire="2015", et="career"):
 def closed_year(tmp_path_factory):
     """As-of date exactly March 31, 2022: FY2021 is complete, no longer in progress."""
     data = copy.deepcopy(dataset.base())
+    data["plan_targets"].append({"metric": "phishing_open_rate", "fy_from": "2016",
+                                 "fy_to": "2030", "kind": "max", "target_min": "",
+                                 "target_max": "0.3", "plan_section": "§5"})
     data["phishing_drills"].append({"drill_id": "D3", "fiscal_year": "2021", "round": "2",
                                     "sent_on": "2022-03-31", "employee_id": "E1",
                                     "opened": "false", "reported": "true"})
@@ -167,6 +170,16 @@ def test_as_of_march31_closes_the_year(closed_year):
     assert (r["value"], r["status"]) == (2, "below")
     # growth: 1 participant in FY2021 after 3 in FY2020
     assert kpi_row(closed_year, "training_participants", 2021)["status"] == "below"
+
+
+def test_max_target(closed_year):
+    r = kpi_row(closed_year, "phishing_open_rate", 2020)  # 1 of 2 opened
+    assert (r["value"], r["target_kind"], r["target_max"], r["status"]) == (0.5, "max", 0.3,
+                                                                             "above")
+    r = kpi_row(closed_year, "phishing_open_rate", 2021)  # 1 of 4 opened
+    assert (r["value"], r["status"]) == (0.25, "met")
+    # rate targets apply to bureau rows too; B2 FY2021: E2 opened its only mail
+    assert kpi_row(closed_year, "phishing_open_rate", 2021, "B2")["status"] == "above"
 
 
 @pytest.fixture(scope="module")

@@ -155,7 +155,7 @@ def export_meta(ds: Dataset, f: DataFilter, lang: str, run: Mapping[str, object]
         generated_at=dt.datetime.now().astimezone().replace(microsecond=0),
         suppression=suppression,
         columns=tuple((c.name, str(dtypes.get(c.name, "")), c.meaning(lang))
-                      for c in ds.columns),
+                      for c in ds.export_columns),
         lang=lang)
 
 
@@ -166,14 +166,15 @@ def file_name(kind: str, ds: Dataset, f: DataFilter, as_of: dt.date | None,
 
 # --- the bytes ------------------------------------------------------------------------------------
 
-def rows(path: str, f: DataFilter, publication: bool, threshold: int
+def rows(path: str, f: DataFilter, publication: bool, threshold: int, lang: str
          ) -> tuple[pl.DataFrame, dict, ex.Suppression | None]:
-    """The rows of a download (suppressed for publication) and the run they came from."""
+    """The rows of a download (suppressed for publication; bureau names in ``lang``) and the
+    run they came from."""
     ds = DOWNLOADS[f.dataset]
     if publication and not ds.aggregated:
         raise ValueError("row-level datasets are not offered for publication")
     skip = publication_skip(ds) if publication else frozenset()
-    frame, run = queries.data_for_download(path, f, skip)
+    frame, run = queries.data_for_download(path, f, lang, skip)
     if not publication:
         return frame, run, None
     out, supp = publish(frame, ds, f, threshold)
@@ -199,7 +200,7 @@ def download(kind: str, path: str, f: DataFilter, *, lang: str, publication: boo
     ds = DOWNLOADS[f.dataset]
 
     def make() -> bytes:
-        frame, run, supp = rows(path, f, publication, threshold)
+        frame, run, supp = rows(path, f, publication, threshold, lang)
         meta = export_meta(ds, f, lang, run, names, publication, supp, frame.schema)
         return render(kind, frame, meta, encoding)
 

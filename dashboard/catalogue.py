@@ -6,6 +6,10 @@ described here, once, in ``DERIVED``. The SQL allowlist of ``dashboard.queries``
 and columns may appear in a query) is this catalogue too, so a column cannot be downloadable
 without being documented. ``tests/test_analyst_pages.py`` checks the catalogue against a real
 warehouse in both directions.
+
+A download (and the data page's preview) holds one column the warehouse table does not:
+``bureau_name``, the bureau's name in the page's language right after ``bureau_code``
+(``Dataset.export_columns``; a ``ColumnDoc`` with ``export_only``, listed by the dictionary).
 """
 
 from __future__ import annotations
@@ -25,6 +29,7 @@ class ColumnDoc:
     en: str
     source: str = ""  # "roster.grade": the contract column it comes from
     values: tuple[str, ...] = ()  # the allowed values (enums of the contract)
+    export_only: bool = False  # added to downloads and the preview; not in the warehouse table
 
     def meaning(self, lang: str) -> str:
         return self.en if lang == "en" else self.ja
@@ -59,6 +64,18 @@ class Dataset:
     @property
     def column_names(self) -> tuple[str, ...]:
         return tuple(c.name for c in self.columns)
+
+    @property
+    def export_columns(self) -> tuple[ColumnDoc, ...]:
+        """The columns of a download and of the data page's preview: the table's, with the
+        bureau's name right after the bureau code."""
+        if not self.bureau_column:
+            return self.columns
+        name = BUREAU_NAME_TOTAL if self.margin_by else BUREAU_NAME
+        out: list[ColumnDoc] = []
+        for c in self.columns:
+            out += [c, name] if c.name == self.bureau_column else [c]
+        return tuple(out)
 
     def column(self, name: str) -> ColumnDoc:
         return next(c for c in self.columns if c.name == name)
@@ -147,6 +164,17 @@ DERIVED: dict[str, tuple[str, str]] = {
     "matches": ("一致", "Matches"),
     "source": ("出典", "Source"),
 }
+
+
+# the bureau's name, added to downloads (export_only): name_ja or name_en by the page's language
+BUREAU_NAME = ColumnDoc(
+    "bureau_name", "局名(画面の表示言語による。局コードが空欄の行は空欄)",
+    "Bureau name (in the page's language; empty where the bureau code is)",
+    "bureaus.name_ja / name_en", export_only=True)
+BUREAU_NAME_TOTAL = ColumnDoc(  # datasets whose rows with no bureau are the ministry's total
+    "bureau_name", "局名(画面の表示言語による。局コードが空欄の省全体の行は「省全体」)",
+    "Bureau name (in the page's language; 'Ministry-wide' on the whole-ministry rows)",
+    "bureaus.name_ja / name_en", export_only=True)
 
 
 def d(name: str, key: str | None = None) -> ColumnDoc:

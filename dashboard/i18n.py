@@ -459,6 +459,7 @@ STRINGS.update({
     "dict_source": ("元の列(契約)", "From (contract)"),
     "dict_values": ("とりうる値", "Allowed values"),
     "dict_missing": ("(ウェアハウスにない)", "(not in the warehouse)"),
+    "dict_export_only": ("VARCHAR(ダウンロード・プレビューのみ)", "VARCHAR (downloads and preview only)"),
     "dict_code": ("コード", "Code"),
     "dict_kind": ("種類", "Kind"),
     "dict_rate": ("率", "rate"),

@@ -323,6 +323,7 @@ def career_posts(run: Run, sel: Selection, fy_from: int, fy_to: int) -> pl.DataF
 # quoted into SQL; every value is a bound parameter.
 
 from dashboard import catalogue as _catalogue  # noqa: E402
+from dashboard import i18n as _i18n  # noqa: E402
 
 
 @dataclass(frozen=True)
@@ -376,12 +377,29 @@ def _data_where(f: DataFilter, skip: frozenset[str] = frozenset()) -> tuple[str,
     return (" WHERE " + " AND ".join(clauses)) if clauses else "", params
 
 
-def _data_select(f: DataFilter, skip: frozenset[str] = frozenset()) -> tuple[str, dict]:
+def _data_select(f: DataFilter, lang: str, skip: frozenset[str] = frozenset()
+                 ) -> tuple[str, dict]:
+    """The rows of a download or preview: the export columns (``bureau_name`` = the bureau's
+    name in ``lang``, the ministry-wide label on a total row; a left join keeps every row)."""
     ds = _dataset(f.dataset)
     where, params = _data_where(f, skip)
-    cols = ", ".join(_ident(ds, c) for c in ds.column_names)
+    cols, join = [], ""
+    for c in ds.export_columns:
+        if not c.export_only:
+            cols.append(_ident(ds, c.name))
+            continue
+        # bureau_name, the one column a download adds
+        code = f'"{ds.name}".{_ident(ds, ds.bureau_column or "")}'
+        name = "__bn.__name"
+        if ds.margin_by:  # rows without a bureau are the whole ministry's
+            name = f"CASE WHEN {code} IS NULL THEN $ministry ELSE {name} END"
+            params["ministry"] = _i18n.t("ministry_total", lang)
+        cols.append(f'{name} AS "{c.name}"')
+        column = "name_en" if lang == "en" else "name_ja"
+        join = (f" LEFT JOIN (SELECT bureau_code AS __code, {column} AS __name FROM bureaus)"
+                f" __bn ON __bn.__code = {code}")
     order = ", ".join(_ident(ds, c) + " NULLS FIRST" for c in ds.order) or "ALL"
-    return f'SELECT {cols} FROM "{ds.name}"{where} ORDER BY {order}', params
+    return f'SELECT {", ".join(cols)} FROM "{ds.name}"{join}{where} ORDER BY {order}', params
 
 
 def data_count(run: Run, f: DataFilter) -> int:
@@ -390,9 +408,9 @@ def data_count(run: Run, f: DataFilter) -> int:
     return int(_one(run, sql, **params)["n"][0])
 
 
-def data_preview(run: Run, f: DataFilter, limit: int = 100) -> pl.DataFrame:
+def data_preview(run: Run, f: DataFilter, lang: str, limit: int = 100) -> pl.DataFrame:
     """The first ``limit`` rows in the dataset's order (never the whole table)."""
-    sql, params = _data_select(f)
+    sql, params = _data_select(f, lang)
     return _one(run, sql + " LIMIT $limit", **params, limit=int(limit))
 
 
@@ -404,15 +422,15 @@ def data_options(run: Run, dataset: str, column: str) -> list:
     return _one(run, sql)["v"].to_list()
 
 
-def data_frame(run: Run, f: DataFilter) -> pl.DataFrame:
+def data_frame(run: Run, f: DataFilter, lang: str) -> pl.DataFrame:
     """Every filtered row, cached: for the small aggregated tables only (publication view)."""
     if not _dataset(f.dataset).aggregated:
         raise ValueError("row-level datasets are never loaded whole into the page")
-    sql, params = _data_select(f)
+    sql, params = _data_select(f, lang)
     return _one(run, sql, **params)
 
 
-def data_for_download(path: str, f: DataFilter,
+def data_for_download(path: str, f: DataFilter, lang: str,
                       skip: frozenset[str] = frozenset()) -> tuple[pl.DataFrame, dict]:
     """Every filtered row and the run it was read from, in one connection, uncached.
 
@@ -421,7 +439,7 @@ def data_for_download(path: str, f: DataFilter,
     needs whole groups). The run is read together with the rows, so a download states the run
     it really came from even if the warehouse was rebuilt since the page was drawn.
     """
-    sql, params = _data_select(f, skip)
+    sql, params = _data_select(f, lang, skip)
     rows, meta = _run_batch(path, [
         _q(sql, **params),
         _q("SELECT run_id, as_of_date, data_origin FROM pipeline_runs "

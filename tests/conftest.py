@@ -1,8 +1,10 @@
-"""Shared fixtures: a tiny real warehouse built once per session from tests/dataset.py."""
+"""Shared fixtures: a tiny real warehouse built once per session from tests/dataset.py, and
+chromium for the real-browser tests (tests/browser_support.py)."""
 
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import duckdb
@@ -10,6 +12,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
 
+import browser_support  # noqa: E402
 import dataset  # noqa: E402
 
 from pipelines.warehouse import build  # noqa: E402
@@ -39,3 +42,10 @@ def kpi_row(wh: Path, metric: str, fy: int, bureau: str | None = None) -> dict:
         cols = rel.columns
     assert len(rows) == 1, (metric, fy, bureau, rows)
     return dict(zip(cols, rows[0], strict=True))
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[object]:
+    """Debian chromium through Playwright, one per browser test module (browser_support)."""
+    with browser_support.chromium() as b:
+        yield b

@@ -14,7 +14,7 @@ import pytest
 from conftest import build_from
 from streamlit.testing.v1 import AppTest
 
-from dashboard import analyst, catalogue, queries
+from dashboard import analyst, catalogue, i18n, queries
 from dashboard import exports as ex
 from dashboard.queries import DataFilter
 from pipelines.schema import BY_NAME, METRICS
@@ -74,6 +74,22 @@ def test_catalogue_documents_every_table_and_column(tiny_warehouse):
             assert name in cols, (ds.name, name)
 
 
+def test_downloads_add_the_bureau_name_after_the_bureau_code():
+    for ds in catalogue.ALL:
+        names = [c.name for c in ds.export_columns]
+        extra = [c for c in ds.export_columns if c.export_only]
+        if ds.bureau_column:
+            i = names.index(ds.bureau_column)
+            assert names[:i + 1] + names[i + 2:] == list(ds.column_names), ds.name
+            assert names[i + 1] == "bureau_name" and [c.name for c in extra] == ["bureau_name"]
+            assert extra[0].ja and extra[0].en
+            assert ("省全体" in extra[0].ja) == bool(ds.margin_by), ds.name
+        else:
+            assert ds.export_columns == ds.columns and not extra, ds.name
+        assert not any(c.export_only for c in ds.columns), ds.name
+        assert "bureau_name" not in (*ds.filters, *ds.counts, *ds.order), ds.name
+
+
 def test_contract_columns_take_their_meaning_from_the_schema():
     for ds in catalogue.ALL:
         for c in ds.columns:
@@ -95,6 +111,8 @@ def test_data_page_count_equals_the_warehouse(tiny_warehouse, monkeypatch, lang,
              "BETWEEN ? AND ?", [lo, hi])[0]
     assert rows_shown(at) == n
     assert preview(at).height == min(n, 100)
+    cols = preview(at).columns
+    assert cols[cols.index(ds.bureau_column) + 1] == "bureau_name"
     if name != "kpi":  # the default is not written into the URL
         assert at.query_params["dataset"] == name
     assert len(at.get("download_button")) == 3
@@ -179,12 +197,26 @@ TRAINING = DataFilter("stg_training", ("B1", "B2"), 2020, 2021,
                       (("category", ("unified_it", "security_elearning")),))
 
 
-def expected_training(wh: Path) -> pl.DataFrame:
+def with_bureau_name(frame: pl.DataFrame, wh: Path, lang: str,
+                     ministry: str | None = None) -> pl.DataFrame:
+    """``frame`` with the bureau's name in ``lang`` right after bureau_code (``ministry`` on
+    rows without a bureau), as a download holds it."""
+    names = dict(q(wh, f"SELECT bureau_code, name_{lang} FROM bureaus"))
+    named = frame.with_columns(
+        pl.col("bureau_code").replace_strict(names, default=ministry, return_dtype=pl.String)
+        .alias("bureau_name"))
+    cols = list(frame.columns)
+    cols.insert(cols.index("bureau_code") + 1, "bureau_name")
+    return named.select(cols)
+
+
+def expected_training(wh: Path, lang: str = "ja") -> pl.DataFrame:
     with duckdb.connect(str(wh), read_only=True) as con:
-        return con.sql("SELECT * FROM stg_training WHERE bureau_code IN ('B1','B2') AND "
+        rows = con.sql("SELECT * FROM stg_training WHERE bureau_code IN ('B1','B2') AND "
                        "fiscal_year BETWEEN 2020 AND 2021 AND category IN "
                        "('unified_it','security_elearning') ORDER BY fiscal_year, "
                        "record_id").pl()
+    return with_bureau_name(rows, wh, lang)
 
 
 def make(kind: str, wh: Path, f: DataFilter, **kw: object) -> bytes:
@@ -221,6 +253,88 @@ def test_parquet_download_round_trips(tiny_warehouse):
     assert got.equals(want)
 
 
+@pytest.mark.parametrize("lang", LANGS)
+def test_downloads_name_the_bureau_in_the_page_language(tiny_warehouse, lang):
+    want = expected_training(tiny_warehouse, lang)
+    assert set(want["bureau_name"]) == ({"第一局", "第二局"} if lang == "ja"
+                                        else {"First Bureau", "Second Bureau"})
+    data = make("csv", tiny_warehouse, TRAINING, lang=lang)
+    assert pl.read_csv(io.BytesIO(data[3:]), schema=want.schema).equals(want)
+    assert pl.read_parquet(io.BytesIO(make("parquet", tiny_warehouse, TRAINING, lang=lang))
+                           ).equals(want)
+    wb = openpyxl.load_workbook(io.BytesIO(make("xlsx", tiny_warehouse, TRAINING, lang=lang)))
+    rows = list(wb["data"].iter_rows(values_only=True))
+    assert rows[0] == tuple(want.columns)
+    i = rows[0].index("bureau_name")
+    assert rows[0][i - 1] == "bureau_code"
+    assert [r[i] for r in rows[1:]] == want["bureau_name"].to_list()
+    about = list(wb["about"].iter_rows(values_only=True))
+    (doc,) = [r for r in about if r[0] == "bureau_name"]  # the about sheet's column list
+    assert doc[1:3] == ("String", catalogue.BUREAU_NAME.meaning(lang))
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_ministry_wide_rows_are_labelled_and_rows_without_a_bureau_left_empty(tiny_warehouse,
+                                                                             lang):
+    ministry = "省全体" if lang == "ja" else "Ministry-wide"
+    for name, label in (("kpi", ministry), ("mart_training", None), ("stg_training", None)):
+        frame, _, _ = analyst.rows(str(tiny_warehouse), DataFilter(name), False, 5, lang)
+        assert frame["bureau_code"].null_count() > 0, name  # the tiny data set has such rows
+        want = with_bureau_name(frame.drop("bureau_name"), tiny_warehouse, lang, label)
+        assert frame.equals(want), name
+    data = make("csv", tiny_warehouse, DataFilter("kpi"), lang=lang)
+    assert f"\r\ndigital_hires,2020,,{ministry}," in data.decode("utf-8-sig")
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_publication_leaves_bureau_names_alone(tiny_warehouse, lang):
+    ministry = "省全体" if lang == "ja" else "Ministry-wide"
+    frame, _, supp = analyst.rows(str(tiny_warehouse), DataFilter("kpi"), True, 5, lang)
+    assert supp is not None and supp.cells > 0
+    assert "bureau_name" not in supp.columns  # a name, not a count
+    want = with_bureau_name(frame.drop("bureau_name"), tiny_warehouse, lang, ministry)
+    assert frame.equals(want)
+    wb = openpyxl.load_workbook(io.BytesIO(make("xlsx", tiny_warehouse, DataFilter("kpi"),
+                                                lang=lang, publication=True)))
+    header = [c.value for c in next(wb["data"].iter_rows(max_row=1))]
+    i = header.index("bureau_name")
+    cells = [r[i] for r in wb["data"].iter_rows(min_row=2)]
+    assert [c.value for c in cells] == frame["bureau_name"].to_list()
+    assert all(c.data_type == "s" for c in cells)
+
+
+def test_bureau_names_cannot_run_as_formulas(tmp_path):
+    payloads = {"ja": '=HYPERLINK("http://x","y")', "en": "@SUM(A1)"}
+    data = tiny_data.base()
+    data["bureaus"][0].update(name_ja=payloads["ja"], name_en=payloads["en"])  # B1
+    wh = build_from(data, tmp_path)
+    for lang, payload in payloads.items():
+        csv = pl.read_csv(io.BytesIO(make("csv", wh, TRAINING, lang=lang)[3:]),
+                          infer_schema=False)
+        b1 = csv.filter(pl.col("bureau_code") == "B1")
+        assert b1.height and set(b1["bureau_name"]) == {"'" + payload}
+        ws = openpyxl.load_workbook(io.BytesIO(make("xlsx", wh, TRAINING, lang=lang)))["data"]
+        header = [c.value for c in next(ws.iter_rows(max_row=1))]
+        i = header.index("bureau_name")
+        cells = [r[i] for r in ws.iter_rows(min_row=2) if r[i - 1].value == "B1"]
+        assert cells and all(c.data_type == "s" and c.quotePrefix and c.value == payload
+                             for c in cells)
+        parquet = pl.read_parquet(io.BytesIO(make("parquet", wh, TRAINING, lang=lang)))
+        assert set(parquet.filter(pl.col("bureau_code") == "B1")["bureau_name"]) == {payload}
+
+
+@pytest.mark.parametrize("lang", LANGS)
+@pytest.mark.parametrize("pub", ["0", "1"])
+def test_data_page_preview_names_the_bureaus(tiny_warehouse, monkeypatch, lang, pub):
+    at = open_page(tiny_warehouse, "views/data.py", monkeypatch, lang=lang, dataset="kpi",
+                   pub=pub)
+    shown = preview(at)
+    names = dict(q(tiny_warehouse, f"SELECT bureau_code, name_{lang} FROM bureaus"))
+    ministry = "省全体" if lang == "ja" else "Ministry-wide"
+    pairs = set(shown.select("bureau_code", "bureau_name").rows())
+    assert pairs == {(None, ministry), *names.items()}
+
+
 def test_download_reads_the_warehouse_only_when_clicked(tiny_warehouse, monkeypatch):
     calls = []
     real = queries.data_for_download
@@ -236,7 +350,7 @@ def test_download_reads_the_warehouse_only_when_clicked(tiny_warehouse, monkeypa
 @pytest.mark.parametrize("name", [ds.name for ds in catalogue.DOWNLOADABLE if ds.aggregated])
 def test_publication_download_has_no_small_cells(tiny_warehouse, name):
     ds = catalogue.DOWNLOADS[name]
-    frame, _, supp = analyst.rows(str(tiny_warehouse), DataFilter(name), True, 5)
+    frame, _, supp = analyst.rows(str(tiny_warehouse), DataFilter(name), True, 5, "ja")
     assert supp is not None
     for col in ds.counts:
         vals = frame.filter(pl.col("metric") != "phishing_drills_held") if name == "kpi" \
@@ -247,13 +361,13 @@ def test_publication_download_has_no_small_cells(tiny_warehouse, name):
     assert analyst.file_name("csv", ds, DataFilter(name), None, True).endswith(
         "_suppressed.csv")
     with pytest.raises(ValueError):
-        analyst.rows(str(tiny_warehouse), DataFilter("stg_roster"), True, 5)
+        analyst.rows(str(tiny_warehouse), DataFilter("stg_roster"), True, 5, "ja")
 
 
 def test_kpi_suppression_sees_whole_groups_before_the_bureau_filter(tiny_warehouse):
     """Two filtered publication downloads agree cell by cell with the unfiltered one."""
-    full, _, _ = analyst.rows(str(tiny_warehouse), DataFilter("kpi"), True, 5)
-    one, _, _ = analyst.rows(str(tiny_warehouse), DataFilter("kpi", ("B1",)), True, 5)
+    full, _, _ = analyst.rows(str(tiny_warehouse), DataFilter("kpi"), True, 5, "ja")
+    one, _, _ = analyst.rows(str(tiny_warehouse), DataFilter("kpi", ("B1",)), True, 5, "ja")
     keys = ["metric", "fiscal_year", "bureau_code"]
     joined = one.join(full, on=keys, suffix="_full")
     assert joined.height == one.height > 0
@@ -288,10 +402,20 @@ def test_dictionary_page(tiny_warehouse, monkeypatch, lang):
     assert metrics[metrics.columns[7]].to_list() == [m.definition_en for m in METRICS]
     assert targets.height == q(tiny_warehouse, "SELECT count(*) FROM plan_targets")[0][0]
     roster = by_dataset["stg_roster"]
+    name = pl.col(roster.columns[0])
+    assert roster[roster.columns[0]].to_list() == [
+        c.name for c in catalogue.BY_TABLE["stg_roster"].export_columns]
     types = [t for (t,) in q(tiny_warehouse, "SELECT data_type FROM information_schema.columns "
                              "WHERE table_name = 'stg_roster' ORDER BY ordinal_position")]
-    assert roster[roster.columns[1]].to_list() == types
-    assert roster[roster.columns[2]].to_list()[4] == BY_NAME["roster"].column("grade").ja
+    stored = roster.filter(name != "bureau_name")
+    assert stored[stored.columns[1]].to_list() == types
+    assert stored[stored.columns[2]].to_list()[4] == BY_NAME["roster"].column("grade").ja
+    # the column only downloads have is documented as such, for every downloadable dataset
+    for ds in catalogue.DOWNLOADABLE:
+        table = by_dataset[ds.name]
+        (row,) = table.filter(pl.col(table.columns[0]) == "bureau_name").rows()
+        doc = ds.export_columns[ds.export_columns.index(ds.column("bureau_code")) + 1]
+        assert row[1:4] == (i18n.t("dict_export_only", lang), doc.ja, doc.en), ds.name
 
 
 # --- the quality page ----------------------------------------------------------------------------

@@ -7,35 +7,17 @@ Skipped (not failed) only when ``/usr/bin/chromium`` is missing.
 from __future__ import annotations
 
 import json
-import os
-import socket
-import subprocess
 import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from browser_support import ARTIFACTS, MARKS, serve, stop, streamlit_app
 
-ROOT = Path(__file__).resolve().parent.parent
-CHROMIUM = Path("/usr/bin/chromium")
-ARTIFACTS = ROOT / "test-artifacts"
-ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run"]
 PAGES = ("overview", "hiring", "training", "certification", "security", "workforce")
 PATHS = {"overview": ""}  # the default page lives at "/"
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian chromium at /usr/bin/chromium"),
-]
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+pytestmark = MARKS
 
 
 @pytest.fixture(scope="module")
@@ -51,57 +33,10 @@ def sample_warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return wh
 
 
-def _serve(warehouse: Path) -> tuple[subprocess.Popen, str]:
-    port = _free_port()
-    env = {**os.environ, "DTP_WAREHOUSE": str(warehouse)}
-    log = warehouse.parent / f"streamlit-{port}.log"
-    with open(log, "w") as out:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", "dashboard/app.py",
-             "--server.address", "127.0.0.1", "--server.port", str(port),
-             "--server.headless", "true", "--browser.gatherUsageStats", "false",
-             "--server.fileWatcherType", "none"],
-            cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.time() + 60
-    while True:
-        try:
-            with urllib.request.urlopen(url + "/_stcore/health", timeout=2) as r:
-                if r.status == 200:
-                    return proc, url
-        except OSError:
-            pass
-        if proc.poll() is not None or time.time() > deadline:
-            _stop(proc)
-            raise RuntimeError("streamlit did not start: " + log.read_text())
-        time.sleep(0.3)
-
-
-def _stop(proc: subprocess.Popen) -> None:
-    proc.terminate()
-    try:
-        proc.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-
-
 @pytest.fixture(scope="module")
 def server(sample_warehouse: Path) -> Iterator[str]:
-    proc, url = _serve(sample_warehouse)
-    try:
+    with streamlit_app(sample_warehouse) as url:
         yield url
-    finally:
-        _stop(proc)
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[object]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        yield b
-        b.close()
 
 
 @pytest.fixture()
@@ -224,7 +159,7 @@ def test_rebuild_while_serving(sample_warehouse: Path, page: object,
     live = tmp_path / "live.duckdb"
     shutil.copy(sample_warehouse, live)
     raw = dataset.write(dataset.base(), tmp_path / "raw")
-    proc, url = _serve(live)
+    proc, url = serve(live)
     try:
         page.goto(f"{url}/hiring?bureau=ICB")
         _settle(page)
@@ -260,4 +195,4 @@ def test_rebuild_while_serving(sample_warehouse: Path, page: object,
         assert "令和3年度 (2021)・集計中" in body  # the tiny data set's last FY
         assert "bureau=ICB" not in page.url  # a bureau the new warehouse lacks is dropped
     finally:
-        _stop(proc)
+        stop(proc)

@@ -4,12 +4,6 @@ filters of the data page, click the CSV download, and check the file holds only 
 from __future__ import annotations
 
 import io
-import os
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from pathlib import Path
 from urllib.parse import unquote
 
@@ -17,67 +11,15 @@ import duckdb
 import openpyxl
 import polars as pl
 import pytest
+from browser_support import ARTIFACTS, MARKS, streamlit_app
 
-CHROMIUM = "/usr/bin/chromium"
-ROOT = Path(__file__).resolve().parent.parent
-ARTEFACTS = ROOT / "test-artifacts"
-
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="needs Debian chromium"),
-]
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+pytestmark = MARKS
 
 
 @pytest.fixture(scope="module")
 def live_app(tiny_warehouse):
-    port = _free_port()
-    env = {**os.environ, "DTP_WAREHOUSE": str(tiny_warehouse)}
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "dashboard/app.py",
-         "--server.address", "127.0.0.1", "--server.port", str(port),
-         "--server.headless", "true", "--browser.gatherUsageStats", "false"],
-        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:
-                    if r.status == 200:
-                        break
-            except OSError:
-                pass
-            if proc.poll() is not None or time.monotonic() > deadline:
-                out = proc.stdout.read().decode(errors="replace") if proc.stdout else ""
-                pytest.fail(f"streamlit did not start:\n{out}")
-            time.sleep(0.3)
+    with streamlit_app(tiny_warehouse) as url:
         yield url
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=[
-            "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-            "--disable-component-update", "--disable-sync", "--no-first-run"])
-        try:
-            yield b
-        finally:
-            b.close()
 
 
 def _wait_idle(page) -> None:  # noqa: ANN001
@@ -125,7 +67,10 @@ def test_filtered_csv_download_in_a_real_browser(live_app, browser, tiny_warehou
         total = count("")
         b1 = count("WHERE bureau_code = 'B1'")
         b1_it = count("WHERE bureau_code = 'B1' AND category = 'unified_it'")
-        want = con.sql("SELECT * FROM stg_training WHERE bureau_code = 'B1' AND category IN "
+        # a download names the bureau (in the page's language) right after bureau_code, the
+        # last column of stg_training
+        want = con.sql("SELECT *, '第一局' AS bureau_name FROM stg_training "
+                       "WHERE bureau_code = 'B1' AND category IN "
                        "('unified_it', 'security_elearning') ORDER BY fiscal_year, record_id"
                        ).pl()
     assert 0 < want.height < total
@@ -145,8 +90,8 @@ def test_filtered_csv_download_in_a_real_browser(live_app, browser, tiny_warehou
         _pick(page, "data_f_category", "security_elearning",
               "f_category=unified_it,security_elearning", want.height)
         assert "bureau=B1" in page.url
-        ARTEFACTS.mkdir(exist_ok=True)
-        page.screenshot(path=str(ARTEFACTS / "data-page-filtered.png"), full_page=True)
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / "data-page-filtered.png"), full_page=True)
 
         with page.expect_download(timeout=60_000) as info:
             page.locator(".st-key-data_dl_csv button").click()
@@ -158,8 +103,8 @@ def test_filtered_csv_download_in_a_real_browser(live_app, browser, tiny_warehou
         xlsx = openpyxl.load_workbook(io.BytesIO(Path(info.value.path()).read_bytes()))
         xlsx_name = info.value.suggested_filename
     except Exception:
-        ARTEFACTS.mkdir(exist_ok=True)
-        page.screenshot(path=str(ARTEFACTS / "data-page-failure.png"), full_page=True)
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / "data-page-failure.png"), full_page=True)
         raise
     finally:
         ctx.close()
@@ -170,6 +115,7 @@ def test_filtered_csv_download_in_a_real_browser(live_app, browser, tiny_warehou
     got = pl.read_csv(io.BytesIO(data[3:]), schema=want.schema)
     assert got.equals(want)
     assert set(got["bureau_code"]) == {"B1"}
+    assert set(got["bureau_name"]) == {"第一局"}
     assert set(got["category"]) <= {"unified_it", "security_elearning"}
     # the Excel file: same rows, and its about sheet names the filters
     assert xlsx_name == name.removesuffix(".csv") + ".xlsx"

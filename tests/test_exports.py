@@ -331,6 +331,26 @@ def test_suppressed_columns_stay_numeric_in_xlsx():
     assert "[c]" in body
 
 
+def test_bureau_name_column_is_text_never_a_count_or_a_formula():
+    """Downloads carry ``bureau_name`` beside ``bureau_code``: suppression leaves it alone and
+    a name that looks like a formula is written as text."""
+    payload = '=HYPERLINK("http://x","y")'
+    frame = pl.DataFrame({"fiscal_year": [2024] * 3, "bureau_code": [None, "B1", "B2"],
+                          "bureau_name": ["省全体", payload, None], "n": [30, 3, 27]})
+    res = ex.suppress_table(frame, ["n"], threshold=5, margins=[
+        ex.Margin(("fiscal_year",), pl.col("bureau_code").is_null())])
+    assert res.frame["n"].to_list() == ["30", "[c]", "[c]"]
+    assert res.frame["bureau_name"].equals(frame["bureau_name"])
+    assert res.info.columns == ("n",)
+    back = pl.read_csv(io.BytesIO(ex.to_csv(res.frame).data[3:]), infer_schema=False)
+    assert back["bureau_name"].to_list() == ["省全体", "'" + payload, None]
+    ws = load(ex.to_xlsx(res.frame, meta(suppression=res.info)))["data"]
+    cells = [r[2] for r in ws.iter_rows(min_row=2)]
+    assert [c.value for c in cells] == ["省全体", payload, None]
+    assert cells[1].data_type == "s" and cells[1].quotePrefix and not cells[0].quotePrefix
+    assert [r[3] for r in ws.iter_rows(min_row=2, values_only=True)] == [30, "[c]", "[c]"]
+
+
 # --- speed ---------------------------------------------------------------------------------------
 
 def test_300k_rows_export_in_seconds():

@@ -143,13 +143,13 @@ if v.filtered and ds.bureau_column:
 
 if publication:
     skip = analyst.publication_skip(ds)
-    shown, supp = analyst.publish(queries.data_frame(v.run, analyst.skip_filter(f, skip)), ds,
-                                  f, threshold)
+    shown, supp = analyst.publish(
+        queries.data_frame(v.run, analyst.skip_filter(f, skip), v.lang), ds, f, threshold)
     total, preview = shown.height, shown.head(PREVIEW_ROWS)
 else:
     supp = None
     total = queries.data_count(v.run, f)
-    preview = queries.data_preview(v.run, f, PREVIEW_ROWS)
+    preview = queries.data_preview(v.run, f, v.lang, PREVIEW_ROWS)
 
 st.metric(v.t("data_rows"), f"{total:,}")
 if supp is not None:

@@ -1,5 +1,6 @@
 """定義 Dictionary: every warehouse dataset with its columns (type as loaded, meaning in Japanese
-and English), every metric's definition, and the plan targets as loaded.
+and English; columns only a download adds, such as ``bureau_name``, marked as such), every
+metric's definition, and the plan targets as loaded.
 
 Meanings come from ``dashboard.catalogue`` (contract columns from ``pipelines.schema.TABLES``)
 and definitions from ``pipelines.schema.METRICS``: nothing is typed twice.
@@ -36,14 +37,16 @@ with tab_data:
                 st.markdown(ds.definition(v.lang))
                 if v.lang == "ja":
                     st.caption(ds.definition_en)
+                cols = ds.export_columns  # the table's columns and what a download adds
                 table = pl.DataFrame({
-                    v.t("dict_column"): [c.name for c in ds.columns],
-                    v.t("dict_type"): [type_of.get((ds.name, c.name), v.t("dict_missing"))
-                                       for c in ds.columns],
-                    v.t("dict_meaning_ja"): [c.ja for c in ds.columns],
-                    v.t("dict_meaning_en"): [c.en for c in ds.columns],
-                    v.t("dict_values"): [", ".join(c.values) for c in ds.columns],
-                    v.t("dict_source"): [c.source for c in ds.columns],
+                    v.t("dict_column"): [c.name for c in cols],
+                    v.t("dict_type"): [v.t("dict_export_only") if c.export_only
+                                       else type_of.get((ds.name, c.name), v.t("dict_missing"))
+                                       for c in cols],
+                    v.t("dict_meaning_ja"): [c.ja for c in cols],
+                    v.t("dict_meaning_en"): [c.en for c in cols],
+                    v.t("dict_values"): [", ".join(c.values) for c in cols],
+                    v.t("dict_source"): [c.source for c in cols],
                 })
                 st.dataframe(table, hide_index=True, width="stretch", key=f"dict_{ds.name}")
 

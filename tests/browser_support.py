@@ -1,0 +1,95 @@
+"""What the real-browser tests share: a live ``streamlit run`` of the dashboard on a given
+warehouse, and Debian chromium launched through Playwright (the ``browser`` fixture in
+``conftest.py``). Used by ``test_browser.py`` and ``test_browser_downloads.py``."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+CHROMIUM = Path("/usr/bin/chromium")
+ARTIFACTS = ROOT / "test-artifacts"
+ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync", "--no-first-run"]
+
+# every browser test module: ``pytestmark = MARKS``
+MARKS = [
+    pytest.mark.browser,
+    pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian chromium at /usr/bin/chromium"),
+]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def serve(warehouse: Path) -> tuple[subprocess.Popen, str]:
+    """Start ``streamlit run dashboard/app.py`` on ``warehouse`` on a free port; return the
+    process and its URL once ``/_stcore/health`` answers. The server's output goes to
+    ``streamlit-<port>.log`` beside the warehouse (and into the error if it does not start)."""
+    port = free_port()
+    env = {**os.environ, "DTP_WAREHOUSE": str(warehouse)}
+    log = warehouse.parent / f"streamlit-{port}.log"
+    with open(log, "w") as out:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "streamlit", "run", "dashboard/app.py",
+             "--server.address", "127.0.0.1", "--server.port", str(port),
+             "--server.headless", "true", "--browser.gatherUsageStats", "false",
+             "--server.fileWatcherType", "none"],
+            cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            with urllib.request.urlopen(url + "/_stcore/health", timeout=2) as r:
+                if r.status == 200:
+                    return proc, url
+        except OSError:
+            pass
+        if proc.poll() is not None or time.monotonic() > deadline:
+            stop(proc)
+            raise RuntimeError("streamlit did not start: " + log.read_text())
+        time.sleep(0.3)
+
+
+def stop(proc: subprocess.Popen) -> None:
+    proc.terminate()
+    try:
+        proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+
+
+@contextmanager
+def streamlit_app(warehouse: Path) -> Iterator[str]:
+    """The URL of a live app on ``warehouse``, stopped on exit."""
+    proc, url = serve(warehouse)
+    try:
+        yield url
+    finally:
+        stop(proc)
+
+
+@contextmanager
+def chromium() -> Iterator[object]:
+    """Debian chromium, headless, through Playwright."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        try:
+            yield b
+        finally:
+            b.close()

@@ -7,6 +7,7 @@ existing warehouse stays byte-for-byte as it was.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import importlib
 import os
@@ -20,7 +21,7 @@ import duckdb
 import polars as pl
 
 from pipelines import sql
-from pipelines.raw import InputError, RawFile, clean, read_all
+from pipelines.raw import InputError, clean, read_all
 from pipelines.schema import METRICS, TABLES
 
 Step = Callable[[str], None]
@@ -66,45 +67,98 @@ def build(raw_dir: Path, warehouse: Path, step: Step | None = None) -> BuildResu
     gx_import.start()
     step("read")
     files = read_all(raw_dir)
-    gx_import.join()
-    step("validate")
-    results = validate(files, progress=lambda name: step(f"validate:{name}"))
-    failed = [r for r in results if not r.success]
-    if failed:
-        raise InputError([r.message() for r in failed])
-
+    frames = {t.name: clean(files[t.name].frame) if t.name in files else _empty_frame(t.name)
+              for t in TABLES}
     origin = "sample" if is_sample(raw_dir) else "provided"
     warehouse.parent.mkdir(parents=True, exist_ok=True)
     tmp, leftovers = _tmp_paths(warehouse)
+    # The tables are built speculatively while GX validates: validation is mostly Python (one
+    # core, GIL), DuckDB works outside the GIL. Invalid input cancels the build; the temporary
+    # file is removed either way and only a fully valid build is swapped into place.
+    spec = _Speculative(tmp, frames)
     try:
+        spec.start()
+        gx_import.join()
+        step("validate")
+        results = validate(files, progress=lambda name: step(f"validate:{name}"))
+        failed = [r for r in results if not r.success]
+        if failed:
+            raise InputError([r.message() for r in failed])
         step("warehouse")
-        con = duckdb.connect(str(tmp))
-        try:
-            result = _populate(con, files, results, run_id, started, origin, raw_dir, warehouse,
-                               step)
-            con.execute("CHECKPOINT")
-        finally:
-            con.close()
+        con, facts = spec.result()
+        _run_tables(con, files, results, facts.warnings, run_id, started, origin, raw_dir,
+                    facts.as_of, facts.as_of_fy, warehouse)
+        con.execute("CHECKPOINT")
+        spec.close()
         os.replace(tmp, warehouse)
     finally:
+        spec.cancel()
         for p in leftovers:
             p.unlink(missing_ok=True)
     step("done")
-    return result
+    rows = {name: f.rows for name, f in files.items()}
+    span = (facts.fys[0], facts.fys[-1]) if facts.fys else None
+    return BuildResult(run_id, warehouse, rows, span, facts.as_of, origin, facts.warnings,
+                       len(results))
 
 
-def _populate(con: duckdb.DuckDBPyConnection, files: dict[str, RawFile], results: list,
-              run_id: str, started: dt.datetime, origin: str, raw_dir: Path, target: Path,
-              step: Step) -> BuildResult:
-    for t in TABLES:
+@dataclass
+class _Facts:
+    as_of: dt.date | None
+    as_of_fy: int | None
+    fys: list[int]
+    warnings: list[str]
+
+
+class _Speculative:
+    """Build every data table into ``tmp`` in a thread; cancel or collect the result."""
+
+    def __init__(self, tmp: Path, frames: dict[str, pl.DataFrame]):
+        self.tmp, self.frames = tmp, frames
+        self.con: duckdb.DuckDBPyConnection | None = None
+        self.facts: _Facts | None = None
+        self.error: BaseException | None = None
+        self.thread = threading.Thread(target=self._run, daemon=True)
+
+    def start(self) -> None:
+        self.thread.start()
+
+    def _run(self) -> None:
+        try:
+            self.con = duckdb.connect(str(self.tmp))
+            self.facts = _populate(self.con, self.frames)
+        except BaseException as exc:  # noqa: BLE001 — re-raised by result() when it matters
+            self.error = exc
+
+    def result(self) -> tuple[duckdb.DuckDBPyConnection, _Facts]:
+        self.thread.join()
+        if self.error is not None:
+            raise self.error
+        assert self.con is not None and self.facts is not None
+        return self.con, self.facts
+
+    def cancel(self) -> None:
+        """Stop a running build (invalid input) and close its connection; idempotent."""
+        if self.thread.is_alive() and self.con is not None:
+            with contextlib.suppress(duckdb.Error):
+                self.con.interrupt()
+        if self.thread.ident is not None:
+            self.thread.join()
+        self.close()
+
+    def close(self) -> None:
+        if self.con is not None:
+            self.con.close()
+            self.con = None
+
+
+def _populate(con: duckdb.DuckDBPyConnection, frames: dict[str, pl.DataFrame]) -> _Facts:
+    for name, frame in frames.items():
         # registered Arrow data is read in place (no copy) by the staging statements
-        frame = clean(files[t.name].frame) if t.name in files else _empty_frame(t.name)
-        con.register(f"raw_{t.name}", frame.to_arrow())
+        con.register(f"raw_{name}", frame.to_arrow())
     con.execute(sql.FY_MACRO)
     con.execute(sql.REFERENCE)
-    step("staging")
     con.execute(sql.STAGING)
-    step("marts")
     con.execute(sql.MARTS)
 
     # as-of date and the FY span of the kpi table
@@ -134,7 +188,6 @@ def _populate(con: duckdb.DuckDBPyConnection, files: dict[str, RawFile], results
     con.executemany("INSERT INTO metric_catalogue VALUES (?, ?, ?)",
                     [(m.code, m.is_rate, m.by_bureau) for m in METRICS])
 
-    step("kpi")
     con.execute(sql._COMPLETED)
     con.execute("CREATE TEMP TABLE metric_values (metric VARCHAR, fiscal_year INTEGER, "
                 "bureau_code VARCHAR, is_total BOOLEAN, num DOUBLE, den DOUBLE)")
@@ -158,12 +211,10 @@ def _populate(con: duckdb.DuckDBPyConnection, files: dict[str, RawFile], results
         shown = "no value" if got is None else f"{got:g}"
         warnings.append(f"published.csv: {metric} FY{fy}: published {pub:g} ({src}) but the "
                         f"warehouse computes {shown}")
-
-    _run_tables(con, files, results, warnings, run_id, started, origin, raw_dir, as_of,
-                as_of_fy, target)
-    rows = {name: f.rows for name, f in files.items()}
-    span = (fys[0], fys[-1]) if fys else None
-    return BuildResult(run_id, target, rows, span, as_of, origin, warnings, len(results))
+    for name in frames:
+        con.unregister(f"raw_{name}")
+    con.execute("CHECKPOINT")  # write the data tables now, still in parallel with validation
+    return _Facts(as_of, as_of_fy, fys, warnings)
 
 
 def _run_tables(con, files, results, warnings, run_id, started, origin, raw_dir, as_of,

@@ -81,6 +81,21 @@ def points(frame: pl.DataFrame) -> list[charts.Point]:
             for r in frame.iter_rows(named=True)]
 
 
+def per_fy(frame: pl.DataFrame, fys: Sequence[int], measure: str) -> list[int]:
+    """``measure`` summed per fiscal year over ``frame``, 0 for an FY without rows."""
+    d = dict(frame.group_by("fiscal_year").agg(pl.sum(measure)).iter_rows())
+    return [int(d.get(f, 0)) for f in fys]
+
+
+def ratio_per_fy(rows: dict[int, dict], fys: Sequence[int], num: str, den: str
+                 ) -> tuple[list[float | None], list[str]]:
+    """num/den per FY from rows keyed by FY (None where den is 0 or missing), and the
+    '(num / den)' hover text of each point."""
+    values = [rows[f][num] / rows[f][den] if f in rows and rows[f][den] else None for f in fys]
+    extra = [f" ({rows[f][num]:,} / {rows[f][den]:,})" if f in rows else "" for f in fys]
+    return values, extra
+
+
 def in_span(v: View, frame: pl.DataFrame) -> pl.DataFrame:
     return frame.filter(pl.col("fiscal_year").is_between(v.fy_from, v.fy_to))
 

@@ -29,19 +29,17 @@ with left:
     st.subheader(v.t("passes_by_exam"), anchor=False)
     groups = {}
     for code in ex["exam_code"].to_list():
-        d = dict(passes.filter(pl.col("exam_code") == code).group_by("fiscal_year")
-                 .agg(pl.sum("sittings")).iter_rows())
-        if d:
-            groups[names[code]] = [int(d.get(f, 0)) for f in v.fys]
+        rows = passes.filter(pl.col("exam_code") == code)
+        if rows.height:
+            groups[names[code]] = ui.per_fy(rows, v.fys, "sittings")
     ui.chart(charts.stacked_bars(v.fys, groups, ticks, lang=v.lang, height=420),
              key="chart_passes_by_exam", caption=v.t("passes_by_exam_caption"))
 with right:
     st.subheader(v.t("passes_by_level"), anchor=False)
     groups = {}
     for lv in sorted(set(ex["itss_level"].to_list())):
-        d = dict(passes.filter(pl.col("itss_level") == lv).group_by("fiscal_year")
-                 .agg(pl.sum("sittings")).iter_rows())
-        groups[v.t("itss_level", n=lv)] = [int(d.get(f, 0)) for f in v.fys]
+        groups[v.t("itss_level", n=lv)] = ui.per_fy(passes.filter(pl.col("itss_level") == lv),
+                                                    v.fys, "sittings")
     ui.chart(charts.stacked_bars(v.fys, groups, ticks, lang=v.lang, height=420),
              key="chart_passes_by_level", caption=v.t("passes_by_level_caption"))
 
@@ -53,10 +51,7 @@ groups, extra, rows = {}, {}, []
 for prep, key in ((True, "with_prep"), (False, "without_prep")):
     d = {r["fiscal_year"]: r for r in agg.filter(pl.col("prep_course") == prep)
          .iter_rows(named=True)}
-    groups[v.t(key)] = [d[f]["passes"] / d[f]["sittings"] if f in d and d[f]["sittings"]
-                        else None for f in v.fys]
-    extra[v.t(key)] = [f" ({d[f]['passes']:,} / {d[f]['sittings']:,})" if f in d else ""
-                       for f in v.fys]
+    groups[v.t(key)], extra[v.t(key)] = ui.ratio_per_fy(d, v.fys, "passes", "sittings")
 ui.chart(charts.lines(v.fys, groups, ticks, lang=v.lang, percent=True, hover_extra=extra),
          key="chart_pass_rate_prep", caption=v.t("pass_rate_prep_caption"))
 

@@ -73,9 +73,8 @@ with right:
     st.subheader(v.t("by_track"), anchor=False)
     by_track = {}
     for tr in TRACKS:
-        sub = hires.filter(pl.col("track") == tr).group_by("fiscal_year").agg(pl.sum("hires"))
-        d = dict(sub.iter_rows())
-        by_track[i18n.enum_label("track", tr, v.lang)] = [int(d.get(f, 0)) for f in v.fys]
+        by_track[i18n.enum_label("track", tr, v.lang)] = ui.per_fy(
+            hires.filter(pl.col("track") == tr), v.fys, "hires")
     fig = charts.stacked_bars(v.fys, by_track, ticks, lang=v.lang)
     ui.chart(fig, key="chart_by_track", caption=v.t("by_track_caption"))
 

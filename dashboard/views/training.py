@@ -21,9 +21,8 @@ with left:
     uit = tr.filter(pl.col("category") == "unified_it")
     groups = {}
     for lv in LEVELS:
-        d = dict(uit.filter(pl.col("level") == lv).group_by("fiscal_year")
-                 .agg(pl.sum("participants")).iter_rows())
-        groups[i18n.enum_label("level", lv, v.lang)] = [int(d.get(f, 0)) for f in v.fys]
+        groups[i18n.enum_label("level", lv, v.lang)] = ui.per_fy(
+            uit.filter(pl.col("level") == lv), v.fys, "participants")
     ui.chart(charts.stacked_bars(v.fys, groups, ticks, lang=v.lang), key="chart_by_level",
              caption=v.t("by_level_caption"))
 with right:
@@ -32,10 +31,10 @@ with right:
                                                "exam_prep"]))
     groups = {}
     for pr in PROVIDERS:
-        d = dict(dig.filter(pl.col("provider") == pr).group_by("fiscal_year")
-                 .agg(pl.sum("participants")).iter_rows())
-        if d:
-            groups[i18n.enum_label("provider", pr, v.lang)] = [int(d.get(f, 0)) for f in v.fys]
+        rows = dig.filter(pl.col("provider") == pr)
+        if rows.height:
+            groups[i18n.enum_label("provider", pr, v.lang)] = ui.per_fy(rows, v.fys,
+                                                                         "participants")
     ui.chart(charts.stacked_bars(v.fys, groups, ticks, lang=v.lang), key="chart_by_provider",
              caption=v.t("by_provider_caption"))
 ui.bureau_notes(v, "training_participants")
@@ -58,10 +57,7 @@ ct = queries.career_training(v.run, v.bureaus, v.fy_from, v.fy_to)
 groups, extra = {}, {}
 for grade, key in (("staff", "staff_ab"), ("chief", "chief_cd")):
     d = {r["fiscal_year"]: r for r in ct.filter(pl.col("grade") == grade).iter_rows(named=True)}
-    groups[v.t(key)] = [d[f]["completed"] / d[f]["eligible"] if f in d and d[f]["eligible"]
-                        else None for f in v.fys]
-    extra[v.t(key)] = [f" ({d[f]['completed']:,} / {d[f]['eligible']:,})" if f in d else ""
-                       for f in v.fys]
+    groups[v.t(key)], extra[v.t(key)] = ui.ratio_per_fy(d, v.fys, "completed", "eligible")
 ui.chart(charts.lines(v.fys, groups, ticks, lang=v.lang, percent=True, hover_extra=extra),
          key="chart_career_training", caption=v.t("career_training_caption"))
 

@@ -36,9 +36,8 @@ with right:
     st.subheader(v.t("secondees_by_dest"), anchor=False)
     groups = {}
     for dest in ("digital_agency", "ppc", "nisc"):
-        d = dict(hc.filter(pl.col("placement") == dest).group_by("fiscal_year")
-                 .agg(pl.sum("headcount")).iter_rows())
-        groups[i18n.enum_label("placement", dest, v.lang)] = [int(d.get(f, 0)) for f in v.fys]
+        groups[i18n.enum_label("placement", dest, v.lang)] = ui.per_fy(
+            hc.filter(pl.col("placement") == dest), v.fys, "headcount")
     fig = charts.stacked_bars(v.fys, groups, ticks, lang=v.lang)
     sec = ui.in_span(v, queries.kpi_series(v.run, v.bureaus, "secondees"))
     charts.add_targets(fig, ui.points(sec), False, v.lang)
@@ -69,8 +68,7 @@ with right:
     }
     groups = {}
     for name, cond in series.items():
-        d = dict(hc.filter(cond).group_by("fiscal_year").agg(pl.sum("headcount")).iter_rows())
-        groups[name] = [int(d.get(f, 0)) for f in v.fys]
+        groups[name] = ui.per_fy(hc.filter(cond), v.fys, "headcount")
     ui.chart(charts.stacked_bars(v.fys, groups, ticks, lang=v.lang, barmode="group"),
              key="chart_external", caption=v.t("external_caption"))
 

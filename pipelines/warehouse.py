@@ -179,8 +179,9 @@ def _populate(con: duckdb.DuckDBPyConnection, frames: dict[str, pl.DataFrame]) -
         warnings.append("no dated rows in hiring, training, certification or phishing_drills: "
                         "the kpi table is empty")
     fys = list(range(min_fy, as_of_fy + 1)) if as_of is not None and min_fy is not None else []
-    con.execute("CREATE TEMP TABLE fy_span (fiscal_year INTEGER)")
-    con.executemany("INSERT INTO fy_span VALUES (?)", [(f,) for f in fys])
+    lo, hi = (fys[0], fys[-1] + 1) if fys else (0, 0)
+    con.execute("CREATE TEMP TABLE fy_span AS SELECT CAST(range AS INTEGER) AS fiscal_year "
+                "FROM range(?, ?)", [lo, hi])
     con.execute("CREATE TEMP TABLE as_of (as_of_date DATE, as_of_fy INTEGER)")
     con.execute("INSERT INTO as_of VALUES (?, ?)", [as_of, as_of_fy])
     con.execute("CREATE TEMP TABLE metric_catalogue (metric VARCHAR, is_rate BOOLEAN, "

@@ -93,14 +93,20 @@ def cmd_sample(out_dir: Path, staff: int | None, seed: int | None) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
+    parser = _parser()
+    args = parser.parse_args(argv)
     if args.command == "build":
         return cmd_build(args.raw, args.warehouse)
     if args.command == "sample":
-        if args.staff is not None and args.staff < 1:
-            err.print("--staff must be at least 1", markup=False)
-            return 2
+        from pipelines.sample import MIN_STAFF
+
+        if args.staff is not None and args.staff < MIN_STAFF:
+            parser.error(f"--staff must be at least {MIN_STAFF}")  # exits 2
+        if args.seed is not None and args.seed < 0:
+            parser.error("--seed must be a non-negative integer")
         return cmd_sample(args.out, args.staff, args.seed)
+    if args.command == "bench" and args.staff < 100:
+        parser.error("--staff must be at least 100")
     from pipelines import bench
 
     return bench.main(args.staff, args.workdir, args.pages)

@@ -274,3 +274,14 @@ def test_rejects_bad_arguments(tmp_path: Path) -> None:
         sample.generate(tmp_path, staff=10)
     with pytest.raises(ValueError):
         sample.generate(tmp_path, seed=-1)
+
+
+@pytest.mark.parametrize("args", [["--staff", "50"], ["--seed", "-1"], ["--staff", "x"]])
+def test_sample_cli_usage_errors_exit_2(tmp_path, capsys, args):
+    from pipelines.__main__ import main
+
+    with pytest.raises(SystemExit) as exc:
+        main(["sample", "--out", str(tmp_path / "out"), *args])
+    assert exc.value.code == 2
+    assert "Traceback" not in capsys.readouterr().err
+    assert not (tmp_path / "out").exists()

@@ -62,7 +62,7 @@ def cmd_build(raw: Path, warehouse: Path) -> int:
             return 1
         except OSError as exc:
             status.stop()
-            err.print(f"Cannot write the warehouse: {exc}", markup=False)
+            err.print(f"File system error (the warehouse was not changed): {exc}", markup=False)
             return 1
     out.print(f"Built {res.warehouse} (run {res.run_id}, data origin: {res.data_origin})",
               markup=False)

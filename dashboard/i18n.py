@@ -79,7 +79,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "scorecard_caption": ("指標 × 年度の達成状況(記号と値)。",
                           "Status per metric and FY (symbol and value)."),
     "metric": ("指標", "Metric"),
-    "section": ("計画の節", "Plan §"),
+    "section": ("計画の節", "Plan section"),
     "no_targets": ("plan_targets に目標がありません。", "plan_targets holds no targets."),
     "trend": ("推移", "Trend"),
     "ministry_suffix": ("(省全体)", " (ministry-wide)"),
@@ -376,6 +376,9 @@ def fmt_date(day: dt.date | None, lang: str) -> str:
 
 # --- analyst pages (issue 4) ---
 STRINGS.update({
+    "qa_col_file": ("ファイル", "File"),
+    "qa_col_rows": ("行数", "Rows"),
+    "qa_col_encoding": ("文字コード", "Encoding"),
     "page_data": ("データ", "Data"),
     "page_dictionary": ("定義", "Dictionary"),
     "page_quality": ("データ品質", "Data quality"),

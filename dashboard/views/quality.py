@@ -40,8 +40,10 @@ st.markdown("\n".join(f"- **{k}**: {val}" for k, val in facts))
 
 files = queries.run_files(run)
 st.markdown(f"**{v.t('qa_files')}**")
-st.dataframe(files.filter(pl.col("run_id") == run.run_id).drop("run_id"), hide_index=True,
-             width="stretch", key="qa_files")
+file_labels = {"file": v.t("qa_col_file"), "sha256": "SHA-256", "rows": v.t("qa_col_rows"),
+               "encoding": v.t("qa_col_encoding")}
+st.dataframe(files.filter(pl.col("run_id") == run.run_id).drop("run_id").rename(
+    file_labels, strict=False), hide_index=True, width="stretch", key="qa_files")
 
 # --- expectation results, by file -------------------------------------------------------------
 st.subheader(v.t("qa_checks"), anchor=False)

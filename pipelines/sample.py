@@ -32,6 +32,7 @@ from __future__ import annotations
 import hashlib
 import json
 import zlib
+from collections.abc import Mapping
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -1132,9 +1133,13 @@ def generate(out_dir: Path, staff: int = DEFAULT_STAFF, seed: int = DEFAULT_SEED
     return rows
 
 
-def is_sample(raw_dir: Path) -> bool:
-    """True iff raw_dir holds exactly an unmodified generated set (per its manifest)."""
+def is_sample(raw_dir: Path, known: Mapping[str, str] | None = None) -> bool:
+    """True iff raw_dir holds exactly an unmodified generated set (per its manifest).
+
+    ``known`` maps file names to sha256 digests already computed by the caller (the build
+    hashes every file as it reads it), so those files are not read a second time."""
     raw_dir = Path(raw_dir)
+    known = known or {}
     try:
         manifest = json.loads((raw_dir / MANIFEST).read_text(encoding="utf-8"))
         files = manifest["files"]
@@ -1142,7 +1147,9 @@ def is_sample(raw_dir: Path) -> bool:
             return False
         for name, digest in files.items():
             path = raw_dir / name
-            if Path(name).name != name or not path.is_file() or _sha256(path) != digest:
+            if Path(name).name != name or not path.is_file():
+                return False
+            if (known.get(name) or _sha256(path)) != digest:
                 return False
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
         return False

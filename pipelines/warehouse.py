@@ -69,7 +69,8 @@ def build(raw_dir: Path, warehouse: Path, step: Step | None = None) -> BuildResu
     files = read_all(raw_dir)
     frames = {t.name: clean(files[t.name].frame) if t.name in files else _empty_frame(t.name)
               for t in TABLES}
-    origin = "sample" if is_sample(raw_dir) else "provided"
+    hashes = {f.table.file: f.sha256 for f in files.values()}
+    origin = "sample" if is_sample(raw_dir, hashes) else "provided"
     warehouse.parent.mkdir(parents=True, exist_ok=True)
     tmp, leftovers = _tmp_paths(warehouse)
     # The tables are built speculatively while GX validates: validation is mostly Python (one

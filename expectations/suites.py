@@ -109,7 +109,7 @@ def _in(frame: pl.DataFrame, on: list[str], other: pl.DataFrame, other_on: list[
         return (col.is_in(other[other_on[0]].unique().implode()) | col.is_null()).alias("found")
     keys = other.select([pl.col(o).alias(f"__k{i}") for i, o in enumerate(other_on)]).unique()
     probe = frame.select([pl.col(c).alias(f"__k{i}") for i, c in enumerate(on)])
-    found = probe.with_columns(pl.lit(True).alias("__found")).join(
+    found = probe.join(
         keys.with_columns(pl.lit(True).alias("__hit")), on=[f"__k{i}" for i in range(len(on))],
         how="left", maintain_order="left", nulls_equal=False,
     )["__hit"].fill_null(False)

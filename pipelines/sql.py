@@ -126,7 +126,7 @@ GROUP BY ALL ORDER BY ALL;
 # Each metric query yields (metric, fiscal_year, bureau_code, is_total, num, den); GROUPING SETS
 # give the ministry-wide row (is_total) and the bureau rows in one pass.
 
-_COMPLETED = """
+COMPLETED = """
 CREATE TEMP TABLE done AS
 SELECT DISTINCT employee_id, fiscal_year, category, level
 FROM stg_training WHERE status = 'completed';

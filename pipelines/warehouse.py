@@ -190,7 +190,7 @@ def _populate(con: duckdb.DuckDBPyConnection, frames: dict[str, pl.DataFrame]) -
     con.executemany("INSERT INTO metric_catalogue VALUES (?, ?, ?)",
                     [(m.code, m.is_rate, m.by_bureau) for m in METRICS])
 
-    con.execute(sql._COMPLETED)
+    con.execute(sql.COMPLETED)
     con.execute("CREATE TEMP TABLE metric_values (metric VARCHAR, fiscal_year INTEGER, "
                 "bureau_code VARCHAR, is_total BOOLEAN, num DOUBLE, den DOUBLE)")
     for code, query in sql.METRIC_SQL.items():

@@ -17,6 +17,7 @@ import plotly.graph_objects as go
 import plotly.io as pio
 
 from dashboard import i18n
+from pipelines.fiscal import fy_end, fy_start
 
 # Okabe & Ito (2008), "Color Universal Design"
 OKABE_ITO = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442",
@@ -106,8 +107,8 @@ def _shade(fig: go.Figure, x0: object, x1: object, lang: str) -> None:
 def _date_plan_period(fig: go.Figure, dates: Sequence[dt.date], lang: str) -> None:
     if not dates:
         return
-    lo = max(dt.date(PLAN_PERIOD[0], 4, 1), min(dates))
-    hi = min(dt.date(PLAN_PERIOD[1] + 1, 3, 31), max(dates))
+    lo = max(fy_start(PLAN_PERIOD[0]), min(dates))
+    hi = min(fy_end(PLAN_PERIOD[1]), max(dates))
     if lo > hi:
         return
     _shade(fig, lo, hi, lang)

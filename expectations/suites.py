@@ -17,6 +17,7 @@ from typing import Any
 
 import polars as pl
 
+from pipelines.fiscal import fy_expr
 from pipelines.raw import ROW, TYPE_FLAG, RawFile
 from pipelines.schema import CATEGORIES, STATUSES, RawTable
 
@@ -96,10 +97,6 @@ def _flag(name: str, column: str, text: str, show: tuple[str, ...] = ()) -> Rule
 
 # --- flag columns for multi-row and cross-file rules ------------------------------------------
 
-def _fy_of(col: str) -> pl.Expr:
-    d = pl.col(col)
-    return pl.when(d.dt.month() >= 4).then(d.dt.year()).otherwise(d.dt.year() - 1)
-
 
 def _in(frame: pl.DataFrame, on: list[str], other: pl.DataFrame, other_on: list[str]) -> pl.Series:
     """Per row of ``frame``: does (on…) occur as (other_on…) in ``other``? Nulls count as found
@@ -124,7 +121,7 @@ def _agrees_with_drill(drills: pl.DataFrame) -> pl.Series:
     the FY of sent_on are left to those rules (one bad cell, one message)."""
     cols = ["fiscal_year", "round", "sent_on"]
     frame = drills.select(ROW, "drill_id", *cols)
-    own_rules_ok = pl.col("round").is_between(1, 4) & (pl.col("fiscal_year") == _fy_of("sent_on"))
+    own_rules_ok = pl.col("round").is_between(1, 4) & (pl.col("fiscal_year") == fy_expr("sent_on"))
     complete = frame.drop_nulls().filter(own_rules_ok)
     # fast path (millions of rows): drills whose rows all agree need no further look
     odd = (complete.group_by("drill_id")
@@ -203,12 +200,12 @@ def derive(files: dict[str, RawFile]) -> dict[str, list[Rule]]:
         ("metric", "fy_from", "fy_to"))
 
     # hiring
-    add("hiring", "hire_fy", pl.col("hire_fiscal_year") == _fy_of("hire_date"),
+    add("hiring", "hire_fy", pl.col("hire_fiscal_year") == fy_expr("hire_date"),
         "hire_fiscal_year", "must equal the fiscal year of hire_date (April 1 – March 31)",
         ("hire_date", "hire_fiscal_year"))
     # the hire FY is the FY of hire_date (a wrong hire_fiscal_year is reported above, once)
     hires = fr["hiring"].select(
-        "employee_id", pl.coalesce(_fy_of("hire_date"), "hire_fiscal_year").alias("fy"))
+        "employee_id", pl.coalesce(fy_expr("hire_date"), "hire_fiscal_year").alias("fy"))
     add("hiring", "in_roster",
         _in(hires, ["employee_id", "fy"], fr["roster"], ["employee_id", "fiscal_year"]),
         "employee_id", "must appear in roster.csv in the fiscal year of hire_date",
@@ -238,12 +235,12 @@ def derive(files: dict[str, RawFile]) -> dict[str, list[Rule]]:
         pl.when(pl.col("status").is_in(STATUSES)).then(completed == given),
         "completed_on", "must be given when status is completed, and empty otherwise",
         ("status", "completed_on"))
-    add("training", "completed_fy", _fy_of("completed_on") == pl.col("fiscal_year"),
+    add("training", "completed_fy", fy_expr("completed_on") == pl.col("fiscal_year"),
         "completed_on", "must fall in the row's fiscal_year (April 1 – March 31)",
         ("fiscal_year", "completed_on"))
 
     # phishing drills
-    add("phishing_drills", "sent_fy", _fy_of("sent_on") == pl.col("fiscal_year"),
+    add("phishing_drills", "sent_fy", fy_expr("sent_on") == pl.col("fiscal_year"),
         "fiscal_year", "must equal the fiscal year of sent_on (April 1 – March 31)",
         ("fiscal_year", "sent_on"))
     add("phishing_drills", "drill_shared", _agrees_with_drill(fr["phishing_drills"]), "drill_id",

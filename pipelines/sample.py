@@ -39,6 +39,7 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
+from pipelines.fiscal import fy_end, fy_start
 from pipelines.schema import BY_NAME, TABLES
 
 DEFAULT_STAFF = 4000
@@ -316,11 +317,11 @@ def _day(d: date) -> int:
 
 
 def _fy_start(fy: int) -> int:
-    return _day(date(fy, 4, 1))
+    return _day(fy_start(fy))
 
 
 def _fy_end(fy: int) -> int:
-    return _day(date(fy + 1, 3, 31))
+    return _day(fy_end(fy))
 
 
 AS_OF_DAY = _day(AS_OF)

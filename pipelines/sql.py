@@ -7,10 +7,9 @@ Every statement here runs once per build inside DuckDB. Raw typed frames arrive 
 ``raw_<name>``; the final tables are described in docs/ARCHITECTURE.md.
 """
 
-FY_MACRO = """
-CREATE OR REPLACE TEMP MACRO fy_of(d) AS
-    CASE WHEN month(d) >= 4 THEN year(d) ELSE year(d) - 1 END;
-CREATE OR REPLACE TEMP MACRO fy_end(n) AS make_date(CAST(n AS BIGINT) + 1, 3, 31);
+from pipelines import fiscal
+
+FY_MACRO = fiscal.SQL_MACROS + """
 CREATE OR REPLACE TEMP MACRO grade_rank(g) AS
     CASE g WHEN 'staff' THEN 1 WHEN 'chief' THEN 2 WHEN 'deputy_director' THEN 3
            WHEN 'director' THEN 4 WHEN 'executive' THEN 5 END;

@@ -21,6 +21,7 @@ import duckdb
 import polars as pl
 
 from pipelines import sql
+from pipelines.fiscal import fiscal_year
 from pipelines.raw import InputError, clean, read_all
 from pipelines.schema import METRICS, TABLES
 
@@ -174,7 +175,7 @@ def _populate(con: duckdb.DuckDBPyConnection, frames: dict[str, pl.DataFrame]) -
               UNION ALL SELECT max(completed_on) FROM stg_training
               UNION ALL SELECT max(exam_date) FROM stg_certification
               UNION ALL SELECT max(sent_on) FROM stg_phishing_drills)""").fetchone()
-    as_of_fy = None if as_of is None else (as_of.year if as_of.month >= 4 else as_of.year - 1)
+    as_of_fy = None if as_of is None else fiscal_year(as_of)
     warnings: list[str] = []
     if as_of is None:
         warnings.append("no dated rows in hiring, training, certification or phishing_drills: "

@@ -41,3 +41,22 @@ def test_fy_label_languages():
     assert fy_label(2022, "en") == "FY2022"
     assert "in progress" in fy_label(2026, "en", in_progress=True)
     assert "集計中" in fy_label(2026, "ja", in_progress=True)
+
+
+def test_python_polars_and_sql_agree_on_the_fy():
+    """The three forms of the one FY rule give the same FY, boundaries included."""
+    import duckdb
+    import polars as pl
+
+    from pipelines.fiscal import SQL_MACROS, fy_expr
+
+    days = [dt.date(2021, 3, 31), dt.date(2021, 4, 1), dt.date(2019, 4, 30),
+            dt.date(2020, 1, 1), dt.date(2024, 12, 31), dt.date(2025, 3, 1)]
+    frame = pl.DataFrame({"d": days}).with_columns(fy=fy_expr("d"))
+    with duckdb.connect() as con:
+        con.execute(SQL_MACROS)
+        sql_fys = [con.execute("SELECT fy_of(?::DATE)", [d]).fetchone()[0] for d in days]
+        ends = [con.execute("SELECT fy_end(?)", [fy]).fetchone()[0] for fy in (2019, 2024)]
+    assert frame["fy"].to_list() == sql_fys == [fiscal_year(d) for d in days]
+    assert frame["fy"].to_list() == [2020, 2021, 2019, 2019, 2024, 2024]
+    assert ends == [fy_end(2019), fy_end(2024)]

@@ -24,9 +24,9 @@ import duckdb
 import polars as pl
 import streamlit as st
 
-from pipelines.fiscal import fy_end
-from pipelines.schema import METRIC_BY_CODE
+from pipelines.schema import METRICS
 from pipelines.settings import get_settings
+from pipelines.sql import RULES
 
 Selection = tuple[str, ...] | None  # bureau codes; None = all bureaus (the ministry-wide rows)
 
@@ -48,6 +48,7 @@ class Run:
     as_of_date: dt.date | None
     as_of_fy: int | None
     data_origin: str | None
+    in_progress_fy: int | None = None  # the as-of FY while in progress (``in_progress`` macro)
 
     @property
     def is_sample(self) -> bool:
@@ -55,8 +56,7 @@ class Run:
 
     def in_progress(self, fy: int) -> bool:
         """The as-of FY is in progress until its March 31 is in the data (metrics.md)."""
-        return (self.as_of_fy is not None and self.as_of_date is not None
-                and fy == self.as_of_fy and self.as_of_date < fy_end(fy))
+        return self.in_progress_fy is not None and fy == self.in_progress_fy
 
 
 def warehouse_path() -> Path:
@@ -70,6 +70,7 @@ def _connect(path: str) -> duckdb.DuckDBPyConnection:
     try:
         con.execute("ATTACH ? AS wh (READ_ONLY)", [path])
         con.execute("USE wh")
+        con.execute(RULES)  # the status rule's macros, the build's own (pipelines/sql.py)
     except BaseException:
         con.close()
         raise
@@ -102,8 +103,9 @@ def _fetch(path: str, run_id: str, queries: tuple[Query, ...]) -> list[pl.DataFr
 @st.cache_data(show_spinner=False, max_entries=16)
 def _run_meta(path: str, ino: int, mtime_ns: int, size: int) -> dict:
     (frame,) = _run_batch(path, [_q(
-        "SELECT run_id, started_at, finished_at, as_of_date, as_of_fy, data_origin "
-        "FROM pipeline_runs ORDER BY started_at DESC LIMIT 1")])
+        "SELECT run_id, started_at, finished_at, as_of_date, as_of_fy, data_origin, "
+        "CASE WHEN in_progress(as_of_fy, as_of_date, as_of_fy) THEN as_of_fy END "
+        "AS in_progress_fy FROM pipeline_runs ORDER BY started_at DESC LIMIT 1")])
     if frame.height == 0:
         raise WarehouseUnreadable("pipeline_runs is empty")
     return frame.row(0, named=True)
@@ -167,75 +169,63 @@ def published_check(run: Run, metric: str) -> pl.DataFrame:
 KPI_COLUMNS = ("metric", "fiscal_year", "value", "numerator", "denominator", "target_kind",
                "target_min", "target_max", "status")
 
+# The ministry-wide rows, as kpi holds them; the view adds the ministry-wide target
+# (``m_target_*``) and whether the metric's targets apply to bureau rows (``bureau_target``).
+_KPI_MINISTRY = """
+SELECT metric, fiscal_year, value, numerator, denominator, target_kind, target_min, target_max,
+       status, false AS ministry_only, target_kind AS m_target_kind,
+       target_min AS m_target_min, target_max AS m_target_max,
+       bureau_target(metric) AS bureau_target
+FROM kpi WHERE bureau_code IS NULL ORDER BY metric, fiscal_year"""
 
-def status_of(kind: str | None, lo: float | None, hi: float | None, value: float | None,
-              prev: float | None, fy: int, run: Run) -> str:
-    """The status rule of metrics.md, for rows the pipeline did not compute (bureau sums)."""
-    if kind is None:
-        return "no_target"
-    if value is None:
-        return "no_data"
-    if run.in_progress(fy):
-        return "in_progress"
-    if kind == "range":
-        return "below" if value < lo else "above" if value > hi else "met"
-    if kind == "min":
-        return "met" if value >= lo else "below"
-    if kind == "max":
-        return "met" if value <= hi else "above"
-    if kind == "growth":
-        return "no_data" if prev is None else "met" if value > prev else "below"
-    return "no_target"
+# The selected bureaus' rows summed (counts: sum; rates: sum(numerator) / sum(denominator)),
+# with the target that applies to bureau rows and the status rule of pipelines/sql.py
+# (``kpi_status``, the same macro as the build's). Metrics without a bureau breakdown keep their
+# ministry-wide row.
+_KPI_SELECTED = """
+WITH ministry AS (
+    SELECT *, metric IN (SELECT unnest($by_bureau)) AS by_bureau,
+           metric IN (SELECT unnest($rates)) AS is_rate
+    FROM kpi WHERE bureau_code IS NULL),
+sums AS (
+    SELECT metric, fiscal_year, sum(numerator) AS numerator, sum(denominator) AS denominator
+    FROM kpi WHERE bureau_code IN (SELECT unnest($bureaus)) GROUP BY metric, fiscal_year),
+summed AS (
+    SELECT m.metric, m.fiscal_year, m.by_bureau, m.is_rate,
+           coalesce(s.numerator, 0) AS numerator,
+           CASE WHEN m.is_rate THEN coalesce(s.denominator, 0) END AS denominator,
+           CASE WHEN bureau_target(m.metric) THEN m.target_kind END AS target_kind,
+           CASE WHEN bureau_target(m.metric) THEN m.target_min END AS target_min,
+           CASE WHEN bureau_target(m.metric) THEN m.target_max END AS target_max
+    FROM ministry m LEFT JOIN sums s USING (metric, fiscal_year)),
+valued AS (
+    SELECT *, CASE WHEN NOT is_rate THEN numerator
+                   WHEN denominator <> 0 THEN numerator / denominator END AS value
+    FROM summed),
+with_prev AS (
+    SELECT *, lag(value) OVER w AS prev_value, lag(fiscal_year) OVER w AS prev_fy
+    FROM valued WINDOW w AS (PARTITION BY metric ORDER BY fiscal_year)),
+run AS (SELECT as_of_date, as_of_fy FROM pipeline_runs ORDER BY started_at DESC LIMIT 1)
+SELECT m.metric, m.fiscal_year,
+       CASE WHEN m.by_bureau THEN p.value ELSE m.value END AS value,
+       CASE WHEN m.by_bureau THEN p.numerator ELSE m.numerator END AS numerator,
+       CASE WHEN m.by_bureau THEN p.denominator ELSE m.denominator END AS denominator,
+       CASE WHEN m.by_bureau THEN p.target_kind ELSE m.target_kind END AS target_kind,
+       CASE WHEN m.by_bureau THEN p.target_min ELSE m.target_min END AS target_min,
+       CASE WHEN m.by_bureau THEN p.target_max ELSE m.target_max END AS target_max,
+       CASE WHEN m.by_bureau
+            THEN kpi_status(p.target_kind, p.target_min, p.target_max, p.value, p.prev_value,
+                            p.prev_fy, p.fiscal_year, r.as_of_date, r.as_of_fy)
+            ELSE m.status END AS status,
+       NOT m.by_bureau AS ministry_only, m.target_kind AS m_target_kind,
+       m.target_min AS m_target_min, m.target_max AS m_target_max,
+       bureau_target(m.metric) AS bureau_target
+FROM ministry m JOIN with_prev p USING (metric, fiscal_year)
+LEFT JOIN run r ON true
+ORDER BY m.metric, m.fiscal_year"""
 
-
-def target_applies_to_bureaus(metric: str) -> bool:
-    """metrics.md: targets of ``*_rate`` metrics apply to bureau rows too; others do not."""
-    return metric.endswith("_rate")
-
-
-@st.cache_data(show_spinner=False, max_entries=256)
-def _kpi_view(run: Run, sel: Selection) -> pl.DataFrame:
-    cols = ", ".join(KPI_COLUMNS)
-    queries = [_q(f"SELECT {cols} FROM kpi WHERE bureau_code IS NULL "
-                  "ORDER BY metric, fiscal_year")]
-    if sel is not None:
-        queries.append(_q(
-            "SELECT metric, fiscal_year, sum(numerator) AS numerator, "
-            "sum(denominator) AS denominator FROM kpi WHERE bureau_code IS NOT NULL"
-            + _bureau_filter(sel) + " GROUP BY metric, fiscal_year ORDER BY metric, fiscal_year",
-            bureaus=tuple(sel)))
-    frames = _fetch(run.path, run.run_id, tuple(queries))
-    ministry = frames[0].with_columns(
-        pl.lit(False).alias("ministry_only"),
-        pl.col("target_kind").alias("m_target_kind"),
-        pl.col("target_min").alias("m_target_min"),
-        pl.col("target_max").alias("m_target_max"))
-    if sel is None:
-        return ministry
-    sums = {(r["metric"], r["fiscal_year"]): r for r in frames[1].iter_rows(named=True)}
-    rows = []
-    prev: dict[str, float | None] = {}
-    for r in ministry.iter_rows(named=True):
-        metric = r["metric"]
-        m = METRIC_BY_CODE[metric]
-        if not m.by_bureau:
-            rows.append({**r, "ministry_only": True})
-            continue
-        s = sums.get((metric, r["fiscal_year"]), {"numerator": 0.0, "denominator": None})
-        num = s["numerator"] or 0.0
-        den = s["denominator"] if m.is_rate else None
-        value = (num / den if den else None) if m.is_rate else num
-        applies = target_applies_to_bureaus(metric)
-        kind = r["target_kind"] if applies else None
-        lo = r["target_min"] if applies else None
-        hi = r["target_max"] if applies else None
-        status = status_of(kind, lo, hi, value, prev.get(metric), r["fiscal_year"], run)
-        prev[metric] = value
-        rows.append({**r, "value": value, "numerator": num,
-                     "denominator": float(den or 0) if m.is_rate else None,
-                     "target_kind": kind, "target_min": lo, "target_max": hi,
-                     "status": status})
-    return pl.DataFrame(rows, schema=ministry.schema)
+_BY_BUREAU = tuple(m.code for m in METRICS if m.by_bureau)
+_RATES = tuple(m.code for m in METRICS if m.is_rate)
 
 
 def kpi(run: Run, sel: Selection) -> pl.DataFrame:
@@ -243,8 +233,11 @@ def kpi(run: Run, sel: Selection) -> pl.DataFrame:
     counts summed and rates recomputed as sum(numerator)/sum(denominator) over the selected
     bureaus' rows, with the status rule applied to those sums. Metrics without a bureau
     breakdown keep their ministry-wide row (``ministry_only``). ``m_target_*`` always hold the
-    ministry-wide target."""
-    return _kpi_view(run, sel)
+    ministry-wide target; ``bureau_target`` says whether the metric's targets apply to bureau
+    rows. Computed in DuckDB with the build's own status rule (``pipelines.sql.RULES``)."""
+    if sel is None:
+        return _one(run, _KPI_MINISTRY)
+    return _one(run, _KPI_SELECTED, bureaus=tuple(sel), by_bureau=_BY_BUREAU, rates=_RATES)
 
 
 def kpi_series(run: Run, sel: Selection, metric: str) -> pl.DataFrame:

@@ -118,8 +118,8 @@ def bureau_notes(v: View, code: str, series: pl.DataFrame | None = None) -> None
     if not m.by_bureau:
         st.caption("ℹ️ " + v.t("no_bureau_breakdown"))
         return
-    if series is not None and not queries.target_applies_to_bureaus(code):
-        rows = series.filter(pl.col("m_target_kind").is_not_null())
+    if series is not None:
+        rows = series.filter(pl.col("m_target_kind").is_not_null() & ~pl.col("bureau_target"))
         if rows.height:
             r = rows.row(-1, named=True)
             text = i18n.fmt_target(r["m_target_kind"], r["m_target_min"], r["m_target_max"],

@@ -9,7 +9,35 @@ Every statement here runs once per build inside DuckDB. Raw typed frames arrive 
 
 from pipelines import fiscal
 
-FY_MACRO = fiscal.SQL_MACROS + """
+# The metrics.md rules that the build and the dashboard both apply, as SQL macros: the build
+# creates them before the kpi table, the dashboard's connections (dashboard/queries.py) before
+# summing selected bureaus. Nowhere else are these rules written.
+# - bureau_target(metric): targets of ``*_rate`` metrics apply to bureau rows as well; all
+#   other targets to the ministry-wide row only.
+# - in_progress(fy, as_of_date, as_of_fy): the as-of FY until its March 31 is in the data.
+# - kpi_status(...): the status rule in metrics.md's order; growth compares with the value of
+#   FY-1 exactly (``prev_fy``), never with whatever row came before.
+RULES = fiscal.SQL_MACROS + r"""
+CREATE OR REPLACE TEMP MACRO bureau_target(metric) AS metric LIKE '%\_rate' ESCAPE '\';
+CREATE OR REPLACE TEMP MACRO in_progress(fy, as_of_date, as_of_fy) AS
+    coalesce(fy = as_of_fy AND as_of_date < fy_end(fy), false);
+CREATE OR REPLACE TEMP MACRO kpi_status(kind, lo, hi, value, prev_value, prev_fy, fy,
+                                        as_of_date, as_of_fy) AS
+    CASE
+      WHEN kind IS NULL THEN 'no_target'
+      WHEN value IS NULL THEN 'no_data'
+      WHEN in_progress(fy, as_of_date, as_of_fy) THEN 'in_progress'
+      WHEN kind = 'range' THEN
+          CASE WHEN value < lo THEN 'below' WHEN value > hi THEN 'above' ELSE 'met' END
+      WHEN kind = 'min' THEN CASE WHEN value >= lo THEN 'met' ELSE 'below' END
+      WHEN kind = 'max' THEN CASE WHEN value <= hi THEN 'met' ELSE 'above' END
+      WHEN kind = 'growth' THEN
+          CASE WHEN prev_value IS NULL OR prev_fy IS DISTINCT FROM fy - 1 THEN 'no_data'
+               WHEN value > prev_value THEN 'met' ELSE 'below' END
+    END;
+"""
+
+MACROS = RULES + """
 CREATE OR REPLACE TEMP MACRO grade_rank(g) AS
     CASE g WHEN 'staff' THEN 1 WHEN 'chief' THEN 2 WHEN 'deputy_director' THEN 3
            WHEN 'director' THEN 4 WHEN 'executive' THEN 5 END;
@@ -266,7 +294,7 @@ targeted AS (
            CAST(t.target_max AS DOUBLE) AS target_max
     FROM with_value w LEFT JOIN plan_targets t
       ON t.metric = w.metric AND w.fiscal_year BETWEEN t.fy_from AND t.fy_to
-     AND (w.bureau_code IS NULL OR w.metric LIKE '%\\_rate' ESCAPE '\\')
+     AND (w.bureau_code IS NULL OR bureau_target(w.metric))
 ),
 with_prev AS (
     SELECT *, lag(value) OVER (PARTITION BY metric, bureau_code ORDER BY fiscal_year)
@@ -279,22 +307,8 @@ SELECT p.metric, CAST(p.fiscal_year AS INTEGER) AS fiscal_year, p.bureau_code, p
        p.numerator, p.denominator, p.target_kind,
        CASE WHEN p.target_kind = 'growth' THEN NULL ELSE p.target_min END AS target_min,
        CASE WHEN p.target_kind = 'growth' THEN NULL ELSE p.target_max END AS target_max,
-       CASE
-         WHEN p.target_kind IS NULL THEN 'no_target'
-         WHEN p.value IS NULL THEN 'no_data'
-         WHEN p.fiscal_year = a.as_of_fy AND a.as_of_date < fy_end(p.fiscal_year)
-             THEN 'in_progress'
-         WHEN p.target_kind = 'range' THEN
-             CASE WHEN p.value < p.target_min THEN 'below'
-                  WHEN p.value > p.target_max THEN 'above' ELSE 'met' END
-         WHEN p.target_kind = 'min' THEN
-             CASE WHEN p.value >= p.target_min THEN 'met' ELSE 'below' END
-         WHEN p.target_kind = 'max' THEN
-             CASE WHEN p.value <= p.target_max THEN 'met' ELSE 'above' END
-         WHEN p.target_kind = 'growth' THEN
-             CASE WHEN p.prev_value IS NULL OR p.prev_fy <> p.fiscal_year - 1 THEN 'no_data'
-                  WHEN p.value > p.prev_value THEN 'met' ELSE 'below' END
-       END AS status
+       kpi_status(p.target_kind, p.target_min, p.target_max, p.value, p.prev_value,
+                  p.prev_fy, p.fiscal_year, a.as_of_date, a.as_of_fy) AS status
 FROM with_prev p CROSS JOIN as_of a
 ORDER BY p.metric, p.fiscal_year, p.bureau_code NULLS FIRST;
 """

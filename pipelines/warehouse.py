@@ -158,7 +158,7 @@ def _populate(con: duckdb.DuckDBPyConnection, frames: dict[str, pl.DataFrame]) -
     for name, frame in frames.items():
         # registered Arrow data is read in place (no copy) by the staging statements
         con.register(f"raw_{name}", frame.to_arrow())
-    con.execute(sql.FY_MACRO)
+    con.execute(sql.MACROS)
     con.execute(sql.REFERENCE)
     con.execute(sql.STAGING)
     con.execute(sql.MARTS)

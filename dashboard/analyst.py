@@ -13,10 +13,10 @@ from collections.abc import Callable, Mapping, Sequence
 
 import polars as pl
 
+from dashboard import datasets, i18n
 from dashboard import exports as ex
-from dashboard import i18n, queries
 from dashboard.catalogue import DOWNLOADS, Dataset
-from dashboard.queries import DataFilter
+from dashboard.datasets import DataFilter
 
 FORMATS = ("csv", "xlsx", "parquet")
 MIME = {"csv": "text/csv", "parquet": "application/vnd.apache.parquet",
@@ -174,7 +174,7 @@ def rows(path: str, f: DataFilter, publication: bool, threshold: int, lang: str
     if publication and not ds.aggregated:
         raise ValueError("row-level datasets are not offered for publication")
     skip = publication_skip(ds) if publication else frozenset()
-    frame, run = queries.data_for_download(path, f, lang, skip)
+    frame, run = datasets.data_for_download(path, f, lang, skip)
     if not publication:
         return frame, run, None
     out, supp = publish(frame, ds, f, threshold)

@@ -52,7 +52,7 @@ def _run(cmd: list[str], env: dict[str, str] | None = None) -> tuple[float, floa
 def _exports(wh: Path, staff: int) -> None:
     """Time the data page's downloads (warehouse → file bytes) of the row-level roster."""
     from dashboard import analyst
-    from dashboard.queries import DataFilter
+    from dashboard.datasets import DataFilter
 
     with duckdb.connect(str(wh), read_only=True) as con:
         fy = con.execute("SELECT max(fiscal_year) FROM stg_roster").fetchone()[0]

@@ -14,9 +14,9 @@ import pytest
 from conftest import build_from
 from streamlit.testing.v1 import AppTest
 
-from dashboard import analyst, catalogue, i18n, queries
+from dashboard import analyst, catalogue, datasets, i18n, queries
 from dashboard import exports as ex
-from dashboard.queries import DataFilter
+from dashboard.datasets import DataFilter
 from pipelines.schema import BY_NAME, METRICS
 
 APP = str(Path(__file__).resolve().parent.parent / "dashboard" / "app.py")
@@ -337,8 +337,8 @@ def test_data_page_preview_names_the_bureaus(tiny_warehouse, monkeypatch, lang, 
 
 def test_download_reads_the_warehouse_only_when_clicked(tiny_warehouse, monkeypatch):
     calls = []
-    real = queries.data_for_download
-    monkeypatch.setattr(queries, "data_for_download",
+    real = datasets.data_for_download
+    monkeypatch.setattr(datasets, "data_for_download",
                         lambda *a, **k: calls.append(a) or real(*a, **k))
     fn = analyst.download("csv", str(tiny_warehouse), TRAINING, lang="en", publication=False,
                           threshold=5, bureau_names={})
@@ -378,13 +378,13 @@ def test_kpi_suppression_sees_whole_groups_before_the_bureau_filter(tiny_warehou
 def test_queries_allow_only_catalogued_identifiers(tiny_warehouse):
     run = queries.current_run(tiny_warehouse)
     with pytest.raises(ValueError):
-        queries.data_count(run, DataFilter("pipeline_runs"))
+        datasets.data_count(run, DataFilter("pipeline_runs"))
     with pytest.raises(ValueError):
-        queries.data_count(run, DataFilter("kpi", values=(("value", (1.0,)),)))
+        datasets.data_count(run, DataFilter("kpi", values=(("value", (1.0,)),)))
     with pytest.raises(ValueError):
-        queries.data_options(run, "kpi", 'metric" FROM kpi; --')
+        datasets.data_options(run, "kpi", 'metric" FROM kpi; --')
     evil = DataFilter("kpi", values=(("metric", ("x' OR '1'='1",)),))
-    assert queries.data_count(run, evil) == 0  # a bound value, never SQL
+    assert datasets.data_count(run, evil) == 0  # a bound value, never SQL
 
 
 # --- the dictionary page -------------------------------------------------------------------------

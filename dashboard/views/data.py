@@ -15,9 +15,9 @@ from typing import Any
 import polars as pl
 import streamlit as st
 
-from dashboard import analyst, exports, queries, state
+from dashboard import analyst, datasets, exports, state
 from dashboard.catalogue import DOWNLOADS, FILTER_PREFIX, Dataset
-from dashboard.queries import DataFilter
+from dashboard.datasets import DataFilter
 from pipelines.settings import get_settings
 
 PREVIEW_ROWS = 100
@@ -106,7 +106,7 @@ def page_filters(ds: Dataset) -> tuple[tuple[str, tuple[Any, ...]], ...]:
     with st.expander(v.t("data_filters"), expanded=True):
         grid = st.columns(3)
         for i, column in enumerate(ds.filters):
-            options = queries.data_options(v.run, ds.name, column)
+            options = datasets.data_options(v.run, ds.name, column)
             with grid[i % 3]:
                 picked = url_multiselect(
                     FILTER_PREFIX + column, f"data_f_{column}",
@@ -144,12 +144,12 @@ if v.filtered and ds.bureau_column:
 if publication:
     skip = analyst.publication_skip(ds)
     shown, supp = analyst.publish(
-        queries.data_frame(v.run, analyst.skip_filter(f, skip), v.lang), ds, f, threshold)
+        datasets.data_frame(v.run, analyst.skip_filter(f, skip), v.lang), ds, f, threshold)
     total, preview = shown.height, shown.head(PREVIEW_ROWS)
 else:
     supp = None
-    total = queries.data_count(v.run, f)
-    preview = queries.data_preview(v.run, f, v.lang, PREVIEW_ROWS)
+    total = datasets.data_count(v.run, f)
+    preview = datasets.data_preview(v.run, f, v.lang, PREVIEW_ROWS)
 
 st.metric(v.t("data_rows"), f"{total:,}")
 if supp is not None:

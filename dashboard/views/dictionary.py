@@ -11,16 +11,16 @@ from __future__ import annotations
 import polars as pl
 import streamlit as st
 
-from dashboard import catalogue, queries, state
+from dashboard import catalogue, datasets, queries, state
 from pipelines.schema import METRICS
 
 v = state.view()
 st.caption(v.t("dict_intro"))
 
-types = queries.table_columns(v.run)
+types = datasets.table_columns(v.run)
 type_of = {(r["table_name"], r["column_name"]): r["data_type"]
            for r in types.iter_rows(named=True)}
-rows = queries.table_rows(v.run)
+rows = datasets.table_rows(v.run)
 
 tab_data, tab_metrics, tab_targets = st.tabs(
     [v.t("dict_datasets"), v.t("dict_metrics"), v.t("dict_targets")])

@@ -2,7 +2,7 @@
 
 Columns that come from the contract take their type and meaning from ``pipelines.schema``
 (``TABLES``); only the columns the warehouse derives (marts, ``kpi``, run metadata) are
-described here, once, in ``DERIVED``. The SQL allowlist of ``dashboard.queries`` (which tables
+described here, once, in ``DERIVED``. The SQL allowlist of ``dashboard.datasets`` (which tables
 and columns may appear in a query) is this catalogue too, so a column cannot be downloadable
 without being documented. ``tests/test_analyst_pages.py`` checks the catalogue against a real
 warehouse in both directions.
@@ -94,7 +94,8 @@ def _from_contract(table: str, column: str, name: str | None = None, ja: str = "
     return ColumnDoc(name or column, c.ja + ja, c.en + en, f"{table}.{column}", c.enum or ())
 
 
-def raw(table: str, *columns: str) -> tuple[ColumnDoc, ...]:
+def contract_columns(table: str, *columns: str) -> tuple[ColumnDoc, ...]:
+    """Columns taken from the contract as they are (type and meaning from pipelines.schema)."""
     return tuple(_from_contract(table, c) for c in columns)
 
 
@@ -177,29 +178,31 @@ BUREAU_NAME_TOTAL = ColumnDoc(  # datasets whose rows with no bureau are the min
     "bureaus.name_ja / name_en", export_only=True)
 
 
-def d(name: str, key: str | None = None) -> ColumnDoc:
+def derived(name: str, key: str | None = None) -> ColumnDoc:
+    """A column the warehouse derives, described by ``DERIVED[key or name]``."""
     ja, en = DERIVED[key or name]
     return ColumnDoc(name, ja, en)
 
 
 def _bureau_of_fy() -> ColumnDoc:
-    return d("bureau_code", "bureau_of_fy")
+    return derived("bureau_code", "bureau_of_fy")
 
 
-_FY = d("fiscal_year")
-_BUREAU = d("bureau_code")
+_FY = derived("fiscal_year")
+_BUREAU = derived("bureau_code")
 _METRIC_CODES = BY_NAME["plan_targets"].column("metric").enum or ()
 
 KPI = Dataset(
-    "kpi", "kpi",
-    "計画指標(指標×年度×局)", "Plan metrics (metric × FY × bureau)",
-    "計画の数値目標に対応する指標の値。1行=指標・年度・局(空欄は省全体)。定義は「指標」の表、"
-    "目標・達成状況は計画目標(plan_targets)による。",
-    "The plan metrics: one row per metric, FY and bureau (empty = whole ministry). Definitions "
-    "in the Metrics table; targets and status from plan_targets.",
-    (ColumnDoc("metric", *DERIVED["metric"], values=_METRIC_CODES), _FY, _BUREAU, d("value"),
-     d("numerator"), d("denominator"), d("target_kind"), d("target_min"), d("target_max"),
-     d("status")),
+    name="kpi", kind="kpi",
+    ja="計画指標(指標×年度×局)", en="Plan metrics (metric × FY × bureau)",
+    definition_ja="計画の数値目標に対応する指標の値。1行=指標・年度・局(空欄は省全体)。"
+    "定義は「指標」の表、目標・達成状況は計画目標(plan_targets)による。",
+    definition_en="The plan metrics: one row per metric, FY and bureau (empty = whole "
+    "ministry). Definitions in the Metrics table; targets and status from plan_targets.",
+    columns=(ColumnDoc("metric", *DERIVED["metric"], values=_METRIC_CODES), _FY, _BUREAU,
+             derived("value"), derived("numerator"), derived("denominator"),
+             derived("target_kind"), derived("target_min"), derived("target_max"),
+             derived("status")),
     fy_column="fiscal_year", bureau_column="bureau_code", filters=("metric", "status"),
     counts=("numerator", "denominator"),
     rates=(RateSpec("value", "numerator", "denominator"),),
@@ -210,157 +213,194 @@ KPI = Dataset(
 
 MARTS: tuple[Dataset, ...] = (
     Dataset(
-        "mart_headcount", "mart", "在籍者数(年度×局×職位×任用区分×勤務先)",
-        "Headcount (FY × bureau × grade × employment type × placement)",
-        "年度Nの在籍者名簿(4月1日時点)の人数。", "Staff on the roster of FY N (as on April 1).",
-        (_FY, _BUREAU, *raw("roster", "grade", "employment_type", "placement"), d("headcount"),
-         d("digital_talent", "digital_talent_count")),
-        "fiscal_year", "bureau_code", ("grade", "employment_type", "placement"),
+        name="mart_headcount", kind="mart", ja="在籍者数(年度×局×職位×任用区分×勤務先)",
+        en="Headcount (FY × bureau × grade × employment type × placement)",
+        definition_ja="年度Nの在籍者名簿(4月1日時点)の人数。",
+        definition_en="Staff on the roster of FY N (as on April 1).",
+        columns=(_FY, _BUREAU, *contract_columns("roster", "grade", "employment_type",
+                                                 "placement"),
+                 derived("headcount"), derived("digital_talent", "digital_talent_count")),
+        fy_column="fiscal_year", bureau_column="bureau_code",
+        filters=("grade", "employment_type", "placement"),
         counts=("headcount", "digital_talent"),
         order=("fiscal_year", "bureau_code", "grade", "employment_type", "placement")),
     Dataset(
-        "mart_hiring", "mart", "採用者数(年度×局×採用区分)", "Hires (FY × bureau × track)",
-        "採用年度・初任配属局・採用区分別の採用者数。",
-        "Hires by FY of hire, bureau of first assignment and track.",
-        (_FY, _from_contract("hiring", "bureau_code"), *raw("hiring", "track"), d("hires")),
-        "fiscal_year", "bureau_code", ("track",), counts=("hires",),
+        name="mart_hiring", kind="mart", ja="採用者数(年度×局×採用区分)",
+        en="Hires (FY × bureau × track)",
+        definition_ja="採用年度・初任配属局・採用区分別の採用者数。",
+        definition_en="Hires by FY of hire, bureau of first assignment and track.",
+        columns=(_FY, _from_contract("hiring", "bureau_code"),
+                 *contract_columns("hiring", "track"), derived("hires")),
+        fy_column="fiscal_year", bureau_column="bureau_code", filters=("track",),
+        counts=("hires",),
         order=("fiscal_year", "bureau_code", "track")),
     Dataset(
-        "mart_training", "mart", "研修(年度×局×実施主体×区分×レベル)",
-        "Training (FY × bureau × provider × category × level)",
-        "受講年度・受講年度の在籍局・コースの実施主体・区分・レベル別の受講件数、修了件数、修了者数。",
-        "Enrolments, completions and distinct completing employees by FY, bureau (roster of the "
-        "FY), provider, category and level.",
-        (_FY, _bureau_of_fy(), *raw("courses", "provider", "category", "level"),
-         d("enrolments"), d("completions"), d("participants")),
-        "fiscal_year", "bureau_code", ("provider", "category", "level"),
+        name="mart_training", kind="mart", ja="研修(年度×局×実施主体×区分×レベル)",
+        en="Training (FY × bureau × provider × category × level)",
+        definition_ja="受講年度・受講年度の在籍局・コースの実施主体・区分・レベル別の受講件数、"
+        "修了件数、修了者数。",
+        definition_en="Enrolments, completions and distinct completing employees by FY, bureau "
+        "(roster of the FY), provider, category and level.",
+        columns=(_FY, _bureau_of_fy(), *contract_columns("courses", "provider", "category",
+                                                         "level"),
+                 derived("enrolments"), derived("completions"), derived("participants")),
+        fy_column="fiscal_year", bureau_column="bureau_code",
+        filters=("provider", "category", "level"),
         counts=("enrolments", "completions", "participants"),
         order=("fiscal_year", "bureau_code", "provider", "category", "level")),
     Dataset(
-        "mart_certification", "mart", "IPA試験(年度×局×試験×結果×対策講座)",
-        "IPA exams (FY × bureau × exam × result × preparation course)",
-        "試験日の年度・その年度の在籍局・試験・ITSSレベル・合否・対策講座受講の有無別の受験件数。",
-        "Sittings by FY of the exam date, bureau (roster of the FY), exam, ITSS level, result "
-        "and preparation course.",
-        (_FY, _bureau_of_fy(), *raw("certification", "exam_code"), *raw("exams", "itss_level"),
-         *raw("certification", "result", "prep_course"), d("sittings")),
-        "fiscal_year", "bureau_code", ("exam_code", "itss_level", "result", "prep_course"),
+        name="mart_certification", kind="mart", ja="IPA試験(年度×局×試験×結果×対策講座)",
+        en="IPA exams (FY × bureau × exam × result × preparation course)",
+        definition_ja="試験日の年度・その年度の在籍局・試験・ITSSレベル・合否・対策講座受講の有無別の"
+        "受験件数。",
+        definition_en="Sittings by FY of the exam date, bureau (roster of the FY), exam, ITSS "
+        "level, result and preparation course.",
+        columns=(_FY, _bureau_of_fy(), *contract_columns("certification", "exam_code"),
+                 *contract_columns("exams", "itss_level"),
+                 *contract_columns("certification", "result", "prep_course"),
+                 derived("sittings")),
+        fy_column="fiscal_year", bureau_column="bureau_code",
+        filters=("exam_code", "itss_level", "result", "prep_course"),
         counts=("sittings",),
         order=("fiscal_year", "bureau_code", "exam_code", "result", "prep_course")),
     Dataset(
-        "mart_drills", "mart", "不審メール訓練(訓練×局)", "Phishing drills (drill × bureau)",
-        "訓練ごと・年度の在籍局別の送付数、開封等した人数、報告した人数。",
-        "Mails sent, opened and reported per drill and bureau (roster of the FY).",
-        (_FY, *raw("phishing_drills", "round", "drill_id"), d("sent_on"), _bureau_of_fy(),
-         d("sent"), d("opened"), d("reported")),
-        "fiscal_year", "bureau_code", ("round",), counts=("sent", "opened", "reported"),
+        name="mart_drills", kind="mart", ja="不審メール訓練(訓練×局)",
+        en="Phishing drills (drill × bureau)",
+        definition_ja="訓練ごと・年度の在籍局別の送付数、開封等した人数、報告した人数。",
+        definition_en="Mails sent, opened and reported per drill and bureau (roster of the FY).",
+        columns=(_FY, *contract_columns("phishing_drills", "round", "drill_id"),
+                 derived("sent_on"), _bureau_of_fy(), derived("sent"), derived("opened"),
+                 derived("reported")),
+        fy_column="fiscal_year", bureau_column="bureau_code", filters=("round",),
+        counts=("sent", "opened", "reported"),
         order=("fiscal_year", "round", "drill_id", "bureau_code")),
     Dataset(
-        "mart_career_posts", "mart", "キャリアパス上のポスト(年度×局×職位×種類)",
-        "Career-path posts (FY × bureau × grade × kind)",
-        "計画§4(2)のポスト(セキュリティ/情報システム・業務改革/事案対処・危機管理)に在籍する人数。",
-        "Staff in the plan's §4(2) posts (security / systems / crisis) by FY, bureau and grade.",
-        (_FY, _BUREAU, *raw("roster", "grade"), d("post_type"), d("headcount")),
-        "fiscal_year", "bureau_code", ("grade", "post_type"), counts=("headcount",),
+        name="mart_career_posts", kind="mart", ja="キャリアパス上のポスト(年度×局×職位×種類)",
+        en="Career-path posts (FY × bureau × grade × kind)",
+        definition_ja="計画§4(2)のポスト(セキュリティ/情報システム・業務改革/事案対処・危機管理)に"
+        "在籍する人数。",
+        definition_en="Staff in the plan's §4(2) posts (security / systems / crisis) by FY, "
+        "bureau and grade.",
+        columns=(_FY, _BUREAU, *contract_columns("roster", "grade"), derived("post_type"),
+                 derived("headcount")),
+        fy_column="fiscal_year", bureau_column="bureau_code", filters=("grade", "post_type"),
+        counts=("headcount",),
         order=("fiscal_year", "bureau_code", "grade", "post_type")),
     Dataset(
-        "mart_career_training", "mart", "キャリアパス研修(年度×局×職位)",
-        "Career-path training (FY × bureau × grade)",
-        "計画§4(1): 係員級(政務を除く)のうち統一研修A・Bレベル、係長級のうちC・Dレベルを年度N以前に"
-        "修了した人数。",
-        "Plan §4(1): non-political staff-grade employees who completed unified-training level "
-        "A or B, and chief-grade who completed C or D, in FY N or before.",
-        (_FY, _BUREAU, d("grade", "career_grade"), d("eligible"), d("completed")),
-        "fiscal_year", "bureau_code", ("grade",), counts=("eligible", "completed"),
+        name="mart_career_training", kind="mart", ja="キャリアパス研修(年度×局×職位)",
+        en="Career-path training (FY × bureau × grade)",
+        definition_ja="計画§4(1): 係員級(政務を除く)のうち統一研修A・Bレベル、係長級のうち"
+        "C・Dレベルを年度N以前に修了した人数。",
+        definition_en="Plan §4(1): non-political staff-grade employees who completed "
+        "unified-training level A or B, and chief-grade who completed C or D, in FY N or before.",
+        columns=(_FY, _BUREAU, derived("grade", "career_grade"), derived("eligible"),
+                 derived("completed")),
+        fy_column="fiscal_year", bureau_column="bureau_code", filters=("grade",),
+        counts=("eligible", "completed"),
         order=("fiscal_year", "bureau_code", "grade")),
 )
 
 STAGING: tuple[Dataset, ...] = (
     Dataset(
-        "stg_roster", "staging", "在籍者名簿(年度×職員)", "Roster (FY × employee)",
-        BY_NAME["roster"].ja + "。所属課室のポスト区分を付加。職員IDは仮名。",
-        BY_NAME["roster"].en + "; with the unit's career-path post flags. Pseudonymous IDs.",
-        (*raw("roster", "fiscal_year", "employee_id", "bureau_code", "unit_code", "grade",
-              "employment_type", "hire_fiscal_year", "digital_talent", "placement"),
-         _from_contract("units", "security_post", ja="(所属課室)", en=" (of the unit)"),
-         _from_contract("units", "systems_post", ja="(所属課室)", en=" (of the unit)"),
-         _from_contract("units", "crisis_post", ja="(所属課室)", en=" (of the unit)")),
-        "fiscal_year", "bureau_code", ("grade", "employment_type", "placement",
-                                       "digital_talent"),
+        name="stg_roster", kind="staging", ja="在籍者名簿(年度×職員)",
+        en="Roster (FY × employee)",
+        definition_ja=BY_NAME["roster"].ja + "。所属課室のポスト区分を付加。職員IDは仮名。",
+        definition_en=BY_NAME["roster"].en
+        + "; with the unit's career-path post flags. Pseudonymous IDs.",
+        columns=(*contract_columns("roster", "fiscal_year", "employee_id", "bureau_code",
+                                   "unit_code", "grade", "employment_type", "hire_fiscal_year",
+                                   "digital_talent", "placement"),
+                 _from_contract("units", "security_post", ja="(所属課室)", en=" (of the unit)"),
+                 _from_contract("units", "systems_post", ja="(所属課室)", en=" (of the unit)"),
+                 _from_contract("units", "crisis_post", ja="(所属課室)", en=" (of the unit)")),
+        fy_column="fiscal_year", bureau_column="bureau_code",
+        filters=("grade", "employment_type", "placement", "digital_talent"),
         order=("fiscal_year", "bureau_code", "employee_id")),
     Dataset(
-        "stg_hiring", "staging", "採用者(1人1行)", "Hires (one row per person)",
-        BY_NAME["hiring"].ja + "。職員IDは仮名。", BY_NAME["hiring"].en + ". Pseudonymous IDs.",
-        raw("hiring", "employee_id", "hire_date", "hire_fiscal_year", "bureau_code", "track"),
-        "hire_fiscal_year", "bureau_code", ("track",),
+        name="stg_hiring", kind="staging", ja="採用者(1人1行)", en="Hires (one row per person)",
+        definition_ja=BY_NAME["hiring"].ja + "。職員IDは仮名。",
+        definition_en=BY_NAME["hiring"].en + ". Pseudonymous IDs.",
+        columns=contract_columns("hiring", "employee_id", "hire_date", "hire_fiscal_year",
+                                 "bureau_code", "track"),
+        fy_column="hire_fiscal_year", bureau_column="bureau_code", filters=("track",),
         order=("hire_date", "employee_id")),
     Dataset(
-        "stg_training", "staging", "研修受講(受講1件1行)", "Training enrolments (one per row)",
-        BY_NAME["training"].ja + "。コースの実施主体・区分・レベルと受講年度の在籍局を付加。"
-        "職員IDは仮名。",
-        BY_NAME["training"].en + "; with the course's provider, category and level and the "
-        "bureau in the roster of the FY. Pseudonymous IDs.",
-        (*raw("training", "record_id", "employee_id", "course_code", "fiscal_year", "status",
-              "completed_on"), *raw("courses", "provider", "category", "level"),
-         _bureau_of_fy()),
-        "fiscal_year", "bureau_code", ("status", "provider", "category", "level",
-                                       "course_code"),
+        name="stg_training", kind="staging", ja="研修受講(受講1件1行)",
+        en="Training enrolments (one per row)",
+        definition_ja=BY_NAME["training"].ja
+        + "。コースの実施主体・区分・レベルと受講年度の在籍局を付加。職員IDは仮名。",
+        definition_en=BY_NAME["training"].en + "; with the course's provider, category and "
+        "level and the bureau in the roster of the FY. Pseudonymous IDs.",
+        columns=(*contract_columns("training", "record_id", "employee_id", "course_code",
+                                   "fiscal_year", "status", "completed_on"),
+                 *contract_columns("courses", "provider", "category", "level"),
+                 _bureau_of_fy()),
+        fy_column="fiscal_year", bureau_column="bureau_code",
+        filters=("status", "provider", "category", "level", "course_code"),
         order=("fiscal_year", "record_id")),
     Dataset(
-        "stg_certification", "staging", "IPA試験受験(受験1回1行)",
-        "IPA exam sittings (one per row)",
-        BY_NAME["certification"].ja + "。試験日の年度、ITSSレベル、その年度の在籍局を付加。"
-        "職員IDは仮名。",
-        BY_NAME["certification"].en + "; with the FY of the exam date, the ITSS level and the "
-        "bureau in the roster of that FY. Pseudonymous IDs.",
-        (*raw("certification", "record_id", "employee_id", "exam_code", "exam_date"),
-         ColumnDoc("fiscal_year", "試験日の年度", "FY of the exam date"),
-         *raw("certification", "result", "prep_course"), *raw("exams", "itss_level"),
-         _bureau_of_fy()),
-        "fiscal_year", "bureau_code", ("exam_code", "itss_level", "result", "prep_course"),
+        name="stg_certification", kind="staging", ja="IPA試験受験(受験1回1行)",
+        en="IPA exam sittings (one per row)",
+        definition_ja=BY_NAME["certification"].ja
+        + "。試験日の年度、ITSSレベル、その年度の在籍局を付加。職員IDは仮名。",
+        definition_en=BY_NAME["certification"].en + "; with the FY of the exam date, the ITSS "
+        "level and the bureau in the roster of that FY. Pseudonymous IDs.",
+        columns=(*contract_columns("certification", "record_id", "employee_id", "exam_code",
+                                   "exam_date"),
+                 ColumnDoc("fiscal_year", "試験日の年度", "FY of the exam date"),
+                 *contract_columns("certification", "result", "prep_course"),
+                 *contract_columns("exams", "itss_level"), _bureau_of_fy()),
+        fy_column="fiscal_year", bureau_column="bureau_code",
+        filters=("exam_code", "itss_level", "result", "prep_course"),
         order=("fiscal_year", "record_id")),
     Dataset(
-        "stg_phishing_drills", "staging", "不審メール訓練(送付1通1行)",
-        "Phishing drills (one row per mail)",
-        BY_NAME["phishing_drills"].ja + "。その年度の在籍局を付加。職員IDは仮名。",
-        BY_NAME["phishing_drills"].en + "; with the bureau in the roster of the FY. "
-        "Pseudonymous IDs.",
-        (*raw("phishing_drills", "drill_id", "fiscal_year", "round", "sent_on", "employee_id",
-              "opened", "reported"), _bureau_of_fy()),
-        "fiscal_year", "bureau_code", ("round", "opened", "reported"),
+        name="stg_phishing_drills", kind="staging", ja="不審メール訓練(送付1通1行)",
+        en="Phishing drills (one row per mail)",
+        definition_ja=BY_NAME["phishing_drills"].ja + "。その年度の在籍局を付加。職員IDは仮名。",
+        definition_en=BY_NAME["phishing_drills"].en + "; with the bureau in the roster of the "
+        "FY. Pseudonymous IDs.",
+        columns=(*contract_columns("phishing_drills", "drill_id", "fiscal_year", "round",
+                                   "sent_on", "employee_id", "opened", "reported"),
+                 _bureau_of_fy()),
+        fy_column="fiscal_year", bureau_column="bureau_code",
+        filters=("round", "opened", "reported"),
         order=("fiscal_year", "round", "drill_id", "employee_id")),
 )
 
 REFERENCE: tuple[Dataset, ...] = tuple(
-    Dataset(t.name, "reference", t.ja, t.en, f"{t.file} の内容(読み込んだまま)。",
-            f"The contents of {t.file}, as loaded.",
-            tuple(_from_contract(t.name, c.name) for c in t.columns))
+    Dataset(name=t.name, kind="reference", ja=t.ja, en=t.en,
+            definition_ja=f"{t.file} の内容(読み込んだまま)。",
+            definition_en=f"The contents of {t.file}, as loaded.",
+            columns=tuple(_from_contract(t.name, c.name) for c in t.columns))
     for t in TABLES if not t.fact
 )
 
 RUN_TABLES: tuple[Dataset, ...] = (
-    Dataset("pipeline_runs", "run", "パイプライン実行履歴", "Pipeline runs",
-            "ウェアハウスを作成した実行(過去の実行も保持)。",
-            "Builds of the warehouse, earlier ones kept.",
-            tuple(d(c) for c in ("run_id", "started_at", "finished_at", "as_of_date",
-                                 "as_of_fy", "data_origin", "raw_dir", "rules_checked",
-                                 "warnings"))),
-    Dataset("pipeline_run_files", "run", "実行ごとの入力ファイル", "Input files of each run",
-            "各実行が読んだファイル、SHA-256、行数、文字コード。",
-            "The files each run read, with SHA-256, rows and encoding.",
-            tuple(d(c) for c in ("run_id", "file", "sha256", "rows", "encoding"))),
-    Dataset("validation_results", "run", "データ検査の結果", "Validation results",
-            "最新の実行で検査した全ルールの結果(Great Expectations)と警告。",
-            "Every rule checked by the latest run (Great Expectations), and its warnings.",
-            tuple(d(c) for c in ("run_id", "suite", "rule", "column_name", "severity",
-                                 "success", "element_count", "unexpected_count", "examples",
-                                 "message"))),
-    Dataset("published_check", "run", "公表値との照合", "Published figures check",
-            "published.csv の公表値とデータから計算した値の比較。",
-            "Published figures (published.csv) against the values computed from the data.",
-            (ColumnDoc("metric", *DERIVED["metric"]), _FY,
-             *(d(c) for c in ("published_value", "warehouse_value", "difference", "matches",
-                              "source")))),
+    Dataset(name="pipeline_runs", kind="run", ja="パイプライン実行履歴", en="Pipeline runs",
+            definition_ja="ウェアハウスを作成した実行(過去の実行も保持)。",
+            definition_en="Builds of the warehouse, earlier ones kept.",
+            columns=tuple(derived(c) for c in (
+                "run_id", "started_at", "finished_at", "as_of_date", "as_of_fy", "data_origin",
+                "raw_dir", "rules_checked", "warnings"))),
+    Dataset(name="pipeline_run_files", kind="run", ja="実行ごとの入力ファイル",
+            en="Input files of each run",
+            definition_ja="各実行が読んだファイル、SHA-256、行数、文字コード。",
+            definition_en="The files each run read, with SHA-256, rows and encoding.",
+            columns=tuple(derived(c) for c in ("run_id", "file", "sha256", "rows", "encoding"))),
+    Dataset(name="validation_results", kind="run", ja="データ検査の結果", en="Validation results",
+            definition_ja="最新の実行で検査した全ルールの結果(Great Expectations)と警告。",
+            definition_en="Every rule checked by the latest run (Great Expectations), and its "
+            "warnings.",
+            columns=tuple(derived(c) for c in (
+                "run_id", "suite", "rule", "column_name", "severity", "success",
+                "element_count", "unexpected_count", "examples", "message"))),
+    Dataset(name="published_check", kind="run", ja="公表値との照合", en="Published figures check",
+            definition_ja="published.csv の公表値とデータから計算した値の比較。",
+            definition_en="Published figures (published.csv) against the values computed from "
+            "the data.",
+            columns=(ColumnDoc("metric", *DERIVED["metric"]), _FY,
+                     *(derived(c) for c in ("published_value", "warehouse_value", "difference",
+                                            "matches", "source")))),
 )
 
 DOWNLOADABLE: tuple[Dataset, ...] = (KPI, *MARTS, *STAGING)

@@ -19,11 +19,9 @@ import plotly.io as pio
 from dashboard import i18n
 from pipelines.fiscal import fy_end, fy_start
 
-# Okabe & Ito (2008), "Color Universal Design"
-OKABE_ITO = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442",
-             "#000000")
-# categories (tracks, levels, bureaus …): the same palette, blue and orange first, so that the
-# status greens and vermillions are not the first colours a category chart shows
+# categories (tracks, levels, bureaus …): the Okabe & Ito (2008) "Color Universal Design"
+# palette, blue and orange first, so that the status greens and vermillions are not the first
+# colours a category chart shows
 CATEGORY = ("#0072B2", "#E69F00", "#56B4E9", "#CC79A7", "#009E73", "#F0E442", "#D55E00",
             "#000000", "#7F7F7F", "#9ECAE9", "#F4C28C", "#B4DEC9")
 STATUS_COLOURS = {
@@ -75,7 +73,7 @@ class Point:
     target_max: float | None = None
 
 
-def _base(lang: str, height: int, title: str | None = None) -> go.Figure:
+def _base(height: int, title: str | None = None) -> go.Figure:
     fig = go.Figure()
     fig.update_layout(template="dtp", height=height, separators=".,",
                       title=dict(text=title, x=0, font=dict(size=15)) if title else None)
@@ -178,7 +176,7 @@ def kpi_chart(points: Sequence[Point], ticks: dict[int, str], *, is_rate: bool, 
               hover_extra: Sequence[str] | None = None, targets: bool = True) -> go.Figure:
     """One kpi series over FYs: bars (counts) or a line (rates), coloured and marked by status,
     the target band/line, the plan period shaded, exact values on hover."""
-    fig = _base(lang, height)
+    fig = _base(height)
     fys = [p.fy for p in points]
     values = [p.value for p in points]
     colours = [STATUS_COLOURS.get(p.status, STATUS_COLOURS["no_target"]) for p in points]
@@ -242,7 +240,7 @@ def _count_ticks(fig: go.Figure, top: float) -> None:
 def rate_lines(series: dict[str, Sequence[Point]], ticks: dict[int, str], *, lang: str,
                height: int = 340, colours: Sequence[str] = CATEGORY) -> go.Figure:
     """Several rate series on one chart (e.g. two metrics), each with its own target line."""
-    fig = _base(lang, height)
+    fig = _base(height)
     all_fys: list[int] = []
     all_points: list[Point] = []
     for i, (name, points) in enumerate(series.items()):
@@ -275,7 +273,7 @@ def stacked_bars(fys: Sequence[int], groups: dict[str, Sequence[float]], ticks: 
                  colours: Sequence[str] | None = None, percent: bool = False,
                  time_axis: bool = True) -> go.Figure:
     """Bars per FY split by a category (stacked or grouped), plan period shaded."""
-    fig = _base(lang, height)
+    fig = _base(height)
     pal = list(colours or CATEGORY)
     labels = [ticks[f].replace("<br>", " ") for f in fys]
     for i, (name, ys) in enumerate(groups.items()):
@@ -300,7 +298,7 @@ def stacked_bars(fys: Sequence[int], groups: dict[str, Sequence[float]], ticks: 
 def lines(fys: Sequence[int], groups: dict[str, Sequence[float | None]], ticks: dict[int, str],
           *, lang: str, height: int = 340, percent: bool = False,
           hover_extra: dict[str, Sequence[str]] | None = None) -> go.Figure:
-    fig = _base(lang, height)
+    fig = _base(height)
     labels = [ticks[f].replace("<br>", " ") for f in fys]
     for i, (name, ys) in enumerate(groups.items()):
         extra = (hover_extra or {}).get(name, [""] * len(fys))
@@ -322,12 +320,12 @@ def lines(fys: Sequence[int], groups: dict[str, Sequence[float | None]], ticks: 
     return fig
 
 
-def hbars(labels: Sequence[str], groups: dict[str, Sequence[float]], *, lang: str,
+def hbars(labels: Sequence[str], groups: dict[str, Sequence[float]], *,
           height: int | None = None, percent: bool = False, barmode: str = "stack",
           text: Sequence[str] | None = None, colours: Sequence[str] | None = None,
           hover_extra: Sequence[str] | None = None) -> go.Figure:
     """Horizontal bars by category (bureaus), stacked by group."""
-    fig = _base(lang, height or max(260, 34 * len(labels) + 90))
+    fig = _base(height or max(260, 34 * len(labels) + 90))
     pal = list(colours or CATEGORY)
     for i, (name, xs) in enumerate(groups.items()):
         fmt = "%{x:.1%}" if percent else "%{x:,}"
@@ -356,7 +354,7 @@ def target_vline(fig: go.Figure, x: float, text: str) -> None:
 def date_lines(dates: Sequence[dt.date], groups: dict[str, Sequence[float | None]],
                hover: Sequence[str], *, lang: str, height: int = 360) -> go.Figure:
     """Rates over dates (drill rounds), the plan period shaded by its dates."""
-    fig = _base(lang, height)
+    fig = _base(height)
     for i, (name, ys) in enumerate(groups.items()):
         fig.add_scatter(x=list(dates), y=list(ys), name=name, mode="lines+markers",
                         line=dict(color=CATEGORY[i % len(CATEGORY)], width=2,
@@ -373,10 +371,10 @@ def date_lines(dates: Sequence[dt.date], groups: dict[str, Sequence[float | None
 
 
 def dots(labels: Sequence[str], values: Sequence[float | None], statuses: Sequence[str],
-         texts: Sequence[str], hover: Sequence[str], *, lang: str, name: str) -> go.Figure:
+         texts: Sequence[str], hover: Sequence[str], *, name: str) -> go.Figure:
     """One rate per category (bureaus) as dots coloured and shaped by status, on an axis
     zoomed to the values (a bar would have to start at zero)."""
-    fig = _base(lang, max(260, 32 * len(labels) + 90))
+    fig = _base(max(260, 32 * len(labels) + 90))
     fig.add_scatter(y=list(labels), x=list(values), mode="markers+text", name=name,
                     marker=dict(size=14, color=[STATUS_COLOURS.get(s, "#0072B2")
                                                 for s in statuses],

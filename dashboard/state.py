@@ -158,8 +158,9 @@ def _language(lang_default: str) -> str:
                             format_func=i18n.LANG_NAMES.get, horizontal=True)
 
 
-def controls() -> View | None:
-    """Draw the global sidebar controls; return the view, or None without a warehouse."""
+def controls() -> View:
+    """Draw the global sidebar controls and return the view. Without a readable warehouse it
+    raises ``queries.WarehouseMissing`` or ``queries.WarehouseUnreadable`` (app.py says so)."""
     st.session_state[_CLAIMED] = set()
     _read_url_once()
     lang = _language(i18n.DEFAULT_LANG)

@@ -30,7 +30,7 @@ for r in (total.to_dicts() + rows.to_dicts()):
     hover.append(f" ({i18n.fmt_value(r['numerator'], False, v.lang)} / "
                  f"{i18n.fmt_value(r['denominator'], False, v.lang)})<br>"
                  f"{i18n.status_text(r['status'], v.lang)}")
-fig = charts.dots(labels, values, statuses, texts, hover, lang=v.lang,
+fig = charts.dots(labels, values, statuses, texts, hover,
                   name=i18n.metric_name(CODE, v.lang))
 target = total.filter(pl.col("target_kind").is_not_null())
 if target.height:

@@ -13,7 +13,7 @@ from collections.abc import Callable, Mapping, Sequence
 
 import polars as pl
 
-from dashboard import datasets, i18n
+from dashboard import datasets, fmt, i18n
 from dashboard import exports as ex
 from dashboard.catalogue import DOWNLOADS, Dataset
 from dashboard.datasets import DataFilter
@@ -134,7 +134,7 @@ def filter_lines(ds: Dataset, f: DataFilter, lang: str, bureau_names: Mapping[st
             f"{c} {bureau_names.get(c, '')}".strip() for c in f.bureaus)))
     if ds.fy_column and f.fy_from is not None:
         lines.append((f"{t('fy_span')} ({ds.fy_column})",
-                      f"{i18n.fy_text(f.fy_from, lang)} – {i18n.fy_text(f.fy_to, lang)}"))
+                      f"{fmt.fy_label(f.fy_from, lang)} – {fmt.fy_label(f.fy_to, lang)}"))
     for column, values in f.values:
         name = f"{column} ({ds.column(column).meaning(lang)})"
         lines.append((name, ", ".join(value_label(column, v, lang) for v in values)))

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import plotly.graph_objects as go
 import plotly.io as pio
 
-from dashboard import i18n
+from dashboard import fmt, i18n
 from pipelines.fiscal import fy_end, fy_start
 
 # categories (tracks, levels, bureaus …): the Okabe & Ito (2008) "Color Universal Design"
@@ -131,7 +131,7 @@ def add_targets(fig: go.Figure, points: Sequence[Point], is_rate: bool, lang: st
     """A band for a range target, a dashed line for a min or max target (per FY segment)."""
     for i, (a, b, kind, lo, hi) in enumerate(_segments(points)):
         text = i18n.t("target_band", lang,
-                      text=i18n.fmt_target(kind, lo, hi, is_rate, lang)) + (
+                      text=fmt.target(kind, lo, hi, is_rate, lang)) + (
             f" ({name})" if name else "")
         if kind == "range" and lo is not None and hi is not None:
             fig.add_shape(type="rect", x0=a - 0.5, x1=b + 0.5, y0=lo, y1=hi, layer="below",
@@ -155,11 +155,11 @@ def _hover_rows(points: Sequence[Point], ticks: dict[int, str], is_rate: bool, l
                 extra: Sequence[str] | None = None) -> list[list[str]]:
     rows = []
     for i, p in enumerate(points):
-        value = i18n.fmt_value(p.value, is_rate, lang)
+        value = fmt.value(p.value, is_rate)
         if is_rate and p.denominator is not None:
-            value += f" ({i18n.fmt_value(p.numerator, False, lang)} / "\
-                     f"{i18n.fmt_value(p.denominator, False, lang)})"
-        target = i18n.fmt_target(p.target_kind, p.target_min, p.target_max, is_rate, lang)
+            value += f" ({fmt.value(p.numerator, False)} / "\
+                     f"{fmt.value(p.denominator, False)})"
+        target = fmt.target(p.target_kind, p.target_min, p.target_max, is_rate, lang)
         rows.append([ticks[p.fy].replace("<br>", " "), value, target,
                      i18n.status_text(p.status, lang), extra[i] if extra else ""])
     return rows
@@ -185,7 +185,7 @@ def kpi_chart(points: Sequence[Point], ticks: dict[int, str], *, is_rate: bool, 
     meta = [i18n.t("target", lang)]
     if kind == "bar":
         text = list(bar_text) if bar_text is not None else [
-            (i18n.fmt_value(v, is_rate, lang) + (f" {s}" if s else "")) for v, s in
+            (fmt.value(v, is_rate) + (f" {s}" if s else "")) for v, s in
             zip(values, symbols, strict=True)]
         line_w = [2.5 if o else 0 for o in (outline or [False] * len(points))]
         line_c = list(outline_colour) if outline_colour else ["#000000"] * len(points)
@@ -277,10 +277,10 @@ def stacked_bars(fys: Sequence[int], groups: dict[str, Sequence[float]], ticks: 
     pal = list(colours or CATEGORY)
     labels = [ticks[f].replace("<br>", " ") for f in fys]
     for i, (name, ys) in enumerate(groups.items()):
-        fmt = "%{y:.1%}" if percent else "%{y:,}"
+        number_format = "%{y:.1%}" if percent else "%{y:,}"
         fig.add_bar(x=list(fys), y=list(ys), name=name, marker_color=pal[i % len(pal)],
                     customdata=labels,
-                    hovertemplate="<b>%{customdata}</b><br>" + name + ": " + fmt + unit
+                    hovertemplate="<b>%{customdata}</b><br>" + name + ": " + number_format + unit
                                   + "<extra></extra>")
     fig.update_layout(barmode=barmode)
     if percent:
@@ -302,14 +302,14 @@ def lines(fys: Sequence[int], groups: dict[str, Sequence[float | None]], ticks: 
     labels = [ticks[f].replace("<br>", " ") for f in fys]
     for i, (name, ys) in enumerate(groups.items()):
         extra = (hover_extra or {}).get(name, [""] * len(fys))
-        fmt = "%{y:.1%}" if percent else "%{y:,}"
+        number_format = "%{y:.1%}" if percent else "%{y:,}"
         fig.add_scatter(x=list(fys), y=list(ys), name=name, mode="lines+markers",
                         line=dict(color=CATEGORY[i % len(CATEGORY)], width=2,
                                   dash=["solid", "dash", "dot", "dashdot"][i % 4]),
                         marker=dict(size=9, symbol=["circle", "square", "diamond",
                                                     "triangle-up"][i % 4]),
                         customdata=[[lb, ex] for lb, ex in zip(labels, extra, strict=True)],
-                        hovertemplate="<b>%{customdata[0]}</b><br>" + name + ": " + fmt
+                        hovertemplate="<b>%{customdata[0]}</b><br>" + name + ": " + number_format
                                       + "%{customdata[1]}<extra></extra>")
     if percent:
         fig.update_yaxes(tickformat=".0%", range=[0, 1.05])
@@ -328,14 +328,14 @@ def hbars(labels: Sequence[str], groups: dict[str, Sequence[float]], *,
     fig = _base(height or max(260, 34 * len(labels) + 90))
     pal = list(colours or CATEGORY)
     for i, (name, xs) in enumerate(groups.items()):
-        fmt = "%{x:.1%}" if percent else "%{x:,}"
+        number_format = "%{x:.1%}" if percent else "%{x:,}"
         col = colours if colours and len(colours) == len(labels) and len(groups) == 1 else None
         fig.add_bar(y=list(labels), x=list(xs), name=name, orientation="h",
                     marker_color=col or pal[i % len(pal)],
                     text=list(text) if text is not None and len(groups) == 1 else None,
                     textposition="outside" if text is not None else None, cliponaxis=False,
                     customdata=list(hover_extra) if hover_extra else None,
-                    hovertemplate="<b>%{y}</b><br>" + name + ": " + fmt
+                    hovertemplate="<b>%{y}</b><br>" + name + ": " + number_format
                                   + ("%{customdata}" if hover_extra else "") + "<extra></extra>")
     fig.update_layout(barmode=barmode)
     fig.update_yaxes(autorange="reversed", showgrid=False)

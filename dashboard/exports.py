@@ -15,6 +15,7 @@ Parquet is for analysis tools, not spreadsheets, and keeps values exactly as the
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import io
 import math
 import re
@@ -23,6 +24,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 import polars as pl
+
+from dashboard import i18n
 
 SUPPRESSED = "[c]"  # the marker UK Civil Service Statistics use for a suppressed cell
 CP932_REPLACEMENT = "〓"  # geta mark: the customary stand-in for a character CP932 lacks
@@ -159,40 +162,6 @@ class ExportMeta:
     suppression: Suppression | None = None
     columns: tuple[tuple[str, str, str], ...] = ()  # (name, type, meaning)
     lang: str = "ja"
-
-
-_ABOUT_LABELS = {
-    "ja": {
-        "dataset": "データセット", "title": "名称", "definition": "定義",
-        "filters": "適用した絞り込み", "none": "なし(全件)", "as_of": "データ基準日",
-        "run_id": "パイプライン実行ID", "origin": "データの出所", "generated": "ファイル作成日時",
-        "rows": "行数", "suppression": "秘匿処理(公表用)",
-        "supp_on": "適用: {t}未満の件数(1〜{m})を[c]に置換、分母が{t}未満の率も[c]、"
-                   "合計からの逆算を防ぐ二次秘匿あり。秘匿したセル {n} 件(うち合計 {d} 件)",
-        "supp_off": "なし(内部用。府省外に出す表は「公表用」で作成すること)",
-        "formula": "数式対策",
-        "formula_text": "=、+、-、@、タブ、改行で始まる文字列は文字列として記録"
-                        "(数式として実行されない)",
-        "sheets": "データシート", "columns": "列", "column": "列名", "type": "型",
-        "meaning": "意味", "origin_sample": "サンプル(合成データ)", "origin_provided": "提供データ",
-    },
-    "en": {
-        "dataset": "Dataset", "title": "Name", "definition": "Definition",
-        "filters": "Filters applied", "none": "none (all rows)", "as_of": "As-of date",
-        "run_id": "Pipeline run ID", "origin": "Data origin", "generated": "File generated at",
-        "rows": "Rows", "suppression": "Disclosure control (for publication)",
-        "supp_on": "applied: counts 1–{m} (below {t}) replaced by [c], rates with a denominator "
-        "below {t} replaced by [c], secondary suppression so no cell can be recovered from a "
-        "total. {n} cells suppressed ({d} of them totals)",
-        "supp_off": "not applied (internal use; use 'for publication' for tables leaving the "
-        "ministry)",
-        "formula": "Formula safety", "formula_text": "text starting with =, +, -, @, tab or CR is "
-        "stored as text and never runs as a formula",
-        "sheets": "Data sheets", "columns": "Columns", "column": "Column", "type": "Type",
-        "meaning": "Meaning", "origin_sample": "sample (synthetic data)",
-        "origin_provided": "provided data",
-    },
-}
 
 
 def _sheet_names(n: int) -> list[str]:
@@ -394,34 +363,38 @@ def _write_data_sheet(dst: zipfile.ZipFile, filename: str, xml: str, chunk: pl.D
 
 
 def _about_rows(meta: ExportMeta, rows: int, sheets: Sequence[str]) -> list[tuple[str, str]]:
-    lab = _ABOUT_LABELS.get(meta.lang, _ABOUT_LABELS["ja"])
-    out = [(lab["dataset"], meta.dataset), (lab["title"], meta.title),
-           (lab["definition"], meta.definition)]
+    lab = functools.partial(i18n.t, lang=meta.lang)
+    out = [(lab("about_dataset"), meta.dataset), (lab("about_title"), meta.title),
+           (lab("about_definition"), meta.definition)]
     if meta.filters:
-        out += [(lab["filters"] if i == 0 else "", f"{k}: {v}")
+        out += [(lab("about_filters") if i == 0 else "", f"{k}: {v}")
                 for i, (k, v) in enumerate(meta.filters)]
     else:
-        out.append((lab["filters"], lab["none"]))
+        out.append((lab("about_filters"), lab("about_none")))
     origin = meta.data_origin or ""
-    origin = lab.get(f"origin_{origin}", origin)
+    if origin == "sample":
+        origin = lab("about_origin_sample")
+    elif origin == "provided":
+        origin = lab("about_origin_provided")
     out += [
-        (lab["rows"], f"{rows:,}"),
-        (lab["as_of"], meta.as_of.isoformat() if meta.as_of else ""),
-        (lab["run_id"], meta.run_id or ""),
-        (lab["origin"], origin),
-        (lab["generated"], meta.generated_at.isoformat(timespec="seconds")),
+        (lab("about_rows"), f"{rows:,}"),
+        (lab("about_as_of"), meta.as_of.isoformat() if meta.as_of else ""),
+        (lab("about_run_id"), meta.run_id or ""),
+        (lab("about_origin"), origin),
+        (lab("about_generated"), meta.generated_at.isoformat(timespec="seconds")),
     ]
     s = meta.suppression
-    out.append((lab["suppression"],
-                lab["supp_on"].format(t=s.threshold, m=s.threshold - 1, n=s.cells,
-                                      d=s.dropped_totals) if s else lab["supp_off"]))
-    out += [(lab["formula"], lab["formula_text"]), (lab["sheets"], ", ".join(sheets))]
+    out.append((lab("about_suppression"),
+                lab("about_supp_on", t=s.threshold, m=s.threshold - 1, n=s.cells,
+                    d=s.dropped_totals) if s else lab("about_supp_off")))
+    out += [(lab("about_formula"), lab("about_formula_text")),
+            (lab("about_sheets"), ", ".join(sheets))]
     return out
 
 
 def _write_about(ws, meta: ExportMeta, rows: int, sheets: Sequence[str], bold, wrap, top,  # noqa: ANN001
                  quoted) -> None:  # noqa: ANN001
-    lab = _ABOUT_LABELS.get(meta.lang, _ABOUT_LABELS["ja"])
+    lab = functools.partial(i18n.t, lang=meta.lang)
     ws.set_column(0, 0, 28)
     ws.set_column(1, 1, 90)
     ws.set_column(2, 2, 60)
@@ -436,9 +409,9 @@ def _write_about(ws, meta: ExportMeta, rows: int, sheets: Sequence[str], bold, w
         r += 1
     if meta.columns:
         r += 1
-        ws.write_string(r, 0, lab["columns"], bold)
+        ws.write_string(r, 0, lab("about_columns"), bold)
         r += 1
-        ws.write_row(r, 0, [lab["column"], lab["type"], lab["meaning"]], bold)
+        ws.write_row(r, 0, [lab("about_column"), lab("about_type"), lab("about_meaning")], bold)
         for name, dtype, meaning in meta.columns:
             r += 1
             for c, text in enumerate((name, dtype, meaning)):

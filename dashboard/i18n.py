@@ -1,15 +1,15 @@
-"""Every string the dashboard shows, in Japanese and English, and the label helpers.
+"""Every string the dashboard shows, in Japanese and English, in one table (``STRINGS``), with
+the labels of the contract's enum values and the lookups (``t``, ``enum_label`` …).
 
 Metric names and definitions are not repeated here: they come from ``pipelines.schema.METRICS``
-(one source of truth with the pipeline and the dictionary page). FY labels come from
-``pipelines.fiscal``.
+(one source of truth with the pipeline and the dictionary page). Era names come from
+``pipelines.fiscal``; numbers, dates and FY labels are formatted by ``dashboard.fmt``.
+``tests/test_i18n.py`` fails on a key the code uses but the table lacks, and on a key no code
+uses.
 """
 
 from __future__ import annotations
 
-import datetime as dt
-
-from pipelines.fiscal import fy_label
 from pipelines.schema import METRIC_BY_CODE
 
 LANGS = ("ja", "en")
@@ -56,7 +56,6 @@ STRINGS: dict[str, tuple[str, str]] = {
         "(looking for `{path}`)."),
     "bad_warehouse": ("データベースを読み込めませんでした。再作成してください。",
                       "The warehouse could not be read; please rebuild it."),
-    "no_fys": ("データに年度がありません。", "The data holds no fiscal years."),
     # status
     "status_met": ("達成", "met"),
     "status_below": ("未達", "below"),
@@ -73,7 +72,6 @@ STRINGS: dict[str, tuple[str, str]] = {
         "to its page."),
     "target": ("目標", "Target"),
     "vs_prev": ("前年度比", "vs previous FY"),
-    "no_prev": ("前年度の値なし", "no previous FY"),
     "details": ("詳しく見る", "Details"),
     "scorecard": ("計画スコアカード", "Plan scorecard"),
     "scorecard_caption": ("指標 × 年度の達成状況(記号と値)。",
@@ -81,14 +79,12 @@ STRINGS: dict[str, tuple[str, str]] = {
     "metric": ("指標", "Metric"),
     "section": ("計画の節", "Plan section"),
     "no_targets": ("plan_targets に目標がありません。", "plan_targets holds no targets."),
-    "trend": ("推移", "Trend"),
     "ministry_suffix": ("(省全体)", " (ministry-wide)"),
     # targets
     "target_range": ("{lo}〜{hi}", "{lo}–{hi}"),
     "target_min": ("{lo}以上", "at least {lo}"),
     "target_max": ("{hi}以下", "at most {hi}"),
     "target_growth": ("前年度より増加", "more than the previous FY"),
-    "target_line": ("目標", "Target"),
     "target_band": ("目標 {text}", "Target {text}"),
     "target_ministry_only": (
         "目標({text})は省全体の値に対するもので、局別には適用されません。",
@@ -99,7 +95,6 @@ STRINGS: dict[str, tuple[str, str]] = {
         "are selected."),
     "plan_period": ("計画期間", "Plan period"),
     "date_axis": ("%Y年%-m月", "%b %Y"),
-    "people": ("{n}人", "{n}"),
     "fy": ("年度", "FY"),
     "value": ("値", "Value"),
     "count": ("人数", "People"),
@@ -226,156 +221,8 @@ STRINGS: dict[str, tuple[str, str]] = {
     "bureau": ("局", "Bureau"),
     "grade": ("職位", "Grade"),
     "post_type": ("ポスト", "Post"),
-    "destination": ("出向先", "Destination"),
     "other_bureau": ("(局不明)", "(no bureau)"),
-}
-
-# Labels of the contract's enum values (the schema holds the codes only).
-ENUM_LABELS: dict[str, dict[str, tuple[str, str]]] = {
-    "grade": {
-        "staff": ("係員", "Staff"),
-        "chief": ("係長", "Section chief"),
-        "deputy_director": ("課長補佐", "Deputy director"),
-        "director": ("課室長", "Director"),
-        "executive": ("幹部", "Executive"),
-    },
-    "track": {
-        "digital_candidate": ("デジタル人材候補", "Digital-talent candidates"),
-        "technical": ("技術系", "Technical"),
-        "administrative": ("事務系", "Administrative"),
-    },
-    "provider": {
-        "digital_agency": ("デジタル庁", "Digital Agency"),
-        "nisc": ("NISC", "NISC"),
-        "mic": ("総務省", "MIC"),
-        "other": ("その他", "Other"),
-    },
-    "placement": {
-        "home": ("省内", "Home"),
-        "digital_agency": ("デジタル庁", "Digital Agency"),
-        "ppc": ("個人情報保護委員会", "PPC"),
-        "nisc": ("NISC", "NISC"),
-        "other_ministry": ("他府省", "Other ministries"),
-        "private_sector": ("民間企業", "Private sector"),
-    },
-    "post_type": {
-        "security": ("セキュリティ", "Security"),
-        "systems": ("情報システム・業務改革", "Systems / BPR"),
-        "crisis": ("事案対処・危機管理", "Incident response / crisis"),
-    },
-    "level": {lv: (f"{lv}レベル", f"Level {lv}") for lv in ("A", "B", "C", "D")},
-}
-
-STATUS_SYMBOLS = {
-    "met": "✔",
-    "below": "▼",
-    "above": "▲",
-    "in_progress": "…",
-    "no_data": "–",
-    "no_target": "·",
-}
-
-
-def _lang(lang: str) -> int:
-    return 1 if lang == "en" else 0
-
-
-def t(key: str, lang: str, **fmt: object) -> str:
-    text = STRINGS[key][_lang(lang)]
-    return text.format(**fmt) if fmt else text
-
-
-def enum_label(kind: str, code: str | None, lang: str) -> str:
-    if code is None:
-        return t("other_bureau", lang)
-    pair = ENUM_LABELS.get(kind, {}).get(code)
-    return pair[_lang(lang)] if pair else str(code)
-
-
-def metric_name(code: str, lang: str) -> str:
-    m = METRIC_BY_CODE[code]
-    return m.en if lang == "en" else m.ja
-
-
-def metric_caption(code: str, lang: str, section: str | None = None) -> str:
-    """One line: the metric's definition (from the schema catalogue) and its plan section."""
-    m = METRIC_BY_CODE[code]
-    definition = m.definition_en if lang == "en" else m.definition_ja
-    return t("caption", lang, definition=definition.rstrip("。."), section=section or m.section)
-
-
-def status_word(status: str, lang: str) -> str:
-    return t(f"status_{status}", lang)
-
-
-def status_text(status: str, lang: str) -> str:
-    """Status as symbol and word (never colour alone)."""
-    return f"{STATUS_SYMBOLS.get(status, '?')} {status_word(status, lang)}"
-
-
-def fy_text(fy: int, lang: str, in_progress: bool = False) -> str:
-    return fy_label(fy, lang, in_progress)
-
-
-def fy_tick(fy: int, lang: str, in_progress: bool = False) -> str:
-    """Axis tick: the same label on two lines in Japanese (令和4年度<br>(2022))."""
-    return fy_label(fy, lang, in_progress).replace(" (", "<br>(", 1)
-
-
-def fmt_value(value: float | None, is_rate: bool, lang: str, digits: int = 1) -> str:
-    if value is None:
-        return "–"
-    if is_rate:
-        return f"{value * 100:.{digits}f}%"
-    if float(value).is_integer():
-        return f"{int(value):,}"
-    return f"{value:,.2f}"
-
-
-def fmt_target(kind: str | None, lo: float | None, hi: float | None, is_rate: bool,
-               lang: str) -> str:
-    if kind is None:
-        return status_word("no_target", lang)
-    f = lambda v: fmt_value(v, is_rate, lang, digits=0)  # noqa: E731
-    if kind == "range":
-        return t("target_range", lang, lo=f(lo), hi=f(hi))
-    if kind == "min":
-        return t("target_min", lang, lo=f(lo))
-    if kind == "max":
-        return t("target_max", lang, hi=f(hi))
-    return t("target_growth", lang)
-
-
-def fmt_change(cur: float | None, prev: float | None, is_rate: bool, lang: str) -> str | None:
-    if cur is None or prev is None:
-        return None
-    diff = cur - prev
-    if is_rate:
-        pts = diff * 100
-        return f"{pts:+.1f}" + ("ポイント" if lang == "ja" else " pts")
-    if float(diff).is_integer():
-        return f"{int(diff):+,}"
-    return f"{diff:+,.2f}"
-
-
-def fmt_timestamp(ts: dt.datetime | None, lang: str) -> str:
-    """Pipeline timestamps are stored in UTC; shown in Japan time."""
-    if ts is None:
-        return "–"
-    jst = ts + dt.timedelta(hours=9)
-    return jst.strftime("%Y-%m-%d %H:%M") + " JST"
-
-
-def fmt_date(day: dt.date | None, lang: str) -> str:
-    if day is None:
-        return "–"
-    if lang == "en":
-        return day.isoformat()
-    return f"{day.year}年{day.month}月{day.day}日"
-
-
-# --- analyst pages (issue 4) ---
-STRINGS.update({
+    # analyst pages (data, dictionary, quality)
     "qa_col_file": ("ファイル", "File"),
     "qa_col_rows": ("行数", "Rows"),
     "qa_col_encoding": ("文字コード", "Encoding"),
@@ -507,4 +354,127 @@ STRINGS.update({
     "qa_history": ("過去の実行", "Earlier runs"),
     "qa_no_history": ("過去の実行の記録はありません。", "No earlier runs are kept."),
     "qa_history_files": ("過去の実行の入力ファイル", "Input files of earlier runs"),
-})
+    # formats (dashboard/fmt.py)
+    "fy_label": ("{era} ({fy})", "FY{fy}"),
+    "fy_in_progress": ("・集計中", " (in progress)"),
+    "change_points": ("{pts}ポイント", "{pts} pts"),
+    "timestamp_jst": ("{time} JST", "{time} JST"),
+    "date": ("{y}年{m}月{d}日", "{y:04d}-{m:02d}-{d:02d}"),
+    # the about sheet of an Excel download (dashboard/exports.py)
+    "about_dataset": ("データセット", "Dataset"),
+    "about_title": ("名称", "Name"),
+    "about_definition": ("定義", "Definition"),
+    "about_filters": ("適用した絞り込み", "Filters applied"),
+    "about_none": ("なし(全件)", "none (all rows)"),
+    "about_as_of": ("データ基準日", "As-of date"),
+    "about_run_id": ("パイプライン実行ID", "Pipeline run ID"),
+    "about_origin": ("データの出所", "Data origin"),
+    "about_generated": ("ファイル作成日時", "File generated at"),
+    "about_rows": ("行数", "Rows"),
+    "about_suppression": ("秘匿処理(公表用)", "Disclosure control (for publication)"),
+    "about_supp_on": (
+        "適用: {t}未満の件数(1〜{m})を[c]に置換、分母が{t}未満の率も[c]、"
+        "合計からの逆算を防ぐ二次秘匿あり。秘匿したセル {n} 件(うち合計 {d} 件)",
+        "applied: counts 1–{m} (below {t}) replaced by [c], rates with a denominator "
+        "below {t} replaced by [c], secondary suppression so no cell can be recovered from a "
+        "total. {n} cells suppressed ({d} of them totals)"),
+    "about_supp_off": (
+        "なし(内部用。府省外に出す表は「公表用」で作成すること)",
+        "not applied (internal use; use 'for publication' for tables leaving the "
+        "ministry)"),
+    "about_formula": ("数式対策", "Formula safety"),
+    "about_formula_text": (
+        "=、+、-、@、タブ、改行で始まる文字列は文字列として記録"
+        "(数式として実行されない)",
+        "text starting with =, +, -, @, tab or CR is "
+        "stored as text and never runs as a formula"),
+    "about_sheets": ("データシート", "Data sheets"),
+    "about_columns": ("列", "Columns"),
+    "about_column": ("列名", "Column"),
+    "about_type": ("型", "Type"),
+    "about_meaning": ("意味", "Meaning"),
+    "about_origin_sample": ("サンプル(合成データ)", "sample (synthetic data)"),
+    "about_origin_provided": ("提供データ", "provided data"),
+}
+
+# Labels of the contract's enum values (the schema holds the codes only).
+ENUM_LABELS: dict[str, dict[str, tuple[str, str]]] = {
+    "grade": {
+        "staff": ("係員", "Staff"),
+        "chief": ("係長", "Section chief"),
+        "deputy_director": ("課長補佐", "Deputy director"),
+        "director": ("課室長", "Director"),
+        "executive": ("幹部", "Executive"),
+    },
+    "track": {
+        "digital_candidate": ("デジタル人材候補", "Digital-talent candidates"),
+        "technical": ("技術系", "Technical"),
+        "administrative": ("事務系", "Administrative"),
+    },
+    "provider": {
+        "digital_agency": ("デジタル庁", "Digital Agency"),
+        "nisc": ("NISC", "NISC"),
+        "mic": ("総務省", "MIC"),
+        "other": ("その他", "Other"),
+    },
+    "placement": {
+        "home": ("省内", "Home"),
+        "digital_agency": ("デジタル庁", "Digital Agency"),
+        "ppc": ("個人情報保護委員会", "PPC"),
+        "nisc": ("NISC", "NISC"),
+        "other_ministry": ("他府省", "Other ministries"),
+        "private_sector": ("民間企業", "Private sector"),
+    },
+    "post_type": {
+        "security": ("セキュリティ", "Security"),
+        "systems": ("情報システム・業務改革", "Systems / BPR"),
+        "crisis": ("事案対処・危機管理", "Incident response / crisis"),
+    },
+    "level": {lv: (f"{lv}レベル", f"Level {lv}") for lv in ("A", "B", "C", "D")},
+}
+
+STATUS_SYMBOLS = {
+    "met": "✔",
+    "below": "▼",
+    "above": "▲",
+    "in_progress": "…",
+    "no_data": "–",
+    "no_target": "·",
+}
+
+
+def _lang(lang: str) -> int:
+    return 1 if lang == "en" else 0
+
+
+def t(key: str, lang: str, **fmt: object) -> str:
+    text = STRINGS[key][_lang(lang)]
+    return text.format(**fmt) if fmt else text
+
+
+def enum_label(kind: str, code: str | None, lang: str) -> str:
+    if code is None:
+        return t("other_bureau", lang)
+    pair = ENUM_LABELS.get(kind, {}).get(code)
+    return pair[_lang(lang)] if pair else str(code)
+
+
+def metric_name(code: str, lang: str) -> str:
+    m = METRIC_BY_CODE[code]
+    return m.en if lang == "en" else m.ja
+
+
+def metric_caption(code: str, lang: str, section: str | None = None) -> str:
+    """One line: the metric's definition (from the schema catalogue) and its plan section."""
+    m = METRIC_BY_CODE[code]
+    definition = m.definition_en if lang == "en" else m.definition_ja
+    return t("caption", lang, definition=definition.rstrip("。."), section=section or m.section)
+
+
+def status_word(status: str, lang: str) -> str:
+    return t(f"status_{status}", lang)
+
+
+def status_text(status: str, lang: str) -> str:
+    """Status as symbol and word (never colour alone)."""
+    return f"{STATUS_SYMBOLS.get(status, '?')} {status_word(status, lang)}"

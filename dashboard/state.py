@@ -20,7 +20,7 @@ from typing import Any
 
 import streamlit as st
 
-from dashboard import i18n, queries
+from dashboard import fmt, i18n, queries
 from dashboard.catalogue import URL_PARAMS
 from dashboard.queries import Run, Selection
 
@@ -62,10 +62,10 @@ class View:
         return self.run.in_progress(fy)
 
     def fy_label(self, fy: int) -> str:
-        return i18n.fy_text(fy, self.lang, self.in_progress(fy))
+        return fmt.fy_label(fy, self.lang, self.in_progress(fy))
 
     def fy_tick(self, fy: int) -> str:
-        return i18n.fy_tick(fy, self.lang, self.in_progress(fy))
+        return fmt.fy_tick(fy, self.lang, self.in_progress(fy))
 
     @property
     def latest_complete_fy(self) -> int:
@@ -204,7 +204,7 @@ def controls() -> View:
     if len(fys) > 1:
         lo, hi = sb.select_slider(i18n.t("fy_span", lang), options=fys, key=K_SPAN,
                                   value=init,
-                                  format_func=lambda f: i18n.fy_text(f, lang, run.in_progress(f)))
+                                  format_func=lambda f: fmt.fy_label(f, lang, run.in_progress(f)))
     else:
         lo = hi = fys[0]
     sel: Selection = tuple(c for c in codes if c in chosen) or None

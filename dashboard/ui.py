@@ -9,7 +9,7 @@ import plotly.graph_objects as go
 import polars as pl
 import streamlit as st
 
-from dashboard import charts, i18n, queries
+from dashboard import charts, fmt, i18n, queries
 from dashboard.state import View
 from pipelines.schema import METRIC_BY_CODE
 
@@ -35,8 +35,8 @@ def header(v: View, title: str) -> None:
     st.title(title, anchor=False)
     run = v.run
     as_of_fy = (f" · {v.fy_label(run.as_of_fy)}" if run.as_of_fy is not None else "")
-    st.caption(f"{v.t('as_of')}: {i18n.fmt_date(run.as_of_date, v.lang)}{as_of_fy}　｜　"
-               f"{v.t('last_run')}: {i18n.fmt_timestamp(run.finished_at, v.lang)}　｜　"
+    st.caption(f"{v.t('as_of')}: {fmt.date(run.as_of_date, v.lang)}{as_of_fy}　｜　"
+               f"{v.t('last_run')}: {fmt.timestamp(run.finished_at, v.lang)}　｜　"
                f"{v.t('run_id')}: `{run.run_id}`")
     if run.is_sample:
         st.html(f'<div class="dtp-sample" role="status">⚠ {html.escape(v.t("sample_banner"))}'
@@ -122,7 +122,7 @@ def bureau_notes(v: View, code: str, series: pl.DataFrame | None = None) -> None
         rows = series.filter(pl.col("m_target_kind").is_not_null() & ~pl.col("bureau_target"))
         if rows.height:
             r = rows.row(-1, named=True)
-            text = i18n.fmt_target(r["m_target_kind"], r["m_target_min"], r["m_target_max"],
+            text = fmt.target(r["m_target_kind"], r["m_target_min"], r["m_target_max"],
                                    m.is_rate, v.lang)
             st.caption("ℹ️ " + v.t("target_ministry_only", text=text))
 
@@ -162,10 +162,10 @@ def kpi_table(v: View, codes: Sequence[str], key: str) -> None:
                 vals.append("–")
                 stats.append("")
                 continue
-            text = i18n.fmt_value(r["value"], m.is_rate, v.lang)
+            text = fmt.value(r["value"], m.is_rate)
             if m.is_rate and r["denominator"] is not None:
-                text += (f" ({i18n.fmt_value(r['numerator'], False, v.lang)}/"
-                         f"{i18n.fmt_value(r['denominator'], False, v.lang)})")
+                text += (f" ({fmt.value(r['numerator'], False)}/"
+                         f"{fmt.value(r['denominator'], False)})")
             vals.append(text)
             stats.append(i18n.status_text(r["status"], v.lang)
                          if r["status"] != "no_target" else "")

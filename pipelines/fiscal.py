@@ -55,9 +55,3 @@ def era_label(fy: int) -> str:
         return "平成元年度" if n == 1 else f"平成{n}年度"
     return f"{fy}年度"
 
-
-def fy_label(fy: int, lang: str = "ja", in_progress: bool = False) -> str:
-    """`令和4年度 (2022)` in Japanese, `FY2022` in English; marks the FY in progress."""
-    if lang == "en":
-        return f"FY{fy}" + (" (in progress)" if in_progress else "")
-    return f"{era_label(fy)} ({fy})" + ("・集計中" if in_progress else "")

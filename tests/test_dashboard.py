@@ -19,8 +19,8 @@ import pytest
 from conftest import build_from
 from streamlit.testing.v1 import AppTest
 
-from dashboard import i18n, queries
-from pipelines.fiscal import fy_label
+from dashboard import fmt, i18n, queries
+from dashboard.fmt import fy_label
 from pipelines.schema import METRIC_BY_CODE, METRICS
 
 APP = str(Path(__file__).resolve().parent.parent / "dashboard" / "app.py")
@@ -232,7 +232,7 @@ def test_overview_cards_equal_kpi(tiny_warehouse: Path, monkeypatch: pytest.Monk
         shown = by_label[i18n.metric_name(code, lang)]
         bureaus_for = bureaus if (bureaus and m.by_bureau) else None
         expected = kpi(tiny_warehouse, code, bureaus_for)[2020]
-        assert shown == i18n.fmt_value(expected, m.is_rate, lang), code
+        assert shown == fmt.value(expected, m.is_rate), code
 
 
 def test_overview_status_words_and_symbols(tiny_warehouse: Path,
@@ -308,8 +308,8 @@ def test_fy_labels(tiny_warehouse: Path, monkeypatch: pytest.MonkeyPatch) -> Non
     at = app(tiny_warehouse, monkeypatch, "hiring", lang="en")
     assert chart(at, "chart_digital_hires")["layout"]["xaxis"]["ticktext"] == [
         "FY2020", "FY2021<br>(in progress)"]
-    assert i18n.fy_tick(2019, "ja") == "令和元年度<br>(2019)"
-    assert i18n.fy_text(2018, "ja") == "平成30年度 (2018)"
+    assert fmt.fy_tick(2019, "ja") == "令和元年度<br>(2019)"
+    assert fmt.fy_label(2018, "ja") == "平成30年度 (2018)"
 
 
 # --- the URL holds the view ----------------------------------------------------------------------

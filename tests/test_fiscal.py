@@ -2,7 +2,7 @@ import datetime as dt
 
 import pytest
 
-from pipelines.fiscal import era_label, fiscal_year, fy_end, fy_label, fy_start
+from pipelines.fiscal import era_label, fiscal_year, fy_end, fy_start
 
 
 @pytest.mark.parametrize(
@@ -34,13 +34,6 @@ def test_era_labels(fy, label):
 
 def test_fy2019_is_never_heisei_31_or_reiwa_1():
     assert "平成31" not in era_label(2019) and "令和1年度" not in era_label(2019)
-
-
-def test_fy_label_languages():
-    assert fy_label(2022, "ja") == "令和4年度 (2022)"
-    assert fy_label(2022, "en") == "FY2022"
-    assert "in progress" in fy_label(2026, "en", in_progress=True)
-    assert "集計中" in fy_label(2026, "ja", in_progress=True)
 
 
 def test_python_polars_and_sql_agree_on_the_fy():

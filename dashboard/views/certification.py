@@ -6,7 +6,7 @@ from __future__ import annotations
 import polars as pl
 import streamlit as st
 
-from dashboard import charts, i18n, queries, state, ui
+from dashboard import charts, fmt, queries, state, ui
 
 v = state.view()
 st.caption(v.t("cert_intro"))
@@ -64,5 +64,5 @@ ui.data_table(v, pl.DataFrame({
                             for p in tbl["prep_course"].to_list()],
     v.t("sittings"): tbl["sittings"].to_list(),
     v.t("passes"): tbl["passes"].to_list(),
-    v.t("rate"): [i18n.fmt_value(r, True, v.lang) for r in tbl["rate"].to_list()],
+    v.t("rate"): [fmt.value(r, True) for r in tbl["rate"].to_list()],
 }), key="table_pass_rate", title=False)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import polars as pl
 import streamlit as st
 
-from dashboard import charts, i18n, queries, state, ui
+from dashboard import charts, fmt, i18n, queries, state, ui
 from pipelines.schema import TRACKS
 
 CODE = "digital_hires"
@@ -23,12 +23,12 @@ pub = {} if v.filtered else {r["fiscal_year"]: r for r in
                              queries.published_check(v.run, CODE).iter_rows(named=True)}
 texts, outline, outline_c, extra = [], [], [], []
 for p in pts:
-    t = i18n.fmt_value(p.value, False, v.lang)
+    t = fmt.value(p.value, False)
     if p.status != "no_target":
         t += " " + i18n.STATUS_SYMBOLS[p.status]
     r = pub.get(p.fy)
     if r is not None:
-        pv = i18n.fmt_value(r["published_value"], False, v.lang)
+        pv = fmt.value(r["published_value"], False)
         if r["matches"]:
             t += f"<br>{v.t('published')}"
             extra.append(f"<br>{v.t('published')}: {pv} ({r['source']})")
@@ -104,14 +104,14 @@ cum_d = dict(cum.iter_rows())
 columns = {
     v.t("fy"): [v.fy_label(f) for f in v.fys],
     i18n.metric_name(CODE, v.lang): [by_fy[f].value if f in by_fy else None for f in v.fys],
-    v.t("target"): [i18n.fmt_target(by_fy[f].target_kind, by_fy[f].target_min,
+    v.t("target"): [fmt.target(by_fy[f].target_kind, by_fy[f].target_min,
                                     by_fy[f].target_max, False, v.lang)
                     if f in by_fy and by_fy[f].target_kind else "" for f in v.fys],
     v.t("status"): [i18n.status_text(by_fy[f].status, v.lang)
                     if f in by_fy and by_fy[f].status != "no_target" else "" for f in v.fys],
 }
 if pub:
-    columns[v.t("published")] = [i18n.fmt_value(pub[f]["published_value"], False, v.lang)
+    columns[v.t("published")] = [fmt.value(pub[f]["published_value"], False)
                                  if f in pub else "–" for f in v.fys]
 columns[v.t("cumulative")] = [cum_d.get(f) for f in v.fys]
 columns[v.t("total_hires")] = [int(total.get(f, 0)) for f in v.fys]

@@ -6,7 +6,7 @@ import pandas as pd
 import polars as pl
 import streamlit as st
 
-from dashboard import charts, i18n, nav, queries, state, ui
+from dashboard import charts, fmt, i18n, nav, queries, state, ui
 from pipelines.schema import METRIC_BY_CODE, METRICS
 
 v = state.view()
@@ -44,17 +44,17 @@ for start in range(0, len(codes), PER_ROW):
                  if f <= fy and (code, f) in rows and rows[(code, f)]["value"] is not None]
         sec = section_of(code, fy)
         with col.container(border=True, key=f"card_{code}"):
-            st.metric(i18n.metric_name(code, v.lang), i18n.fmt_value(value, m.is_rate, v.lang),
-                      delta=i18n.fmt_change(value, prev["value"] if prev else None, m.is_rate,
+            st.metric(i18n.metric_name(code, v.lang), fmt.value(value, m.is_rate),
+                      delta=fmt.change(value, prev["value"] if prev else None, m.is_rate,
                                             v.lang),
                       delta_color="off", delta_description=v.t("vs_prev"),
                       help=i18n.metric_caption(code, v.lang, sec),
                       chart_data=trend if len(trend) > 1 else None, chart_type="line")
             if r and r["target_kind"]:
-                target = i18n.fmt_target(r["target_kind"], r["target_min"], r["target_max"],
+                target = fmt.target(r["target_kind"], r["target_min"], r["target_max"],
                                          m.is_rate, v.lang)
             elif r and r["m_target_kind"]:
-                target = i18n.fmt_target(r["m_target_kind"], r["m_target_min"],
+                target = fmt.target(r["m_target_kind"], r["m_target_min"],
                                          r["m_target_max"], m.is_rate, v.lang)
                 target += v.t("ministry_suffix")
             else:
@@ -81,7 +81,7 @@ for code in codes:
         r = rows.get((code, f))
         s = r["status"] if r else "no_data"
         line[label] = (f"{i18n.STATUS_SYMBOLS[s]} "
-                       f"{i18n.fmt_value(r['value'] if r else None, m.is_rate, v.lang)}")
+                       f"{fmt.value(r['value'] if r else None, m.is_rate)}")
         col_line.append(charts.STATUS_COLOURS.get(s, "#999999") if s != "no_target" else "#666")
     table.append(line)
     colours.append(col_line)

@@ -7,7 +7,7 @@ from __future__ import annotations
 import polars as pl
 import streamlit as st
 
-from dashboard import i18n, queries, state
+from dashboard import fmt, queries, state
 
 v = state.view()
 run = v.run
@@ -15,7 +15,7 @@ st.caption(v.t("qa_intro"))
 
 
 def ts(value: object) -> str:
-    return i18n.fmt_timestamp(value, v.lang)  # type: ignore[arg-type]
+    return fmt.timestamp(value, v.lang)  # type: ignore[arg-type]
 
 
 def origin(value: str | None) -> str:
@@ -31,7 +31,7 @@ facts = [
     (v.t("run_id"), f"`{run.run_id}`"),
     (v.t("qa_started"), ts(run.started_at)),
     (v.t("qa_finished"), ts(run.finished_at)),
-    (v.t("as_of"), i18n.fmt_date(run.as_of_date, v.lang)
+    (v.t("as_of"), fmt.date(run.as_of_date, v.lang)
      + (f" ({v.fy_label(run.as_of_fy)})" if run.as_of_fy is not None else "")),
     (v.t("qa_origin"), origin(run.data_origin)),
     (v.t("qa_raw_dir"), f"`{info.get('raw_dir', '–')}`"),

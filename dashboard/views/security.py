@@ -6,7 +6,7 @@ from __future__ import annotations
 import polars as pl
 import streamlit as st
 
-from dashboard import charts, i18n, queries, state, ui
+from dashboard import charts, fmt, i18n, queries, state, ui
 
 CODE = "security_elearning_rate"
 v = state.view()
@@ -25,10 +25,10 @@ for r in (total.to_dicts() + rows.to_dicts()):
                   if is_total else (r["name_en"] if v.lang == "en" else r["name_ja"]))
     values.append(r["value"])
     statuses.append(r["status"])
-    texts.append(f"{i18n.fmt_value(r['value'], True, v.lang)} "
+    texts.append(f"{fmt.value(r['value'], True)} "
                  f"{i18n.STATUS_SYMBOLS[r['status']] if r['status'] != 'no_target' else ''}")
-    hover.append(f" ({i18n.fmt_value(r['numerator'], False, v.lang)} / "
-                 f"{i18n.fmt_value(r['denominator'], False, v.lang)})<br>"
+    hover.append(f" ({fmt.value(r['numerator'], False)} / "
+                 f"{fmt.value(r['denominator'], False)})<br>"
                  f"{i18n.status_text(r['status'], v.lang)}")
 fig = charts.dots(labels, values, statuses, texts, hover,
                   name=i18n.metric_name(CODE, v.lang))
@@ -37,7 +37,7 @@ if target.height:
     t = target.row(0, named=True)
     y = t["target_min"] if t["target_kind"] in ("min", "range") else t["target_max"]
     if y is not None:
-        charts.target_vline(fig, y, v.t("target_band", text=i18n.fmt_target(
+        charts.target_vline(fig, y, v.t("target_band", text=fmt.target(
             t["target_kind"], t["target_min"], t["target_max"], True, v.lang)))
 ui.chart(fig, key="chart_elearning_by_bureau",
          caption=f"{v.fy_label(fy)} — {ui.metric_caption(v, CODE)}")

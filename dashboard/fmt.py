@@ -1,0 +1,74 @@
+"""Formatting values for display: numbers, rates, targets, changes, dates and FY labels.
+
+Words come from the one string table (``dashboard.i18n``); era names from ``pipelines.fiscal``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from dashboard.i18n import status_word, t
+from pipelines.fiscal import era_label
+
+MISSING = "–"  # shown for a value that does not exist (NULL)
+
+
+def fy_label(fy: int, lang: str = "ja", in_progress: bool = False) -> str:
+    """`令和4年度 (2022)` in Japanese, `FY2022` in English; marks the FY in progress."""
+    text = t("fy_label", lang, fy=fy, era=era_label(fy))
+    return text + (t("fy_in_progress", lang) if in_progress else "")
+
+
+def fy_tick(fy: int, lang: str, in_progress: bool = False) -> str:
+    """Axis tick: the same label on two lines in Japanese (令和4年度<br>(2022))."""
+    return fy_label(fy, lang, in_progress).replace(" (", "<br>(", 1)
+
+
+def value(number: float | None, is_rate: bool, digits: int = 1) -> str:
+    """A count with thousands separators, or a rate as a percentage."""
+    if number is None:
+        return MISSING
+    if is_rate:
+        return f"{number * 100:.{digits}f}%"
+    if float(number).is_integer():
+        return f"{int(number):,}"
+    return f"{number:,.2f}"
+
+
+def target(kind: str | None, lo: float | None, hi: float | None, is_rate: bool,
+           lang: str) -> str:
+    if kind is None:
+        return status_word("no_target", lang)
+    if kind == "range":
+        return t("target_range", lang, lo=value(lo, is_rate, 0), hi=value(hi, is_rate, 0))
+    if kind == "min":
+        return t("target_min", lang, lo=value(lo, is_rate, 0))
+    if kind == "max":
+        return t("target_max", lang, hi=value(hi, is_rate, 0))
+    return t("target_growth", lang)
+
+
+def change(cur: float | None, prev: float | None, is_rate: bool, lang: str) -> str | None:
+    """The change from the previous FY: percentage points for rates."""
+    if cur is None or prev is None:
+        return None
+    diff = cur - prev
+    if is_rate:
+        return t("change_points", lang, pts=f"{diff * 100:+.1f}")
+    if float(diff).is_integer():
+        return f"{int(diff):+,}"
+    return f"{diff:+,.2f}"
+
+
+def timestamp(ts: dt.datetime | None, lang: str) -> str:
+    """Pipeline timestamps are stored in UTC; shown in Japan time."""
+    if ts is None:
+        return MISSING
+    jst = ts + dt.timedelta(hours=9)
+    return t("timestamp_jst", lang, time=jst.strftime("%Y-%m-%d %H:%M"))
+
+
+def date(day: dt.date | None, lang: str) -> str:
+    if day is None:
+        return MISSING
+    return t("date", lang, y=day.year, m=day.month, d=day.day)

@@ -55,7 +55,7 @@ def _tmp_paths(target: Path) -> tuple[Path, list[Path]]:
 def build(raw_dir: Path, warehouse: Path, step: Step | None = None) -> BuildResult:
     """Build ``warehouse`` from ``raw_dir``. Raises :class:`InputError` on invalid input."""
     from expectations.suites import validate  # GX is imported only when building
-    from pipelines.sample import is_sample
+    from pipelines.origin import is_sample
 
     step = step or (lambda _msg: None)
     started = dt.datetime.now(dt.UTC).replace(tzinfo=None)

@@ -285,3 +285,15 @@ def test_sample_cli_usage_errors_exit_2(tmp_path, capsys, args):
     assert exc.value.code == 2
     assert "Traceback" not in capsys.readouterr().err
     assert not (tmp_path / "out").exists()
+
+
+def test_the_build_reads_the_origin_never_the_generator():
+    """warehouse.py decides sample/provided with pipelines.origin, not the generator package."""
+    import ast
+
+    from pipelines import warehouse
+
+    tree = ast.parse(Path(warehouse.__file__).read_text(encoding="utf-8"))
+    modules = {n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)}
+    assert "pipelines.origin" in modules
+    assert not any(m and m.startswith("pipelines.sample") for m in modules)

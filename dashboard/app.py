@@ -9,13 +9,27 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:  # `streamlit run` puts dashboard/ on the path, not the repo
     sys.path.insert(0, str(ROOT))
 
+import datetime as dt  # noqa: E402
+import logging  # noqa: E402
+
 import streamlit as st  # noqa: E402
 
-from dashboard import i18n, nav, queries, state, ui  # noqa: E402
+from dashboard import access, i18n, nav, queries, signin, state, ui  # noqa: E402
+
+log = logging.getLogger("dtp.app")
 
 st.set_page_config(page_title=i18n.STRINGS["app_title"][0], page_icon=":material/insights:",
                    layout="wide", initial_sidebar_state="expanded")
 ui.style()
+
+# the access gate (dashboard/access.py): nothing from the warehouse before it says ok
+gate = access.resolve()
+if not gate.ok:
+    signin.gate_page(gate, signin.lang())
+    st.stop()
+principal = gate.principal
+assert principal is not None
+signin.session_start(principal)
 
 problem: str | None = None
 try:
@@ -32,14 +46,30 @@ def _page(p: nav.PageDef) -> st.Page:
                    default=p.default)
 
 
-sections = {i18n.t("section_plan", lang): [_page(p) for p in nav.PLAN_PAGES]}
-if nav.ANALYSIS_PAGES:
-    sections[i18n.t("section_analysis", lang)] = [_page(p) for p in nav.ANALYSIS_PAGES]
+sections = {i18n.t("section_plan", lang):
+            [_page(p) for p in access.allowed_pages(principal, nav.PLAN_PAGES)]}
+analysis = access.allowed_pages(principal, nav.ANALYSIS_PAGES)
+if analysis:
+    sections[i18n.t("section_analysis", lang)] = [_page(p) for p in analysis]
 page = st.navigation(sections)
+signin.sidebar(principal, lang)
 
 if problem:
     ui.no_warehouse(lang, unreadable=problem == "unreadable")
+    signin.banner(principal, lang)
+elif not access.can_page(principal, page.url_path):  # navigation holds allowed pages only
+    st.stop()
 else:
-    ui.header(view, page.title)
-    page.run()
+    ui.header(view, page.title, internals=access.show_run_internals(principal))
+    signin.banner(principal, lang)
+    signin.page_view(principal, page.url_path,
+                     {"bureaus": list(view.bureaus) if view.bureaus else None,
+                      "fy_from": view.fy_from, "fy_to": view.fy_to}, view.run.run_id)
+    try:
+        page.run()
+    except Exception:  # noqa: BLE001 — the browser gets a friendly message, the log the details
+        now = dt.datetime.now().astimezone().replace(microsecond=0)
+        log.exception("page %s failed (%s)", page.url_path, now.isoformat())
+        st.error(i18n.t("error_friendly", lang, ts=now.strftime("%Y-%m-%d %H:%M:%S %z")),
+                 icon=":material/error:")
     state.finish()

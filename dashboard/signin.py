@@ -1,0 +1,92 @@
+"""What the access gate shows (the rules are in ``dashboard.access``): the sign-in page, the
+access-denied page, the misconfiguration page, who is signed in, the local-mode banner, and the
+audit lines of a session (``sign_in`` once per session, ``view`` when the page changes)."""
+
+from __future__ import annotations
+
+import html
+
+import streamlit as st
+
+from dashboard import access, audit, i18n
+from dashboard.access import Gate, Principal
+
+_SIGNED_IN = "_audit_signed_in"
+_DENIED = "_audit_denied"
+_LAST_PAGE = "_audit_page"
+K_LANG = "lang"  # dashboard.state.K_LANG
+
+
+def lang() -> str:
+    """The page language before the global controls exist (session, else the URL)."""
+    value = st.session_state.get(K_LANG)
+    if value in i18n.LANGS:
+        return value
+    raw = st.query_params.get("lang")
+    return raw if raw in i18n.LANGS else i18n.DEFAULT_LANG
+
+
+def role_label(p: Principal, lang: str) -> str:
+    return i18n.t(f"role_{p.role or 'public'}", lang)
+
+
+def gate_page(gate: Gate, lang: str) -> None:
+    """Everything a person sees who may not see data (nothing from the warehouse)."""
+    t = lambda key, **kw: i18n.t(key, lang, **kw)  # noqa: E731
+    st.title(t("app_title"), anchor=False)
+    if gate.status == "sign_in":
+        st.info(t("auth_sign_in_intro"), icon=":material/login:")
+        st.button(t("auth_sign_in"), on_click=st.login, type="primary", key="auth_login",
+                  icon=":material/login:")
+    elif gate.status == "denied":
+        ident = gate.identity or access.Identity(None, None)
+        if not st.session_state.get(_DENIED):
+            st.session_state[_DENIED] = True
+            audit.record("denied", Principal(ident.user, ()))
+        st.header(t("auth_denied_title"), anchor=False)
+        st.error(t("auth_denied", user=ident.user), icon=":material/block:")
+        st.text(t("auth_contact", contact=gate.contact) if gate.contact
+                else t("auth_no_contact"))
+        st.button(t("auth_sign_out"), on_click=st.logout, key="auth_logout")
+    elif gate.status == "local_exposed":
+        st.error(t("auth_misconfigured"), icon=":material/error:")
+        st.text(t("auth_local_exposed"))
+    else:
+        st.error(t("auth_misconfigured"), icon=":material/error:")
+        st.text(t("auth_misconfigured_why", reason=gate.reason))
+
+
+def session_start(p: Principal) -> None:
+    """The ``sign_in`` line, once per session and person."""
+    if p.mode != "oidc":
+        return
+    if st.session_state.get(_SIGNED_IN) != p.user:
+        st.session_state[_SIGNED_IN] = p.user
+        audit.record("sign_in", p)
+
+
+def sidebar(p: Principal, lang: str) -> None:
+    sb = st.sidebar
+    if p.mode == "oidc":
+        sb.caption(i18n.t("auth_signed_in", lang, user=p.user, role=role_label(p, lang))
+                   .replace("*", "\\*").replace("_", "\\_"))
+        sb.button(i18n.t("auth_sign_out", lang), on_click=st.logout, key="auth_logout",
+                  icon=":material/logout:")
+
+
+def banner(p: Principal, lang: str) -> None:
+    """On every page: local mode or the public edition, said plainly."""
+    if p.mode == "local":
+        st.html('<div class="dtp-meta" role="status" data-testid="dtp-local-mode">🔓 '
+                f'{html.escape(i18n.t("auth_local_mode", lang))}</div>')
+    elif p.mode == "public":
+        st.html('<div class="dtp-meta" role="status">'
+                f'{html.escape(i18n.t("auth_public", lang))}</div>')
+
+
+def page_view(p: Principal, page: str, filters: dict | None, run_id: str | None) -> None:
+    """A ``view`` line when the session enters a page."""
+    if st.session_state.get(_LAST_PAGE) == page:
+        return
+    st.session_state[_LAST_PAGE] = page
+    audit.record("view", p, page=page, filters=filters, run_id=run_id)

@@ -176,7 +176,7 @@ LOCAL = Principal(LOCAL_USER, ROLES[:ROLES.index(LOCAL_ROLE) + 1], "internal", "
 PUBLIC = Principal(PUBLIC_USER, (), "public", "public")
 
 
-# --- the rules --------------------------------------------------------------------------------------
+# --- the rules ----------------------------------------------------------------------------------
 
 def can_page(p: Principal, url_path: str) -> bool:
     if p.public:
@@ -243,7 +243,7 @@ def is_loopback(address: str | None) -> bool:
         return False
 
 
-def decide(edition_value: str | None, auth_configured: bool, server_address: str | None,
+def decide(edition_value: str | None, auth_configured: bool | None, server_address: str | None,
            logged_in: bool, claims: Mapping[str, object],
            access_path: Path | None = None) -> Gate:
     """The gate as a pure function of its inputs (``resolve`` reads them from Streamlit)."""
@@ -251,6 +251,9 @@ def decide(edition_value: str | None, auth_configured: bool, server_address: str
         return Gate("misconfigured", reason="DTP_EDITION must be internal or public")
     if edition_value == "public":
         return Gate("ok", PUBLIC)
+    if auth_configured is None:
+        return Gate("misconfigured", reason="the secrets file (.streamlit/secrets.toml or "
+                    "--secrets.files) cannot be read")
     if not auth_configured:
         if not is_loopback(server_address):
             return Gate("local_exposed")
@@ -269,18 +272,24 @@ def decide(edition_value: str | None, auth_configured: bool, server_address: str
     return Gate("ok", Principal(identity.user, roles, "internal", "oidc", identity))
 
 
-def auth_configured() -> bool:
+def auth_configured() -> bool | None:
     """Whether the secrets hold an ``[auth]`` section (``.streamlit/secrets.toml`` or
-    ``--secrets.files``)."""
+    ``--secrets.files``); None if a secrets file is there but cannot be read (then no data:
+    it may well hold the [auth] section)."""
     import streamlit as st
+    from streamlit import config
 
     try:
-        if not st.secrets.load_if_toml_exists():
-            return False
-        return bool(st.secrets.get("auth"))
-    except Exception:  # noqa: BLE001 — unreadable secrets: treat as configured (fail closed)
+        if st.secrets.load_if_toml_exists():
+            return bool(st.secrets.get("auth"))
+        files = config.get_option("secrets.files") or []
+        if any(Path(f).exists() for f in files):
+            log.error("a secrets file exists but could not be read: %s", files)
+            return None
+        return False
+    except Exception:  # noqa: BLE001 — unreadable secrets: fail closed
         log.exception("secrets could not be read")
-        return True
+        return None
 
 
 def resolve() -> Gate:

@@ -9,6 +9,8 @@
   serving the old file after ``python -m pipelines build`` has ``os.replace``d it, for as long
   as any connection to that path is open. The file's identity (inode, mtime, size) is checked
   with one ``stat`` per rerun; the run id is read again only when it changed.
+* Locked after the ATTACH (``_LOCK``): no external access, no extension autoload, settings
+  locked, so a view stored in the file cannot read other files.
 * Pages read the marts and ``kpi`` only, never the row-level ``stg_`` tables.
 """
 
@@ -65,11 +67,20 @@ def warehouse_path() -> Path:
 
 # --- connection and caching -------------------------------------------------------------------
 
+# After the read-only ATTACH the connection is locked: no file, URL or extension beyond the
+# warehouse (a view stored in the file cannot read other files), and no setting can be undone.
+_LOCK = ("SET autoinstall_known_extensions = false", "SET autoload_known_extensions = false",
+         "SET enable_external_access = false", "SET lock_configuration = true")
+
+
 def _connect(path: str) -> duckdb.DuckDBPyConnection:
-    con = duckdb.connect(":memory:")
+    con = duckdb.connect(":memory:", config={"autoinstall_known_extensions": False,
+                                             "autoload_known_extensions": False})
     try:
         con.execute("ATTACH ? AS wh (READ_ONLY)", [path])
         con.execute("USE wh")
+        for sql in _LOCK:
+            con.execute(sql)
     except BaseException:
         con.close()
         raise

@@ -5,6 +5,7 @@ audit lines of a session (``sign_in`` once per session, ``view`` when the page c
 from __future__ import annotations
 
 import html
+import threading
 
 import streamlit as st
 
@@ -56,20 +57,31 @@ def gate_page(gate: Gate, lang: str) -> None:
         st.text(t("auth_misconfigured_why", reason=gate.reason))
 
 
+_seen_tokens: set[tuple[str, object]] = set()  # (user, iat) of the ID tokens already logged
+_seen_lock = threading.Lock()
+
+
 def session_start(p: Principal) -> None:
-    """The ``sign_in`` line, once per session and person."""
-    if p.mode != "oidc":
+    """The ``sign_in`` line: once per sign-in (the ID token's ``iat``), not once per browser
+    tab or reload (each is a new session carrying the same token)."""
+    if p.mode != "oidc" or st.session_state.get(_SIGNED_IN) == p.user:
         return
-    if st.session_state.get(_SIGNED_IN) != p.user:
-        st.session_state[_SIGNED_IN] = p.user
-        audit.record("sign_in", p)
+    st.session_state[_SIGNED_IN] = p.user
+    key = (p.user, st.user.get("iat"))
+    with _seen_lock:
+        if key in _seen_tokens and key[1] is not None:
+            return
+        if len(_seen_tokens) > 100_000:
+            _seen_tokens.clear()
+        _seen_tokens.add(key)
+    audit.record("sign_in", p)
 
 
 def sidebar(p: Principal, lang: str) -> None:
     sb = st.sidebar
     if p.mode == "oidc":
-        sb.caption(i18n.t("auth_signed_in", lang, user=p.user, role=role_label(p, lang))
-                   .replace("*", "\\*").replace("_", "\\_"))
+        text = i18n.t("auth_signed_in", lang, user=p.user, role=role_label(p, lang))
+        sb.html(f'<div class="dtp-meta">{html.escape(text)}</div>')  # plain text, no link
         sb.button(i18n.t("auth_sign_out", lang), on_click=st.logout, key="auth_logout",
                   icon=":material/logout:")
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import re
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -194,3 +195,12 @@ def data_table(v: View, frame: pl.DataFrame, key: str, title: bool = True) -> No
         st.markdown(f"**{v.t('table_title')}**")
     st.dataframe(frame, key=key, hide_index=True, width="stretch",
                  height=min(36 * (frame.height + 1) + 4, 640))
+
+
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()<>#+\-.!|~$:=])")
+
+
+def md(text: object) -> str:
+    """Text from the data as Markdown shows it: plain text (every Markdown character escaped,
+    so no link, image, HTML or Streamlit directive can come from a CSV)."""
+    return _MD_SPECIAL.sub(r"\\\1", str(text)).replace("\n", " ")

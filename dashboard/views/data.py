@@ -15,7 +15,7 @@ from typing import Any
 import polars as pl
 import streamlit as st
 
-from dashboard import access, analyst, audit, exports, queries, state
+from dashboard import access, analyst, audit, exports, queries, state, ui
 from dashboard.catalogue import DOWNLOADS, FILTER_PREFIX, Dataset
 from dashboard.queries import DataFilter
 from pipelines.settings import get_settings
@@ -151,7 +151,7 @@ values = page_filters(ds)
 f = DataFilter(name, v.bureaus if ds.bureau_column else None,
                v.fy_from if ds.fy_column else None, v.fy_to if ds.fy_column else None, values)
 bureau_text = (v.t("all_bureaus") if v.bureaus is None
-               else ", ".join(v.bureau_label(c) for c in v.bureaus))
+               else ", ".join(ui.md(v.bureau_label(c)) for c in v.bureaus))
 st.caption(v.t("data_global", bureaus=bureau_text,
                fys=f"{v.fy_label(v.fy_from)} – {v.fy_label(v.fy_to)}"))
 if v.filtered and ds.bureau_column:

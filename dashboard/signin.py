@@ -33,6 +33,10 @@ def role_label(p: Principal, lang: str) -> str:
 
 def gate_page(gate: Gate, lang: str) -> None:
     """Everything a person sees who may not see data (nothing from the warehouse)."""
+    if st.session_state.get(K_LANG) not in i18n.LANGS:
+        st.session_state[K_LANG] = lang
+    lang = st.sidebar.radio(i18n.t("language", lang), i18n.LANGS, key=K_LANG,
+                            format_func=i18n.LANG_NAMES.get, horizontal=True)
     t = lambda key, **kw: i18n.t(key, lang, **kw)  # noqa: E731
     st.title(t("app_title"), anchor=False)
     if gate.status == "sign_in":

@@ -167,6 +167,11 @@ else:
     total = queries.data_count(v.run, f)
     preview = queries.data_preview(v.run, f, v.lang, PREVIEW_ROWS)
 
+seen = (name, f, publication)
+if ss.get("_audit_data_view") != seen:  # which rows this person looked at (the preview)
+    ss["_audit_data_view"] = seen
+    audit.record("view", principal, page="data", dataset=name, rows=total,
+                 filters=analyst.audit_filters(f), publication=publication, run_id=v.run.run_id)
 st.metric(v.t("data_rows"), f"{total:,}")
 if supp is not None:
     st.info(v.t("data_publication_on", n=f"{supp.cells:,}", t=threshold),

@@ -126,7 +126,11 @@ class Identity:
 
     @classmethod
     def from_claims(cls, claims: Mapping[str, object]) -> Identity:
+        """``email`` counts unless the provider says it is unverified (``email_verified``
+        false: Keycloak with self-service profiles); Entra ID sends no such claim."""
         email = claims.get("email")
+        if claims.get("email_verified") in (False, "false"):
+            email = None
         sub = claims.get("sub")
         groups = claims.get("groups") or ()
         if isinstance(groups, str):

@@ -71,6 +71,9 @@ def test_example_access_file_gives_each_person_their_role_cumulatively():
     assert access.roles_for(Identity.from_claims({"email": "group:dtp-analysts"}), af) == ()
     assert access.roles_for(Identity.from_claims({"groups": ["taro.suzuki@example.go.jp"]}),
                             af) == ()
+    unverified = {"sub": "x", "email": "taro.suzuki@example.go.jp", "email_verified": False}
+    assert access.roles_for(Identity.from_claims(unverified), af) == ()
+    assert Identity.from_claims(unverified).user == "x"
     assert not any("@" in e and not e.endswith("example.go.jp")
                    for es in af.entries.values() for e in es), "example addresses only"
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import html
 import threading
+from collections.abc import Mapping
 
 import streamlit as st
 
@@ -27,6 +28,16 @@ def lang() -> str:
     return raw if raw in i18n.LANGS else i18n.DEFAULT_LANG
 
 
+def provider() -> str | None:
+    """The provider to sign in with: None for a plain ``[auth]`` section, else the first
+    named one (``[auth.microsoft]``)."""
+    section = st.secrets.get("auth") or {}
+    if "client_id" in section:
+        return None
+    named = [k for k, val in section.items() if isinstance(val, dict | Mapping)]
+    return named[0] if named else None
+
+
 def role_label(p: Principal, lang: str) -> str:
     return i18n.t(f"role_{p.role or 'public'}", lang)
 
@@ -41,8 +52,9 @@ def gate_page(gate: Gate, lang: str) -> None:
     st.title(t("app_title"), anchor=False)
     if gate.status == "sign_in":
         st.info(t("auth_sign_in_intro"), icon=":material/login:")
-        st.button(t("auth_sign_in"), on_click=st.login, type="primary", key="auth_login",
-                  icon=":material/login:")
+        named = provider()
+        st.button(t("auth_sign_in"), on_click=st.login, args=(named,) if named else (),
+                  type="primary", key="auth_login", icon=":material/login:")
     elif gate.status == "denied":
         ident = gate.identity or access.Identity(None, None)
         if not st.session_state.get(_DENIED):

@@ -453,3 +453,34 @@ def test_public_edition_has_no_sign_in_quality_or_row_level(tiny_warehouse, monk
     at = app(tiny_warehouse, monkeypatch, page="views/overview.py")
     assert run_id not in text(at) and "overview" in {x["page"] for x in lines(audit_log)}
     assert {x["user"] for x in lines(audit_log)} == {"public"}
+
+
+def test_audit_page_filters_by_event_and_its_csv_rechecks_the_role(
+        tiny_warehouse, monkeypatch, access_file, audit_log):
+    at = app(tiny_warehouse, monkeypatch, user=signed_in("admin"), page="views/audit.py")
+    at.multiselect(key="audit_events").set_value(["sign_in"]).run()
+    (table,) = at.dataframe
+    assert set(table.value["event"]) == {"sign_in"}
+    frame, _ = audit.read()
+    admin = principal("admin")
+    make = audit.csv_download(frame, admin, {"events": ["sign_in"]})
+    data = make()
+    assert data.count(b"\n") == frame.height + 1
+    assert lines(audit_log)[-1]["dataset"] == "audit_log"
+    access_file.write_text(EXAMPLE.read_text(encoding="utf-8").replace(
+        'admin   = ["taro.suzuki@example.go.jp"]', "admin = []"), encoding="utf-8")
+    with pytest.raises(AccessDenied):
+        make()  # the button drawn for an admin gives nothing once the role is gone
+
+
+def test_local_mode_on_an_open_address_shows_no_data(tiny_warehouse, monkeypatch):
+    from streamlit import config
+
+    old = config.get_option("server.address")
+    config.set_option("server.address", "0.0.0.0")
+    try:
+        at = app(tiny_warehouse, monkeypatch)
+    finally:
+        config.set_option("server.address", old)
+    assert "127.0.0.1" in text(at)
+    assert not at.dataframe and not at.metric and not at.sidebar.multiselect

@@ -9,7 +9,7 @@ import datetime as dt
 import polars as pl
 import streamlit as st
 
-from dashboard import access, audit, exports, state
+from dashboard import access, audit, state
 
 v = state.view()
 gate = access.resolve()
@@ -51,15 +51,6 @@ filters = {"users": users or None, "events": events or None,
            "dates": [str(d) for d in span] if isinstance(span, tuple | list) else None}
 
 
-def _csv(frame: pl.DataFrame = shown, who: access.Principal = principal,
-         flt: dict = filters) -> bytes:
-    now = access.authorize_page(who, "audit")
-    data = exports.to_csv(frame).data
-    audit.record("download", now, strict=True, page="audit", dataset="audit_log",
-                 format="csv", filters=flt, rows=frame.height)
-    return data
-
-
-st.download_button(v.t("audit_csv"), data=_csv, on_click="ignore", mime="text/csv",
-                   file_name=f"audit_{dt.date.today():%Y%m%d}.csv", key="audit_dl",
-                   icon=":material/download:")
+st.download_button(v.t("audit_csv"), data=audit.csv_download(shown, principal, filters),
+                   on_click="ignore", mime="text/csv", key="audit_dl",
+                   file_name=f"audit_{dt.date.today():%Y%m%d}.csv", icon=":material/download:")

@@ -314,6 +314,18 @@ def resolve() -> Gate:
     return decide(ed, auth, config.get_option("server.address"), logged_in, claims)
 
 
+def require_page(url_path: str) -> Principal:
+    """For a page script: the principal of this rerun if it may open ``url_path``; otherwise
+    the script stops here (``app.py`` only runs allowed pages; this is the second lock)."""
+    import streamlit as st
+
+    gate = resolve()
+    if not gate.ok or gate.principal is None or not can_page(gate.principal, url_path):
+        st.stop()
+    assert gate.principal is not None
+    return gate.principal
+
+
 def authorize_download(p: Principal, dataset: str, publication: bool) -> Principal:
     """Called by a download callable when its bytes are about to be made (in Streamlit's
     download thread): the role is checked again now, against the access file as it is now,

@@ -12,10 +12,7 @@ import streamlit as st
 from dashboard import access, audit, state
 
 v = state.view()
-gate = access.resolve()
-if not gate.ok or gate.principal is None or not access.can_page(gate.principal, "audit"):
-    st.stop()
-principal = gate.principal
+principal = access.require_page("audit")  # the principal of this rerun
 st.caption(v.t("audit_intro"))
 
 log, bad = audit.read()

@@ -25,10 +25,7 @@ PREVIEW_ROWS = 100
 v = state.view()
 ss = st.session_state
 threshold = get_settings().suppress_below
-gate = access.resolve()  # the principal of this rerun (app.py let it in)
-if not gate.ok or gate.principal is None or not access.can_page(gate.principal, "data"):
-    st.stop()
-principal = gate.principal
+principal = access.require_page("data")  # the principal of this rerun
 
 
 def _url_values(param: str) -> list[str] | None:

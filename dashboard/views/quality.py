@@ -7,9 +7,10 @@ from __future__ import annotations
 import polars as pl
 import streamlit as st
 
-from dashboard import i18n, queries, state, ui
+from dashboard import access, i18n, queries, state, ui
 
 v = state.view()
+access.require_page("quality")  # not in the public edition
 run = v.run
 st.caption(v.t("qa_intro"))
 

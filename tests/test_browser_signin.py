@@ -112,7 +112,9 @@ def _sign_in(browser, url: str, who: str):  # noqa: ANN001
     page.goto(url)
     page.get_by_role("button", name="サインイン").click()
     page.wait_for_url(lambda u: "/oauth2/authorize" in u, timeout=30_000)
-    page.locator(f'button[name="sub"][value="{PEOPLE[who]["sub"]}"]').click()
+    # the provider's form: type the subject (its predefined users carry the claims)
+    page.locator('input[name="sub"]').fill(PEOPLE[who]["sub"])
+    page.locator('input[name="sub"]').press("Enter")
     page.wait_for_url(lambda u: u.startswith(url) and "oauth2callback" not in u,
                       timeout=30_000)
     page.locator('[data-testid="stApp"]').wait_for(timeout=30_000)

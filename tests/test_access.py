@@ -484,3 +484,14 @@ def test_local_mode_on_an_open_address_shows_no_data(tiny_warehouse, monkeypatch
         config.set_option("server.address", old)
     assert "127.0.0.1" in text(at)
     assert not at.dataframe and not at.metric and not at.sidebar.multiselect
+
+
+def test_data_page_past_the_budget_disables_csv_and_xlsx_and_offers_parquet(
+        tiny_warehouse, monkeypatch):
+    monkeypatch.setitem(analyst.BUDGET_ROWS, "csv", 3)
+    monkeypatch.setitem(analyst.BUDGET_ROWS, "xlsx", 3)
+    at = app(tiny_warehouse, monkeypatch, page="views/data.py", dataset="stg_roster")
+    buttons = {b.proto.id.split("data_dl_")[-1]: b for b in at.get("download_button")}
+    assert {k: b.proto.disabled for k, b in buttons.items()} == {
+        "csv": True, "xlsx": True, "parquet": False}
+    assert any("Parquet" in w.value for w in at.warning)

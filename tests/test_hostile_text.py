@@ -33,6 +33,8 @@ def hostile_warehouse(tmp_path_factory):
         t["plan_section"] = BOLD + LINK
     for c in data["courses"]:
         c.update(name_ja=IMAGE, name_en=IMAGE)
+    for u in data["units"]:
+        u.update(name_ja=LINK + BOLD, name_en=LINK + BOLD)
     data["published"][0]["source"] = LINK + BOLD
     return build_from(data, tmp_path_factory.mktemp("hostile"))
 

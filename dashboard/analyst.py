@@ -13,7 +13,7 @@ from collections.abc import Callable, Mapping, Sequence
 
 import polars as pl
 
-from dashboard import datasets, fmt, i18n
+from dashboard import access, audit, datasets, fmt, i18n
 from dashboard import exports as ex
 from dashboard.catalogue import DOWNLOADS, Dataset
 from dashboard.datasets import DataFilter
@@ -22,6 +22,19 @@ FORMATS = ("csv", "xlsx", "parquet")
 MIME = {"csv": "text/csv", "parquet": "application/vnd.apache.parquet",
         "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
 ENUM_KINDS = {"grade", "track", "provider", "placement", "post_type", "level"}
+
+# The download budget (README "Downloads"): rows per file by format, and bytes for any file.
+# Past it the page asks to narrow the filters and offers Parquet; the callable checks again.
+BUDGET_ROWS = {"csv": 1_000_000, "xlsx": 200_000, "parquet": 5_000_000}
+BUDGET_BYTES = 256 * 1024 * 1024
+
+
+class OverBudget(ValueError):
+    """A download larger than the budget of its format."""
+
+
+def within_budget(kind: str, rows: int) -> bool:
+    return rows <= BUDGET_ROWS[kind]
 
 
 # --- values as text -----------------------------------------------------------------------------
@@ -192,17 +205,39 @@ def render(kind: str, frame: pl.DataFrame, meta: ex.ExportMeta, encoding: str = 
     raise ValueError(kind)
 
 
+def audit_filters(f: DataFilter, encoding: str | None = None) -> dict[str, object]:
+    out: dict[str, object] = {"bureaus": list(f.bureaus) if f.bureaus is not None else None,
+                              "fy_from": f.fy_from, "fy_to": f.fy_to,
+                              "values": {c: [token(v) for v in vals] for c, vals in f.values}}
+    if encoding:
+        out["encoding"] = encoding
+    return out
+
+
 def download(kind: str, path: str, f: DataFilter, *, lang: str, publication: bool,
-             threshold: int, bureau_names: Mapping[str, str], encoding: str = "utf-8-sig"
-             ) -> Callable[[], bytes]:
-    """The lazy ``data=`` of a download button: every argument is fixed now, by closure."""
+             threshold: int, bureau_names: Mapping[str, str], principal: access.Principal,
+             encoding: str = "utf-8-sig") -> Callable[[], bytes]:
+    """The lazy ``data=`` of a download button: every argument is fixed now, by closure.
+
+    When clicked it first asks ``access.authorize_download`` (the role as it is now, not as
+    it was when the button was drawn), keeps to the budget, and writes the ``download`` audit
+    line with the row count before the bytes leave (no line, no bytes)."""
     names = dict(bureau_names)
     ds = DOWNLOADS[f.dataset]
 
     def make() -> bytes:
+        who = access.authorize_download(principal, f.dataset, publication)
         frame, run, supp = rows(path, f, publication, threshold, lang)
+        if not within_budget(kind, frame.height):
+            raise OverBudget(f"{frame.height} rows > {BUDGET_ROWS[kind]} for {kind}")
         meta = export_meta(ds, f, lang, run, names, publication, supp, frame.schema)
-        return render(kind, frame, meta, encoding)
+        data = render(kind, frame, meta, encoding)
+        if len(data) > BUDGET_BYTES:
+            raise OverBudget(f"{len(data)} bytes > {BUDGET_BYTES}")
+        audit.record("download", who, strict=True, page="data", dataset=f.dataset,
+                     format=kind, filters=audit_filters(f, encoding if kind == "csv" else None),
+                     rows=frame.height, publication=publication, run_id=run.get("run_id"))
+        return data
 
     return make
 

@@ -9,13 +9,27 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:  # `streamlit run` puts dashboard/ on the path, not the repo
     sys.path.insert(0, str(ROOT))
 
+import datetime as dt  # noqa: E402
+import logging  # noqa: E402
+
 import streamlit as st  # noqa: E402
 
-from dashboard import i18n, nav, queries, state, ui  # noqa: E402
+from dashboard import access, i18n, nav, queries, signin, state, ui  # noqa: E402
+
+log = logging.getLogger("dtp.app")
 
 st.set_page_config(page_title=i18n.STRINGS["app_title"][0], page_icon=":material/insights:",
                    layout="wide", initial_sidebar_state="expanded")
 ui.style()
+
+# the access gate (dashboard/access.py): nothing from the warehouse before it says ok
+gate = access.resolve()
+if not gate.ok:
+    signin.gate_page(gate, signin.lang())
+    st.stop()
+principal = gate.principal
+assert principal is not None
+signin.session_start(principal)
 
 problem: str | None = None
 try:
@@ -27,19 +41,41 @@ except queries.WarehouseUnreadable:
 lang = st.session_state.get(state.K_LANG, i18n.DEFAULT_LANG)
 
 
+_defs: dict[int, nav.PageDef] = {}  # st.Page -> its PageDef (the default page's url_path is "")
+
+
 def _page(p: nav.PageDef) -> st.Page:
-    return st.Page(p.file, title=i18n.t(p.title_key, lang), icon=p.icon, url_path=p.url_path,
+    page = st.Page(p.file, title=i18n.t(p.title_key, lang), icon=p.icon, url_path=p.url_path,
                    default=p.default)
+    _defs[id(page)] = p
+    return page
 
 
-sections = {i18n.t("section_plan", lang): [_page(p) for p in nav.PLAN_PAGES]}
-if nav.ANALYSIS_PAGES:
-    sections[i18n.t("section_analysis", lang)] = [_page(p) for p in nav.ANALYSIS_PAGES]
+sections = {i18n.t("section_plan", lang):
+            [_page(p) for p in access.allowed_pages(principal, nav.PLAN_PAGES)]}
+analysis = access.allowed_pages(principal, nav.ANALYSIS_PAGES)
+if analysis:
+    sections[i18n.t("section_analysis", lang)] = [_page(p) for p in analysis]
 page = st.navigation(sections)
+page_def = _defs.get(id(page))
+signin.sidebar(principal, lang)
 
 if problem:
     ui.no_warehouse(lang, unreadable=problem == "unreadable")
+    signin.banner(principal, lang)
+elif page_def is None or not access.can_page(principal, page_def.url_path):
+    st.stop()  # the navigation holds allowed pages only: this is a second lock on the door
 else:
-    ui.header(view, page.title)
-    page.run()
+    ui.header(view, page.title, internals=access.show_run_internals(principal))
+    signin.banner(principal, lang)
+    signin.page_view(principal, page_def.url_path,
+                     {"bureaus": list(view.bureaus) if view.bureaus else None,
+                      "fy_from": view.fy_from, "fy_to": view.fy_to}, view.run.run_id)
+    try:
+        page.run()
+    except Exception:  # noqa: BLE001 — the browser gets a friendly message, the log the details
+        now = dt.datetime.now().astimezone().replace(microsecond=0)
+        log.exception("page %s failed (%s)", page_def.url_path, now.isoformat())
+        st.error(i18n.t("error_friendly", lang, ts=now.strftime("%Y-%m-%d %H:%M:%S %z")),
+                 icon=":material/error:")
     state.finish()

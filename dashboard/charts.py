@@ -9,6 +9,7 @@ symbol and a word.
 from __future__ import annotations
 
 import datetime as dt
+import html
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -391,3 +392,10 @@ def dots(labels: Sequence[str], values: Sequence[float | None], statuses: Sequen
     fig.update_yaxes(autorange="reversed", showgrid=True, gridcolor="#F0F0F0")
     fig.update_layout(showlegend=False)
     return fig
+
+
+def plain(text: object) -> str:
+    """Text from the data (bureau, exam or course names, sources) as Plotly shows it: plain
+    text. Plotly reads ``<b>``, ``<a href=…>`` and ``<br>`` in labels and hover text, so the
+    markup characters go in as entities (shown as the characters themselves)."""
+    return html.escape(str(text), quote=False)

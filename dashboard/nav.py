@@ -31,6 +31,7 @@ ANALYSIS_PAGES: tuple[PageDef, ...] = (
     PageDef("views/data.py", "page_data", ":material/download:", "data"),
     PageDef("views/dictionary.py", "page_dictionary", ":material/menu_book:", "dictionary"),
     PageDef("views/quality.py", "page_quality", ":material/fact_check:", "quality"),
+    PageDef("views/audit.py", "page_audit", ":material/policy:", "audit"),  # admins (issue 7)
 )
 
 # where each plan metric is shown in detail (the overview cards link there)

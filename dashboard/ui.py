@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import html
+import re
 from collections.abc import Sequence
+from pathlib import Path
 
 import plotly.graph_objects as go
 import polars as pl
@@ -30,14 +32,15 @@ def style() -> None:
     st.html(CSS)
 
 
-def header(v: View, title: str) -> None:
-    """Title, as-of date, last run and (for sample data) the banner — on every page."""
+def header(v: View, title: str, internals: bool = True) -> None:
+    """Title, as-of date, last run and (for sample data) the banner — on every page.
+    ``internals=False`` (public edition) leaves out the run id."""
     st.title(title, anchor=False)
     run = v.run
     as_of_fy = (f" · {v.fy_label(run.as_of_fy)}" if run.as_of_fy is not None else "")
     st.caption(f"{v.t('as_of')}: {fmt.date(run.as_of_date, v.lang)}{as_of_fy}　｜　"
-               f"{v.t('last_run')}: {fmt.timestamp(run.finished_at, v.lang)}　｜　"
-               f"{v.t('run_id')}: `{run.run_id}`")
+               f"{v.t('last_run')}: {fmt.timestamp(run.finished_at, v.lang)}"
+               + (f"　｜　{v.t('run_id')}: `{run.run_id}`" if internals else ""))
     if run.is_sample:
         st.html(f'<div class="dtp-sample" role="status">⚠ {html.escape(v.t("sample_banner"))}'
                 "</div>")
@@ -49,7 +52,19 @@ def no_warehouse(lang: str, unreadable: bool = False) -> None:
         st.error(i18n.t("bad_warehouse", lang), icon=":material/error:")
     else:
         st.info(i18n.t("no_warehouse", lang), icon=":material/database:")
-    st.markdown(i18n.t("no_warehouse_help", lang, path=str(queries.warehouse_path())))
+    st.markdown(i18n.t("no_warehouse_help", lang, path=shown_path(queries.warehouse_path())))
+
+
+def shown_path(p: object) -> str:
+    """A path as the browser may see it: relative to the repository, else the file name only
+    (no absolute paths reach the browser)."""
+    from pipelines.settings import ROOT
+
+    path = Path(str(p))
+    try:
+        return str(path.resolve().relative_to(ROOT))
+    except ValueError:
+        return path.name
 
 
 def badge(status: str, lang: str) -> str:
@@ -180,3 +195,12 @@ def data_table(v: View, frame: pl.DataFrame, key: str, title: bool = True) -> No
         st.markdown(f"**{v.t('table_title')}**")
     st.dataframe(frame, key=key, hide_index=True, width="stretch",
                  height=min(36 * (frame.height + 1) + 4, 640))
+
+
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()<>#+\-.!|~$:=])")
+
+
+def md(text: object) -> str:
+    """Text from the data as Markdown shows it: plain text (every Markdown character escaped,
+    so no link, image, HTML or Streamlit directive can come from a CSV)."""
+    return _MD_SPECIAL.sub(r"\\\1", str(text)).replace("\n", " ")

@@ -5,6 +5,9 @@
 | DTP_RAW_DIR        | data/raw                 | folder of the contract's input CSVs            |
 | DTP_WAREHOUSE      | data/warehouse.duckdb    | the DuckDB warehouse file                      |
 | DTP_SUPPRESS_BELOW | 5                        | disclosure control: counts 1..N-1 suppressed   |
+| DTP_EDITION        | internal                 | internal (sign-in, roles) or public (no sign-in)|
+| DTP_ACCESS_FILE    | config/access.toml       | who holds which role (with [auth] configured)   |
+| DTP_AUDIT_LOG      | data/audit.jsonl         | the append-only audit trail (JSON Lines)        |
 """
 
 from __future__ import annotations
@@ -39,3 +42,27 @@ def get_settings() -> Settings:
         warehouse=_path(os.environ.get("DTP_WAREHOUSE", "data/warehouse.duckdb")),
         suppress_below=max(suppress, 1),
     )
+
+
+EDITIONS = ("internal", "public")
+
+
+class EditionError(ValueError):
+    """DTP_EDITION holds something other than ``internal`` or ``public``."""
+
+
+def edition() -> str:
+    """``internal`` (default: sign-in and roles) or ``public`` (no sign-in, publication data
+    only). Anything else raises :class:`EditionError`: the dashboard then serves no data."""
+    value = os.environ.get("DTP_EDITION", "internal").strip().lower() or "internal"
+    if value not in EDITIONS:
+        raise EditionError(f"DTP_EDITION must be one of {', '.join(EDITIONS)}")
+    return value
+
+
+def access_file() -> Path:
+    return _path(os.environ.get("DTP_ACCESS_FILE", "config/access.toml"))
+
+
+def audit_log() -> Path:
+    return _path(os.environ.get("DTP_AUDIT_LOG", "data/audit.jsonl"))

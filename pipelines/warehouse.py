@@ -12,6 +12,7 @@ import datetime as dt
 import importlib
 import os
 import secrets
+import stat
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -92,6 +93,7 @@ def build(raw_dir: Path, warehouse: Path, step: Step | None = None) -> BuildResu
                     facts.as_of, facts.as_of_fy, warehouse)
         con.execute("CHECKPOINT")
         spec.close()
+        _keep_permissions(tmp, warehouse)
         os.replace(tmp, warehouse)
     finally:
         spec.cancel()
@@ -102,6 +104,22 @@ def build(raw_dir: Path, warehouse: Path, step: Step | None = None) -> BuildResu
     span = (facts.fys[0], facts.fys[-1]) if facts.fys else None
     return BuildResult(run_id, warehouse, rows, span, facts.as_of, origin, facts.warnings,
                        len(results))
+
+
+FIRST_MODE = 0o640  # a first build: owner reads and writes, its group (the dashboard) reads
+
+
+def _keep_permissions(tmp: Path, warehouse: Path) -> None:
+    """Give the new file the permissions (and, where allowed, the group) of the file it
+    replaces, or 0640 on a first build, so a rebuild never widens or breaks access."""
+    try:
+        old = os.stat(warehouse)
+    except FileNotFoundError:
+        os.chmod(tmp, FIRST_MODE)
+        return
+    os.chmod(tmp, stat.S_IMODE(old.st_mode))
+    with contextlib.suppress(OSError):  # not a member of that group: the mode is kept
+        os.chown(tmp, -1, old.st_gid)
 
 
 @dataclass

@@ -35,19 +35,21 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def serve(warehouse: Path) -> tuple[subprocess.Popen, str]:
-    """Start ``streamlit run dashboard/app.py`` on ``warehouse`` on a free port; return the
-    process and its URL once ``/_stcore/health`` answers. The server's output goes to
-    ``streamlit-<port>.log`` beside the warehouse (and into the error if it does not start)."""
-    port = free_port()
-    env = {**os.environ, "DTP_WAREHOUSE": str(warehouse)}
+def serve(warehouse: Path, port: int | None = None, args: tuple[str, ...] = (),
+          env_extra: dict[str, str] | None = None) -> tuple[subprocess.Popen, str]:
+    """Start ``streamlit run dashboard/app.py`` on ``warehouse`` on a free port (or ``port``,
+    with extra command-line ``args`` and environment); return the process and its URL once
+    ``/_stcore/health`` answers. The server's output goes to ``streamlit-<port>.log`` beside
+    the warehouse (and into the error if it does not start)."""
+    port = port or free_port()
+    env = {**os.environ, "DTP_WAREHOUSE": str(warehouse), **(env_extra or {})}
     log = warehouse.parent / f"streamlit-{port}.log"
     with open(log, "w") as out:
         proc = subprocess.Popen(
             [sys.executable, "-m", "streamlit", "run", "dashboard/app.py",
              "--server.address", "127.0.0.1", "--server.port", str(port),
              "--server.headless", "true", "--browser.gatherUsageStats", "false",
-             "--server.fileWatcherType", "none"],
+             "--server.fileWatcherType", "none", *args],
             cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60

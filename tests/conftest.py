@@ -26,6 +26,22 @@ def build_from(data: dict, tmp: Path) -> Path:
     return wh
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _audit_log_outside_the_repo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """Every test (and every app a browser test starts) writes its audit lines to a temporary
+    file, never to the repository's data/audit.jsonl."""
+    import os
+
+    path = tmp_path_factory.mktemp("audit") / "audit.jsonl"
+    old = os.environ.get("DTP_AUDIT_LOG")
+    os.environ["DTP_AUDIT_LOG"] = str(path)
+    yield path
+    if old is None:
+        os.environ.pop("DTP_AUDIT_LOG", None)
+    else:
+        os.environ["DTP_AUDIT_LOG"] = old
+
+
 @pytest.fixture(scope="session")
 def tiny_warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return build_from(dataset.base(), tmp_path_factory.mktemp("tiny"))

@@ -14,7 +14,7 @@ import pytest
 from conftest import build_from
 from streamlit.testing.v1 import AppTest
 
-from dashboard import analyst, catalogue, datasets, i18n, queries
+from dashboard import access, analyst, catalogue, datasets, i18n, queries
 from dashboard import exports as ex
 from dashboard.datasets import DataFilter
 from pipelines.schema import BY_NAME, METRICS
@@ -220,7 +220,8 @@ def expected_training(wh: Path, lang: str = "ja") -> pl.DataFrame:
 
 
 def make(kind: str, wh: Path, f: DataFilter, **kw: object) -> bytes:
-    opts = dict(lang="ja", publication=False, threshold=5, bureau_names={"B1": "第一局"})
+    opts = dict(lang="ja", publication=False, threshold=5, bureau_names={"B1": "第一局"},
+                principal=access.LOCAL)
     opts.update(kw)
     return analyst.download(kind, str(wh), f, **opts)()  # type: ignore[arg-type]
 
@@ -341,7 +342,7 @@ def test_download_reads_the_warehouse_only_when_clicked(tiny_warehouse, monkeypa
     monkeypatch.setattr(datasets, "data_for_download",
                         lambda *a, **k: calls.append(a) or real(*a, **k))
     fn = analyst.download("csv", str(tiny_warehouse), TRAINING, lang="en", publication=False,
-                          threshold=5, bureau_names={})
+                          threshold=5, bureau_names={}, principal=access.LOCAL)
     assert calls == []
     fn()
     assert len(calls) == 1 and calls[0][1] == TRAINING  # the filters captured when drawn

@@ -22,7 +22,8 @@ cert = queries.certification(v.run, v.bureaus, v.fy_from, v.fy_to)
 passes = cert.filter(pl.col("result") == "pass")
 ex = queries.exams(v.run)
 names = dict(zip(ex["exam_code"].to_list(),
-                 ex["name_en" if v.lang == "en" else "name_ja"].to_list(), strict=True))
+                 map(charts.plain, ex["name_en" if v.lang == "en" else "name_ja"].to_list()),
+                 strict=True))
 
 left, right = ui.pair(v)
 with left:

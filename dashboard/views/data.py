@@ -15,7 +15,7 @@ from typing import Any
 import polars as pl
 import streamlit as st
 
-from dashboard import analyst, datasets, exports, state
+from dashboard import access, analyst, audit, datasets, exports, state, ui
 from dashboard.catalogue import DOWNLOADS, FILTER_PREFIX, Dataset
 from dashboard.datasets import DataFilter
 from pipelines.settings import get_settings
@@ -25,6 +25,7 @@ PREVIEW_ROWS = 100
 v = state.view()
 ss = st.session_state
 threshold = get_settings().suppress_below
+principal = access.require_page("data")  # the principal of this rerun
 
 
 def _url_values(param: str) -> list[str] | None:
@@ -120,9 +121,21 @@ def page_filters(ds: Dataset) -> tuple[tuple[str, tuple[Any, ...]], ...]:
 st.caption(v.t("data_intro"))
 top = st.columns([3, 2])
 with top[1]:
-    publication = url_toggle("pub", "data_pub", v.t("data_publication"),
-                             v.t("data_publication_help", t=threshold, m=threshold - 1))
-names = [n for n, ds in DOWNLOADS.items() if ds.aggregated or not publication]
+    if access.publication_only(principal):
+        state.claim("pub")
+        publication = True
+        st.caption(v.t("data_viewer_publication"))
+    else:
+        publication = url_toggle("pub", "data_pub", v.t("data_publication"),
+                                 v.t("data_publication_help", t=threshold, m=threshold - 1))
+names = access.datasets_for(principal, publication)
+asked = _url_values("dataset")
+if asked and not ss.get("_data_asked") and asked[0] in DOWNLOADS and asked[0] not in names:
+    # a link to a dataset this person may not have: say so, record it, show the default
+    ss["_data_asked"] = True
+    audit.record("denied", principal, page="data", dataset=asked[0], publication=publication)
+    st.warning(v.t("data_denied_dataset", name=asked[0]), icon=":material/block:")
+    del st.query_params["dataset"]
 with top[0]:
     name = state.page_select("dataset", "data_dataset", v.t("data_dataset"), names, "kpi",
                              format_func=dataset_label)
@@ -135,7 +148,7 @@ values = page_filters(ds)
 f = DataFilter(name, v.bureaus if ds.bureau_column else None,
                v.fy_from if ds.fy_column else None, v.fy_to if ds.fy_column else None, values)
 bureau_text = (v.t("all_bureaus") if v.bureaus is None
-               else ", ".join(v.bureau_label(c) for c in v.bureaus))
+               else ", ".join(ui.md(v.bureau_label(c)) for c in v.bureaus))
 st.caption(v.t("data_global", bureaus=bureau_text,
                fys=f"{v.fy_label(v.fy_from)} – {v.fy_label(v.fy_to)}"))
 if v.filtered and ds.bureau_column:
@@ -151,6 +164,11 @@ else:
     total = datasets.data_count(v.run, f)
     preview = datasets.data_preview(v.run, f, v.lang, PREVIEW_ROWS)
 
+seen = (name, f, publication)
+if ss.get("_audit_data_view") != seen:  # which rows this person looked at (the preview)
+    ss["_audit_data_view"] = seen
+    audit.record("view", principal, page="data", dataset=name, rows=total,
+                 filters=analyst.audit_filters(f), publication=publication, run_id=v.run.run_id)
 st.metric(v.t("data_rows"), f"{total:,}")
 if supp is not None:
     st.info(v.t("data_publication_on", n=f"{supp.cells:,}", t=threshold),
@@ -169,15 +187,27 @@ if encoding == "cp932":
     st.caption(v.t("data_cp932_note"))
 buttons = st.columns(len(analyst.FORMATS))
 for col, kind in zip(buttons, analyst.FORMATS, strict=True):
+    ok = analyst.within_budget(kind, total)
     with col:
         st.download_button(
             v.t(f"data_{kind}"),
             data=analyst.download(kind, v.run.path, f, lang=v.lang, publication=publication,
                                   threshold=threshold, bureau_names=v.bureau_names,
-                                  encoding=encoding),
+                                  principal=principal, encoding=encoding) if ok else b"",
             file_name=analyst.file_name(kind, ds, f, v.run.as_of_date, publication),
             mime=analyst.MIME[kind], key=f"data_dl_{kind}", on_click="ignore",
-            icon=":material/download:", width="stretch")
+            icon=":material/download:", width="stretch", disabled=not ok)
+for kind in ("csv", "xlsx"):
+    if not analyst.within_budget(kind, total):
+        st.warning(v.t("data_budget_over", fmt=kind.upper(), n=f"{total:,}",
+                       rows=f"{analyst.BUDGET_ROWS[kind]:,}"), icon=":material/filter_alt:")
+        break
+if not analyst.within_budget("parquet", total):
+    st.warning(v.t("data_budget_parquet_over", rows=f"{analyst.BUDGET_ROWS['parquet']:,}"))
+st.caption(v.t("data_budget_note", csv=f"{analyst.BUDGET_ROWS['csv']:,}",
+               xlsx=f"{analyst.BUDGET_ROWS['xlsx']:,}",
+               parquet=f"{analyst.BUDGET_ROWS['parquet']:,}",
+               mb=analyst.BUDGET_BYTES // 2**20))
 if total > exports.XLSX_MAX_ROWS - 1:
     st.caption("ℹ️ " + v.t("data_xlsx_split"))
 st.caption(v.t("data_files_note"))

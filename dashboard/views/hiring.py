@@ -31,10 +31,11 @@ for p in pts:
         pv = fmt.value(r["published_value"], False)
         if r["matches"]:
             t += f"<br>{v.t('published')}"
-            extra.append(f"<br>{v.t('published')}: {pv} ({r['source']})")
+            extra.append(f"<br>{v.t('published')}: {pv} ({charts.plain(r['source'])})")
         else:
             t += f"<br>⚠ {v.t('published_mismatch', pub=pv)}"
-            extra.append(f"<br>⚠ {v.t('published_mismatch', pub=pv)} — {r['source']}")
+            extra.append(f"<br>⚠ {v.t('published_mismatch', pub=pv)} — "
+                         f"{charts.plain(r['source'])}")
         outline.append(True)
         outline_c.append("#000000" if r["matches"] else charts.STATUS_COLOURS["below"])
     else:
@@ -92,7 +93,7 @@ codes = list(v.bureaus) if v.bureaus else sorted(
 by_bureau = {}
 for b in codes:
     d = dict(agg.filter(pl.col("bureau_code") == b).select("fiscal_year", "hires").iter_rows())
-    by_bureau[v.bureau_label(b)] = [int(d.get(f, 0)) for f in v.fys]
+    by_bureau[charts.plain(v.bureau_label(b))] = [int(d.get(f, 0)) for f in v.fys]
 track_name = v.t("all_tracks") if track == "all" else i18n.enum_label("track", track, v.lang)
 fig = charts.stacked_bars(v.fys, by_bureau, ticks, lang=v.lang, height=380)
 ui.chart(fig, key="chart_by_bureau", caption=v.t("by_bureau_caption", track=track_name))

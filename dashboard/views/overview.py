@@ -42,7 +42,7 @@ for start in range(0, len(codes), PER_ROW):
         status = r["status"] if r else "no_data"
         trend = [rows[(code, f)]["value"] for f in v.fys
                  if f <= fy and (code, f) in rows and rows[(code, f)]["value"] is not None]
-        sec = section_of(code, fy)
+        sec = ui.md(section_of(code, fy))  # text from plan_targets.csv, shown as Markdown
         with col.container(border=True, key=f"card_{code}"):
             st.metric(i18n.metric_name(code, v.lang), fmt.value(value, m.is_rate),
                       delta=fmt.change(value, prev["value"] if prev else None, m.is_rate,

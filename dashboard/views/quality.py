@@ -7,9 +7,10 @@ from __future__ import annotations
 import polars as pl
 import streamlit as st
 
-from dashboard import fmt, queries, state
+from dashboard import access, fmt, queries, state, ui
 
 v = state.view()
+access.require_page("quality")  # not in the public edition
 run = v.run
 st.caption(v.t("qa_intro"))
 
@@ -34,7 +35,7 @@ facts = [
     (v.t("as_of"), fmt.date(run.as_of_date, v.lang)
      + (f" ({v.fy_label(run.as_of_fy)})" if run.as_of_fy is not None else "")),
     (v.t("qa_origin"), origin(run.data_origin)),
-    (v.t("qa_raw_dir"), f"`{info.get('raw_dir', '–')}`"),
+    (v.t("qa_raw_dir"), f"`{ui.shown_path(info['raw_dir']) if info.get('raw_dir') else '–'}`"),
 ]
 st.markdown("\n".join(f"- **{k}**: {val}" for k, val in facts))
 
@@ -92,6 +93,8 @@ earlier = runs.filter(pl.col("run_id") != run.run_id)
 if earlier.height == 0:
     st.caption(v.t("qa_no_history"))
 else:
+    earlier = earlier.with_columns(pl.col("raw_dir").map_elements(
+        ui.shown_path, return_dtype=pl.String))  # no absolute paths in the browser
     st.dataframe(earlier, hide_index=True, width="stretch", key="qa_runs")
     with st.expander(v.t("qa_history_files")):
         st.dataframe(files.filter(pl.col("run_id") != run.run_id), hide_index=True,

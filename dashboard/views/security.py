@@ -22,7 +22,7 @@ labels, values, statuses, texts, hover = [], [], [], [], []
 for r in (total.to_dicts() + rows.to_dicts()):
     is_total = "bureau_code" not in r
     labels.append(f"<b>{v.t('selection_total' if v.filtered else 'ministry_total')}</b>"
-                  if is_total else (r["name_en"] if v.lang == "en" else r["name_ja"]))
+                  if is_total else charts.plain(r["name_en"] if v.lang == "en" else r["name_ja"]))
     values.append(r["value"])
     statuses.append(r["status"])
     texts.append(f"{fmt.value(r['value'], True)} "

@@ -25,7 +25,7 @@ groups = {}
 for g in GRADES:
     d = dict(snap.filter(pl.col("grade") == g).select("bureau_code", "headcount").iter_rows())
     groups[i18n.enum_label("grade", g, v.lang)] = [int(d.get(c, 0)) for c in codes]
-fig = charts.hbars([v.bureau_label(c) for c in codes], groups)
+fig = charts.hbars([charts.plain(v.bureau_label(c)) for c in codes], groups)
 ui.chart(fig, key="chart_headcount_grade",
          caption=f"{v.fy_label(fy)} — {v.t('headcount_grade_caption')}")
 

@@ -1,0 +1,371 @@
+"""Who may see what: the one enforcement point of the dashboard.
+
+Everything that decides access lives here; ``app.py`` builds the navigation from
+:func:`allowed_pages`, the data page offers :func:`datasets_for`, and every download callable
+calls :func:`authorize_download` at the moment its bytes are made.
+
+* **Edition** (``DTP_EDITION``): ``internal`` (sign-in and roles) or ``public`` (no sign-in;
+  the principal is ``public``: plan pages, Dictionary and the Data page with publication
+  datasets only). Anything else: no data, and the page says why.
+* **Internal, no ``[auth]`` in the secrets: local mode.** The local user counts as analyst, and
+  only while the server listens on a loopback address (``server.address``); otherwise no data.
+* **Internal with ``[auth]``:** Streamlit's native OIDC (``st.login`` / ``st.user``). Roles come
+  from the access file (``DTP_ACCESS_FILE``, TOML): an entry is an e-mail address (matched
+  case-insensitively with the ``email`` claim) or ``group:<name>`` (matched with the ``groups``
+  claim). Roles are cumulative: admin ⊃ analyst ⊃ planner ⊃ viewer. A missing or invalid file
+  serves no data (never fails open); a signed-in person on no list is denied.
+
+| role    | adds                                                                         |
+|---------|------------------------------------------------------------------------------|
+| viewer  | plan pages, Dictionary, Data quality; aggregated downloads in publication form |
+| planner | aggregated datasets (kpi, marts) unprotected                                 |
+| analyst | the row-level ``stg_*`` datasets                                             |
+| admin   | the audit page                                                               |
+
+The rule functions (``can_page``, ``datasets_for``, ``publication_only``, ``may_download``) are
+plain functions of a :class:`Principal`, testable without Streamlit.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import logging
+import tomllib
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from dashboard.catalogue import DOWNLOADS
+from pipelines import settings
+
+log = logging.getLogger("dtp.access")
+
+ROLES = ("viewer", "planner", "analyst", "admin")  # each includes the ones before it
+LOCAL_ROLE = "analyst"
+LOCAL_USER = "local"
+PUBLIC_USER = "public"
+
+# pages by url_path (dashboard/nav.py): the least role that opens them
+PLAN_PAGES = frozenset({"overview", "hiring", "training", "certification", "security",
+                        "workforce"})
+PAGE_ROLE: dict[str, str] = {**dict.fromkeys(PLAN_PAGES, "viewer"), "dictionary": "viewer",
+                             "quality": "viewer", "data": "viewer", "audit": "admin"}
+PUBLIC_PAGES = PLAN_PAGES | {"dictionary", "data"}
+
+
+class AccessDenied(PermissionError):
+    """The principal may not have what it asked for."""
+
+
+class AccessFileError(ValueError):
+    """The access file is missing or invalid (the message names the file, not its folder)."""
+
+
+# --- the access file ------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class AccessFile:
+    contact: str | None
+    entries: dict[str, tuple[str, ...]]  # role -> entries, as written
+
+
+def parse_access(text: str, name: str = "access.toml") -> AccessFile:
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise AccessFileError(f"{name}: not valid TOML ({exc})") from None
+    unknown = sorted(set(data) - {"contact", *ROLES})
+    if unknown:
+        raise AccessFileError(f"{name}: unknown key(s) {', '.join(unknown)}; "
+                              f"allowed: contact, {', '.join(ROLES)}")
+    contact = data.get("contact")
+    if contact is not None and (not isinstance(contact, str) or not contact.strip()):
+        raise AccessFileError(f"{name}: contact must be a non-empty string")
+    entries: dict[str, tuple[str, ...]] = {}
+    for role in ROLES:
+        raw = data.get(role, [])
+        if not isinstance(raw, list) or not all(isinstance(e, str) for e in raw):
+            raise AccessFileError(f"{name}: {role} must be a list of strings")
+        for e in raw:
+            e = e.strip()
+            if e.startswith("group:"):
+                if not e[len("group:"):].strip():
+                    raise AccessFileError(f"{name}: {role} has an empty group name")
+            elif "@" not in e or e.startswith("@") or e.endswith("@"):
+                raise AccessFileError(
+                    f"{name}: {role} entry {e!r} is neither an e-mail address nor group:<name>")
+        entries[role] = tuple(e.strip() for e in raw)
+    return AccessFile(contact.strip() if contact else None, entries)
+
+
+def load_access(path: Path | None = None) -> AccessFile:
+    """Read and check the access file afresh (so an edit applies at the next interaction)."""
+    p = Path(path or settings.access_file())
+    try:
+        text = p.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise AccessFileError(f"{p.name}: not found (DTP_ACCESS_FILE)") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise AccessFileError(f"{p.name}: cannot be read ({type(exc).__name__})") from None
+    return parse_access(text, p.name)
+
+
+# --- who is asking --------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Identity:
+    """What the ID token says about the person (kept by a download callable)."""
+
+    sub: str | None
+    email: str | None
+    groups: tuple[str, ...] = ()
+
+    @property
+    def user(self) -> str:
+        return self.email or self.sub or "?"
+
+    @classmethod
+    def from_claims(cls, claims: Mapping[str, object]) -> Identity:
+        """``email`` counts unless the provider says it is unverified (``email_verified``
+        false: Keycloak with self-service profiles); Entra ID sends no such claim."""
+        email = claims.get("email")
+        if claims.get("email_verified") in (False, "false"):
+            email = None
+        sub = claims.get("sub")
+        groups = claims.get("groups") or ()
+        if isinstance(groups, str):
+            groups = (groups,)
+        return cls(str(sub) if sub else None,
+                   str(email).strip() if isinstance(email, str) and email.strip() else None,
+                   tuple(str(g) for g in groups if isinstance(g, str | int)))  # type: ignore[union-attr]
+
+
+def roles_for(identity: Identity, access: AccessFile) -> tuple[str, ...]:
+    """The person's roles, cumulative (holding admin gives all four), in ROLES order."""
+    email = (identity.email or "").casefold()
+    groups = set(identity.groups)
+    top = -1
+    for i, role in enumerate(ROLES):
+        for e in access.entries.get(role, ()):
+            if e.startswith("group:"):
+                hit = e[len("group:"):].strip() in groups
+            else:
+                hit = bool(email) and e.casefold() == email
+            if hit:
+                top = max(top, i)
+    return ROLES[:top + 1]
+
+
+@dataclass(frozen=True)
+class Principal:
+    user: str  # e-mail, else sub; "local" in local mode; "public" in the public edition
+    roles: tuple[str, ...]
+    edition: str = "internal"
+    mode: str = "oidc"  # oidc | local | public
+    identity: Identity | None = field(default=None, compare=False)
+
+    @property
+    def role(self) -> str | None:
+        return self.roles[-1] if self.roles else None
+
+    def has(self, role: str) -> bool:
+        return role in self.roles
+
+    @property
+    def public(self) -> bool:
+        return self.edition == "public"
+
+
+LOCAL = Principal(LOCAL_USER, ROLES[:ROLES.index(LOCAL_ROLE) + 1], "internal", "local")
+PUBLIC = Principal(PUBLIC_USER, (), "public", "public")
+
+
+# --- the rules ----------------------------------------------------------------------------------
+
+def can_page(p: Principal, url_path: str) -> bool:
+    if p.public:
+        return url_path in PUBLIC_PAGES
+    need = PAGE_ROLE.get(url_path)
+    return need is not None and p.has(need)
+
+
+def allowed_pages(p: Principal, pages: Sequence) -> list:  # PageDef items (dashboard.nav)
+    return [pg for pg in pages if can_page(p, pg.url_path)]
+
+
+def publication_only(p: Principal) -> bool:
+    """Viewers and the public get aggregated data in publication form only."""
+    return p.public or not p.has("planner")
+
+
+def may_download(p: Principal, dataset: str, publication: bool) -> bool:
+    ds = DOWNLOADS.get(dataset)
+    if ds is None or not can_page(p, "data"):
+        return False
+    if ds.row_level:
+        return not publication and not p.public and p.has("analyst")
+    if not ds.aggregated:
+        return False
+    return publication or not publication_only(p)
+
+
+def datasets_for(p: Principal, publication: bool) -> list[str]:
+    """The datasets the data page offers, in catalogue order."""
+    return [n for n in DOWNLOADS if may_download(p, n, publication)]
+
+
+def show_run_internals(p: Principal) -> bool:
+    """Run id, input folder and the like: not in the public edition."""
+    return not p.public
+
+
+# --- resolving the principal ----------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Gate:
+    """The outcome of the access check at the start of every rerun."""
+
+    status: str  # ok | sign_in | denied | misconfigured | local_exposed
+    principal: Principal | None = None
+    reason: str = ""  # for misconfigured: what is wrong (safe to show)
+    contact: str | None = None
+    identity: Identity | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.status == "ok" and self.principal is not None
+
+
+def is_loopback(address: str | None) -> bool:
+    if not address:
+        return False  # empty = every interface
+    if address == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(address).is_loopback
+    except ValueError:
+        return False
+
+
+def decide(edition_value: str | None, auth_configured: bool | None, server_address: str | None,
+           logged_in: bool, claims: Mapping[str, object],
+           access_path: Path | None = None) -> Gate:
+    """The gate as a pure function of its inputs (``resolve`` reads them from Streamlit)."""
+    if edition_value is None:
+        return Gate("misconfigured", reason="DTP_EDITION must be internal or public")
+    if edition_value == "public":
+        return Gate("ok", PUBLIC)
+    if auth_configured is None:
+        return Gate("misconfigured", reason="the secrets file (.streamlit/secrets.toml or "
+                    "--secrets.files) cannot be read")
+    if not auth_configured:
+        if not is_loopback(server_address):
+            return Gate("local_exposed")
+        return Gate("ok", LOCAL)
+    try:
+        access = load_access(access_path)
+    except AccessFileError as exc:
+        log.error("access file: %s", exc)
+        return Gate("misconfigured", reason=str(exc))
+    if not logged_in:
+        return Gate("sign_in", contact=access.contact)
+    identity = Identity.from_claims(claims)
+    roles = roles_for(identity, access)
+    if not roles:
+        return Gate("denied", contact=access.contact, identity=identity)
+    return Gate("ok", Principal(identity.user, roles, "internal", "oidc", identity))
+
+
+def auth_configured() -> bool | None:
+    """Whether the secrets hold an ``[auth]`` section (``.streamlit/secrets.toml`` or
+    ``--secrets.files``); None if a secrets file is there but cannot be read (then no data:
+    it may well hold the [auth] section)."""
+    import streamlit as st
+    from streamlit import config
+
+    try:
+        if st.secrets.load_if_toml_exists():
+            return bool(st.secrets.get("auth"))
+        files = config.get_option("secrets.files") or []
+        if any(Path(f).exists() for f in files):
+            log.error("a secrets file exists but could not be read: %s", files)
+            return None
+        return False
+    except Exception:  # noqa: BLE001 — unreadable secrets: fail closed
+        log.exception("secrets could not be read")
+        return None
+
+
+def resolve() -> Gate:
+    """The gate for this rerun, from the environment, the secrets and ``st.user``."""
+    import streamlit as st
+    from streamlit import config
+
+    try:
+        ed: str | None = settings.edition()
+    except settings.EditionError:
+        ed = None
+    auth = auth_configured() if ed == "internal" else False
+    logged_in, claims = False, {}
+    if auth:
+        user = st.user.to_dict()
+        logged_in = bool(user.get("is_logged_in"))
+        claims = user
+    return decide(ed, auth, config.get_option("server.address"), logged_in, claims)
+
+
+def require_page(url_path: str) -> Principal:
+    """For a page script: the principal of this rerun if it may open ``url_path``; otherwise
+    the script stops here (``app.py`` only runs allowed pages; this is the second lock)."""
+    import streamlit as st
+
+    gate = resolve()
+    if not gate.ok or gate.principal is None or not can_page(gate.principal, url_path):
+        st.stop()
+    assert gate.principal is not None
+    return gate.principal
+
+
+def authorize_download(p: Principal, dataset: str, publication: bool) -> Principal:
+    """Called by a download callable when its bytes are about to be made (in Streamlit's
+    download thread): the role is checked again now, against the access file as it is now,
+    so a callable made before a role change cannot get around it. Returns the principal as
+    it stands; raises :class:`AccessDenied` (and writes a ``denied`` audit line)."""
+    from dashboard import audit
+
+    now = refresh(p)
+    if now is None or not may_download(now, dataset, publication):
+        audit.record("denied", now or p, dataset=dataset, publication=publication)
+        raise AccessDenied(f"{p.user} may not download {dataset}")
+    return now
+
+
+def authorize_page(p: Principal, url_path: str) -> Principal:
+    """The same re-check for an admin page's own download (the audit log)."""
+    from dashboard import audit
+
+    now = refresh(p)
+    if now is None or not can_page(now, url_path):
+        audit.record("denied", now or p, page=url_path)
+        raise AccessDenied(f"{p.user} may not open {url_path}")
+    return now
+
+
+def refresh(p: Principal) -> Principal | None:
+    """``p`` with its roles as they are now (None if it has none any more)."""
+    try:
+        ed = settings.edition()
+    except settings.EditionError:
+        return None
+    if ed != p.edition:
+        return None
+    if p.mode in ("local", "public"):
+        return p
+    if p.identity is None:
+        return None
+    try:
+        roles = roles_for(p.identity, load_access())
+    except AccessFileError as exc:
+        log.error("access file: %s", exc)
+        return None
+    return replace(p, roles=roles) if roles else None

@@ -15,7 +15,7 @@ from streamlit.testing.v1 import AppTest
 
 from dashboard import access, analyst, audit, catalogue, queries
 from dashboard.access import AccessDenied, AccessFileError, Identity
-from dashboard.queries import DataFilter
+from dashboard.datasets import DataFilter
 from pipelines import settings
 
 ROOT = Path(__file__).resolve().parent.parent

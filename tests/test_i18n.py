@@ -13,7 +13,7 @@ import datetime as dt
 import string
 from pathlib import Path
 
-from dashboard import analyst, catalogue, fmt, i18n, nav
+from dashboard import access, analyst, catalogue, fmt, i18n, nav
 
 CODE = sorted((Path(__file__).parent.parent / "dashboard").rglob("*.py"))
 
@@ -24,6 +24,7 @@ FAMILIES: dict[str, tuple[str, ...]] = {
     "dict_kind_": catalogue.KINDS,
     "qa_origin_": ("sample", "provided"),
     "data_": analyst.FORMATS,  # the download buttons
+    "role_": (*access.ROLES, "public"),  # the signed-in line (signin.py)
 }
 
 

@@ -1,7 +1,8 @@
 """幹部説明資料 The executive briefing pack: PowerPoint with native (editable) charts, and PDF.
 
 One entry point, :func:`build` (the Overview's buttons and ``python -m dashboard brief`` both
-call it; it is where an access gate wraps the pack). The pack follows a :class:`~dashboard.state.View`
+call it; it is where an access gate wraps the pack). The pack follows a
+:class:`~dashboard.state.View`
 — language, bureaus, FY span — and holds aggregated figures only:
 
 * a title slide (plan name, as-of date, filters, run id, the sample-data notice);
@@ -55,7 +56,7 @@ class FontMissing(Exception):
     """No Japanese TrueType font for the PDF."""
 
 
-# --- the content, gathered once ------------------------------------------------------------------
+# --- the content, gathered once ---
 
 @dataclass(frozen=True)
 class Series:
@@ -266,7 +267,7 @@ def content(v: View, made_at: dt.datetime | None = None) -> Pack:
         sections=sections)
 
 
-# --- PowerPoint ------------------------------------------------------------------------------------
+# --- PowerPoint ---
 
 def _set_fonts(root: object) -> None:
     """Latin and East Asian typeface of every run and default on a slide or chart part."""
@@ -490,7 +491,7 @@ def _dark(colour: str) -> str:
             "#56B4E9": "#1F6A99"}.get(colour.upper(), colour)
 
 
-# --- PDF -------------------------------------------------------------------------------------------
+# --- PDF ---
 
 def pdf_font() -> Path:
     """The Japanese TrueType font the PDF embeds (``DTP_PDF_FONT`` first)."""
@@ -732,7 +733,7 @@ def _glyphs(text: str) -> str:
     return text.translate(_PDF_GLYPHS)
 
 
-# --- the one entry point ---------------------------------------------------------------------------
+# --- the one entry point ---
 
 def build(v: View, kind: str) -> bytes:
     """The pack for the view as ``kind`` ("pptx" or "pdf"). The Overview's buttons and the CLI

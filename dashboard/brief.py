@@ -409,7 +409,7 @@ def pptx_bytes(pack: Pack) -> bytes:
     from pptx.util import Emu, Inches, Pt
 
     prs = Presentation()
-    prs.slide_width, prs.slide_height = Inches(13.333), Inches(7.5)  # 16:9
+    prs.slide_width, prs.slide_height = Emu(12192000), Emu(6858000)  # 16:9, 13.333 × 7.5 in
     blank = prs.slide_layouts[6]
     W = prs.slide_width
     margin = Inches(0.5)

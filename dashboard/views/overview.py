@@ -6,7 +6,7 @@ import pandas as pd
 import polars as pl
 import streamlit as st
 
-from dashboard import charts, i18n, nav, queries, state, ui
+from dashboard import brief, charts, i18n, nav, queries, state, ui
 from pipelines.schema import METRIC_BY_CODE, METRICS
 
 v = state.view()
@@ -19,8 +19,29 @@ if not codes:
     st.info(v.t("no_targets"))
     st.stop()
 
-left, _ = st.columns([1, 3])
+left, _, packs = st.columns([1, 1, 2], vertical_alignment="bottom")
 fy = state.fy_select(v, key="overview_fy", container=left)
+
+
+def pack_button(kind: str) -> None:
+    """幹部説明資料: made on click from the view on screen (passed by closure)."""
+    problem = None
+    if kind == "pdf":
+        try:
+            brief.pdf_font()
+        except brief.FontMissing as exc:
+            problem = v.t("brief_no_font", error=str(exc))
+    st.download_button(v.t(f"brief_{kind}"), data=lambda: brief.build(v, kind),
+                       file_name=brief.file_name(v, kind), mime=brief.MIME[kind],
+                       key=f"brief_{kind}", on_click="ignore", disabled=problem is not None,
+                       help=problem or v.t("brief_help"), icon=":material/slideshow:"
+                       if kind == "pptx" else ":material/picture_as_pdf:", width="stretch")
+
+
+with packs:
+    for kind, col in zip(brief.KINDS, st.columns(2), strict=True):
+        with col:
+            pack_button(kind)
 kpi = queries.kpi(v.run, v.bureaus)
 rows = {(r["metric"], r["fiscal_year"]): r for r in kpi.iter_rows(named=True)}
 

@@ -27,70 +27,6 @@ ss = st.session_state
 threshold = get_settings().suppress_below
 
 
-def _url_values(param: str) -> list[str] | None:
-    raw = st.query_params.get_all(param)
-    if not raw:
-        return None
-    return [p.strip() for p in ",".join(raw).split(",") if p.strip()]
-
-
-def _notice(param: str) -> None:
-    msg = v.t("ignored_params", names=param)
-    st.toast(msg, icon="⚠️")
-    st.caption("⚠️ " + msg)
-
-
-def url_toggle(param: str, key: str, label: str, help: str) -> bool:  # noqa: A002
-    """A toggle kept in the URL as ``param=1`` while on."""
-    state.claim(param)
-    shadow = f"_keep_{key}"
-    if key not in ss:
-        value = ss.get(shadow)
-        if value is None:
-            raw = _url_values(param)
-            value = raw in (["1"], ["true"])
-            if raw is not None and raw not in (["1"], ["true"], ["0"], ["false"]):
-                _notice(param)
-        ss[key] = bool(value)
-    value = st.toggle(label, key=key, help=help)
-    ss[shadow] = value
-    if value:
-        if st.query_params.get(param) != "1":
-            st.query_params[param] = "1"
-    elif param in st.query_params:
-        del st.query_params[param]
-    return value
-
-
-def url_multiselect(param: str, key: str, label: str, options: list[Any],
-                    format_func: Any) -> list[Any]:
-    """A multiselect kept in the URL as ``param=a,b``; values not among ``options`` are
-    dropped with a notice. Empty = no filter."""
-    state.claim(param)
-    shadow = f"_keep_{key}"
-    by_token = {analyst.token(o): o for o in options}
-    if key not in ss:
-        value = ss.get(shadow)
-        if value is None:
-            raw = _url_values(param) or []
-            value = [by_token[t] for t in raw if t in by_token]
-            if len(value) != len(raw):
-                _notice(param)
-        ss[key] = [o for o in dict.fromkeys(value) if o in options]
-    else:
-        ss[key] = [o for o in ss[key] if o in options]
-    value = st.multiselect(label, options, key=key, format_func=format_func,
-                           placeholder=v.t("data_filter_help"))
-    ss[shadow] = value
-    text = ",".join(analyst.token(o) for o in value)
-    if value:
-        if st.query_params.get(param) != text:
-            st.query_params[param] = text
-    elif param in st.query_params:
-        del st.query_params[param]
-    return value
-
-
 def dataset_label(name: str) -> str:
     ds = DOWNLOADS[name]
     return f"{ds.title(v.lang)} — {name} ({v.t('data_kind_' + ds.kind)})"
@@ -108,10 +44,11 @@ def page_filters(ds: Dataset) -> tuple[tuple[str, tuple[Any, ...]], ...]:
         for i, column in enumerate(ds.filters):
             options = queries.data_options(v.run, ds.name, column)
             with grid[i % 3]:
-                picked = url_multiselect(
+                picked = state.url_multiselect(
                     FILTER_PREFIX + column, f"data_f_{column}",
                     f"{short(ds.column(column).meaning(v.lang))} ({column})", options,
-                    lambda o, c=column: analyst.value_label(c, o, v.lang))
+                    lambda o, c=column: analyst.value_label(c, o, v.lang),
+                    placeholder=v.t("data_filter_help"), token=analyst.token)
             if picked:
                 chosen.append((column, tuple(picked)))
     return tuple(chosen)
@@ -120,12 +57,12 @@ def page_filters(ds: Dataset) -> tuple[tuple[str, tuple[Any, ...]], ...]:
 st.caption(v.t("data_intro"))
 top = st.columns([3, 2])
 with top[1]:
-    publication = url_toggle("pub", "data_pub", v.t("data_publication"),
-                             v.t("data_publication_help", t=threshold, m=threshold - 1))
+    publication = state.url_toggle("pub", "data_pub", v.t("data_publication"),
+                                   v.t("data_publication_help", t=threshold, m=threshold - 1))
 names = [n for n, ds in DOWNLOADS.items() if ds.aggregated or not publication]
 with top[0]:
-    name = state.page_select("dataset", "data_dataset", v.t("data_dataset"), names, "kpi",
-                             format_func=dataset_label)
+    name = state.url_select("dataset", "data_dataset", v.t("data_dataset"), names, "kpi",
+                            format_func=dataset_label)
 ds = DOWNLOADS[name]
 if publication:
     top[1].caption(v.t("data_rowlevel_hidden"))

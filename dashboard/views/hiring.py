@@ -81,7 +81,7 @@ with right:
 st.subheader(v.t("by_bureau"), anchor=False)
 c1, _ = st.columns([1, 3])
 track_opts = ["digital_candidate", "all"]
-track = state.page_select("track", "hiring_track", v.t("track_filter"), track_opts,
+track = state.url_select("track", "hiring_track", v.t("track_filter"), track_opts,
                           "digital_candidate", container=c1,
                           format_func=lambda x: v.t("all_tracks") if x == "all"
                           else i18n.enum_label("track", x, v.lang))

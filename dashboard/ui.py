@@ -21,7 +21,7 @@ CSS = """
   font-weight:600; border:2px solid; background:#fff; white-space:nowrap;}
 .dtp-meta {color:#555; font-size:.85rem;}
 .dtp-card-foot {font-size:.85rem; color:#333; margin:.1rem 0;}
-section[data-testid="stSidebar"] {min-width: 340px;}
+@media (min-width: 768px) {section[data-testid="stSidebar"] {min-width: 340px;}}
 </style>
 """
 

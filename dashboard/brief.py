@@ -452,11 +452,8 @@ def pptx_bytes(pack: Pack) -> bytes:
                     run.font.size = Pt(11)
                     if i and j == 4:
                         run.font.bold = True
-                        colour = charts.STATUS_COLOURS.get(pack.summary[i - 1].status)
-                        if colour and pack.summary[i - 1].status not in ("no_target",
-                                                                         "no_data"):
-                            run.font.color.rgb = RGBColor.from_string(
-                                _dark(colour).lstrip("#"))
+                        colour = charts.STATUS_TEXT_COLOURS[pack.summary[i - 1].status]
+                        run.font.color.rgb = RGBColor.from_string(colour.lstrip("#"))
     s.notes_slide.notes_text_frame.text = "\n".join(pack.summary_notes)
 
     # one slide per plan section
@@ -483,12 +480,6 @@ def pptx_bytes(pack: Pack) -> bytes:
     out = io.BytesIO()
     prs.save(out)
     return out.getvalue()
-
-
-def _dark(colour: str) -> str:
-    """Status colours darkened for text on white (WCAG AA, 4.5:1)."""
-    return {"#009E73": "#00704F", "#D55E00": "#B34700", "#E69F00": "#8A5A00",
-            "#56B4E9": "#1F6A99"}.get(colour.upper(), colour)
 
 
 # --- PDF ---

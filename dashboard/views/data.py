@@ -97,7 +97,7 @@ dates = {c: st.column_config.DateColumn(c, format="YYYY-MM-DD")
          for c, t in preview.schema.items() if t == pl.Date}
 st.dataframe(preview, hide_index=True, width="stretch", key="data_preview", column_config=dates)
 
-st.subheader(v.t("data_download"), anchor=False)
+st.header(v.t("data_download"), anchor=False)
 encoding = st.radio(v.t("data_encoding"), ["utf-8-sig", "cp932"], key="data_enc",
                     horizontal=True,
                     format_func=lambda e: v.t("data_enc_utf8" if e == "utf-8-sig"

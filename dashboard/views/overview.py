@@ -90,7 +90,7 @@ for start in range(0, len(codes), PER_ROW):
                          icon=":material/arrow_forward:")
 
 # --- the plan scorecard ---------------------------------------------------------------------
-st.subheader(v.t("scorecard"), anchor=False)
+st.header(v.t("scorecard"), anchor=False)
 labels = [v.fy_label(f) for f in v.fys]
 table, colours = [], []
 for code in codes:
@@ -103,7 +103,7 @@ for code in codes:
         s = r["status"] if r else "no_data"
         line[label] = (f"{i18n.STATUS_SYMBOLS[s]} "
                        f"{i18n.fmt_value(r['value'] if r else None, m.is_rate, v.lang)}")
-        col_line.append(charts.STATUS_COLOURS.get(s, "#999999") if s != "no_target" else "#666")
+        col_line.append(charts.STATUS_TEXT_COLOURS.get(s, "#666666"))
     table.append(line)
     colours.append(col_line)
 frame = pd.DataFrame(table)

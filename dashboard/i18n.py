@@ -539,5 +539,6 @@ STRINGS.update({
     "brief_drill_rates": ("訓練メールの開封率・報告率", "Drill mails opened and reported"),
     "brief_definition": ("定義", "Definition"),
     "chart_numbers": ("グラフの数値(表)", "The chart's numbers (table)"),
+    "chart_category": ("項目", "Item"),
     "brief_clause": ("計画の記載", "Plan clause"),
 })

@@ -163,7 +163,8 @@ def figure_table(fig: go.Figure) -> pd.DataFrame | None:
         name = _plain(t.name) if t.name else str(i + 1)
         for c, val in zip(cats, vals, strict=False):
             rows.setdefault(c, {})[name] = _cell(val, percent)
-    first = i18n.t("fy", st.session_state.get("lang", i18n.DEFAULT_LANG)) if names else ""
+    first = i18n.t("fy" if names else "chart_category",
+                   st.session_state.get("lang", i18n.DEFAULT_LANG))
     return pd.DataFrame([{first: _plain(names.get(c, c)), **vals} for c, vals in rows.items()])
 
 

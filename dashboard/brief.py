@@ -1,9 +1,8 @@
 """幹部説明資料 The executive briefing pack: PowerPoint with native (editable) charts, and PDF.
 
 One entry point, :func:`build` (the Overview's buttons and ``python -m dashboard brief`` both
-call it; it is where an access gate wraps the pack). The pack follows a
-:class:`~dashboard.state.View`
-— language, bureaus, FY span — and holds aggregated figures only:
+call it; it is where an access gate wraps the pack). The pack follows a view
+(:class:`~dashboard.state.View`: language, bureaus, FY span) and holds aggregated figures only:
 
 * a title slide (plan name, as-of date, filters, run id, the sample-data notice);
 * a summary slide: the 14 metrics of ``kpi`` for the latest completed FY of the span, with

@@ -25,7 +25,6 @@ from __future__ import annotations
 import datetime as dt
 import io
 import math
-import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -35,6 +34,7 @@ import polars as pl
 from dashboard import charts, i18n, queries
 from dashboard.state import View
 from pipelines.schema import METRIC_BY_CODE, METRICS
+from pipelines.settings import get_settings
 
 KINDS = ("pptx", "pdf")
 MIME = {"pptx": "application/vnd.openxmlformats-officedocument.presentationml.presentation",
@@ -485,8 +485,12 @@ def pptx_bytes(pack: Pack) -> bytes:
 
 def pdf_font() -> Path:
     """The Japanese TrueType font the PDF embeds (``DTP_PDF_FONT`` first)."""
-    env = os.environ.get("DTP_PDF_FONT")
-    for cand in ([env] if env else []) + list(PDF_FONTS):
+    chosen = get_settings().pdf_font
+    if chosen is not None:
+        if chosen.is_file():
+            return chosen
+        raise FontMissing(f"DTP_PDF_FONT names {chosen}, which is not a file")
+    for cand in PDF_FONTS:
         p = Path(cand)
         if p.is_file():
             return p

@@ -5,6 +5,7 @@
 | DTP_RAW_DIR        | data/raw                 | folder of the contract's input CSVs            |
 | DTP_WAREHOUSE      | data/warehouse.duckdb    | the DuckDB warehouse file                      |
 | DTP_SUPPRESS_BELOW | 5                        | disclosure control: counts 1..N-1 suppressed   |
+| DTP_PDF_FONT       | (none: system IPAex)     | Japanese .ttf the briefing PDF embeds          |
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ class Settings:
     raw_dir: Path
     warehouse: Path
     suppress_below: int
+    pdf_font: Path | None = None  # the briefing pack's PDF font (issue 9)
 
 
 def _path(value: str) -> Path:
@@ -38,4 +40,5 @@ def get_settings() -> Settings:
         raw_dir=_path(os.environ.get("DTP_RAW_DIR", "data/raw")),
         warehouse=_path(os.environ.get("DTP_WAREHOUSE", "data/warehouse.duckdb")),
         suppress_below=max(suppress, 1),
+        pdf_font=_path(os.environ["DTP_PDF_FONT"]) if os.environ.get("DTP_PDF_FONT") else None,
     )

@@ -6,6 +6,7 @@ DuckDB SQL (not through the dashboard's query module)."""
 from __future__ import annotations
 
 import io
+import os
 import re
 import subprocess
 import sys
@@ -207,8 +208,10 @@ def test_pdf_text_has_the_summary_numbers_and_an_embedded_font(views, tiny_wareh
 
 def test_pdf_without_a_font_says_so(views, monkeypatch):
     monkeypatch.setattr(brief, "PDF_FONTS", ())
-    monkeypatch.setenv("DTP_PDF_FONT", "/nonexistent/font.ttf")
     with pytest.raises(brief.FontMissing, match="fonts-ipaexfont-gothic"):
+        brief.build(views["ja"], "pdf")
+    monkeypatch.setenv("DTP_PDF_FONT", "/nonexistent/font.ttf")
+    with pytest.raises(brief.FontMissing, match="/nonexistent/font.ttf"):
         brief.build(views["ja"], "pdf")
     # the PowerPoint file needs no font file
     assert brief.build(views["ja"], "pptx")
@@ -216,9 +219,9 @@ def test_pdf_without_a_font_says_so(views, monkeypatch):
 
 # --- the command line ---------------------------------------------------------------------------
 
-def cli(*args: str) -> subprocess.CompletedProcess:
+def cli(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "dashboard", "brief", *args], cwd=ROOT,
-                          capture_output=True, text=True, timeout=120)
+                          capture_output=True, text=True, timeout=120, env=env)
 
 
 def test_cli_writes_both_files(tiny_warehouse, tmp_path):
@@ -247,13 +250,19 @@ def test_cli_writes_both_files(tiny_warehouse, tmp_path):
     (["--out", "{tmp}/nodir/x.pptx"], 2, "no such folder"),
     (["--out", "{tmp}/x.pptx", "--warehouse", "{tmp}/missing.duckdb"], 1, "no warehouse at"),
     (["--out", "{tmp}/x.pdf", "--warehouse", "{readme}"], 1, "not a readable warehouse"),
+    (["--out", "{tmp}/x.pdf", "--font", "{tmp}/none.ttf"], 1, "DTP_PDF_FONT names"),
 ])
 def test_cli_errors(tiny_warehouse, tmp_path, args, code, message):
     fill = {"tmp": str(tmp_path), "readme": str(ROOT / "README.md")}
     args = [a.format(**fill) for a in args]
+    env = None
+    if "--font" in args:  # the font comes from the environment, not an option
+        i = args.index("--font")
+        env = {**os.environ, "DTP_PDF_FONT": args[i + 1]}
+        del args[i:i + 2]
     if "--warehouse" not in args:
         args = ["--warehouse", str(tiny_warehouse), *args]
-    r = cli(*args)
+    r = cli(*args, env=env)
     assert r.returncode == code, (r.stdout, r.stderr)
     assert message in r.stderr
     assert "Traceback" not in r.stderr

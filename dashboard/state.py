@@ -107,7 +107,8 @@ def _read_url() -> None:
     ss = st.session_state
     notices: list[str] = []
     for key in st.query_params:
-        if key not in GLOBAL_PARAMS and key not in PAGE_PARAMS and _from_outside(key):
+        if (key not in GLOBAL_PARAMS and key not in PAGE_PARAMS
+                and _from_outside(key) is not None):
             # echo a name only if it is plainly a name (the notice is markdown)
             notices.append(key if _CODE.match(key) else "…")
     lang = _from_outside("lang")
@@ -116,7 +117,8 @@ def _read_url() -> None:
             ss[K_LANG] = lang
         else:
             notices.append("lang")
-    pending = {k: v for k in ("bureau", "fy_from", "fy_to") if (v := _from_outside(k))}
+    pending = {k: v for k in ("bureau", "fy_from", "fy_to")
+               if (v := _from_outside(k)) is not None}
     if pending:
         ss[_PENDING] = pending
     ignore(*notices)

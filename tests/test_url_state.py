@@ -56,6 +56,8 @@ def test_global_notice_every_time(tiny_warehouse, monkeypatch):
     assert not notices(at)
     assert at.sidebar.multiselect(key="bureaus").value == ["B2"]
     assert at.sidebar.select_slider(key="fy_span").value == (2021, 2021)
+    edit_url(at, bureau="", foo="")  # empty values and unknown keys count too
+    assert any("bureau" in n and "foo" in n for n in notices(at))
     edit_url(at, lang="xx")
     assert any("lang" in n for n in notices(at))
     assert at.sidebar.radio(key="lang").value == "ja"

@@ -4,9 +4,10 @@
         [--bureau CODE,CODE] [--fy-from N] [--fy-to N]
 
 The pack is the one the Overview's buttons make (:func:`dashboard.brief.build`). Exit codes:
-0 written, 1 no (readable) warehouse or no font for the PDF, 2 usage error (including a bureau
-code or FY the warehouse does not have). Messages, never stack traces. The file is written
-beside its target and renamed into place, so a failed run leaves no half-written file.
+0 written; 1 no (readable) warehouse, no data in it, or no font for the PDF; 2 usage error
+(including a bureau code or FY the warehouse does not have). Messages, never stack traces.
+The file is written beside its target and renamed into place, so a failed run leaves no
+half-written file.
 """
 
 from __future__ import annotations
@@ -78,6 +79,9 @@ def cmd_brief(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
     except queries.WarehouseUnreadable as exc:
         print(f"error: {args.warehouse} is not a readable warehouse ({exc}); rebuild it",
               file=sys.stderr)
+        return 1
+    except brief.NoData as exc:
+        print(f"error: {exc}", file=sys.stderr)
         return 1
     except ValueError as exc:
         parser.error(str(exc))

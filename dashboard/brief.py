@@ -55,6 +55,10 @@ class FontMissing(Exception):
     """No Japanese TrueType font for the PDF."""
 
 
+class NoData(Exception):
+    """The warehouse holds no fiscal year: there is nothing to brief on."""
+
+
 # --- the content, gathered once ---
 
 @dataclass(frozen=True)
@@ -751,7 +755,7 @@ def view_for(path: Path, lang: str = i18n.DEFAULT_LANG, bureaus: Sequence[str] |
     run = queries.current_run(path)
     fys = queries.fiscal_years(run)
     if not fys:
-        raise queries.WarehouseUnreadable("no fiscal years")
+        raise NoData(f"{path} holds no fiscal year (no facts in its data): nothing to brief on")
     bdf = queries.bureaus(run)
     codes = bdf["bureau_code"].to_list()
     names = dict(zip(codes, bdf["name_en" if lang == "en" else "name_ja"].to_list(),

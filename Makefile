@@ -41,6 +41,7 @@ test: setup browser
 
 bench: setup
 	$(PY) -m pipelines bench
+	$(PY) -m bench.brief
 
 lint: setup
 	$(VENV)/bin/ruff check .

@@ -209,6 +209,15 @@ def may_download(p: Principal, dataset: str, publication: bool) -> bool:
     return publication or not publication_only(p)
 
 
+# The briefing pack (dashboard/brief.py) holds kpi figures (and mart_career_posts) unprotected:
+# whoever may download those aggregated datasets unprotected (planner and up) may take it.
+BRIEF_DATASETS = ("kpi", "mart_career_posts")
+
+
+def may_brief(p: Principal) -> bool:
+    return all(may_download(p, n, publication=False) for n in BRIEF_DATASETS)
+
+
 def datasets_for(p: Principal, publication: bool) -> list[str]:
     """The datasets the data page offers, in catalogue order."""
     return [n for n in DOWNLOADS if may_download(p, n, publication)]
@@ -338,6 +347,13 @@ def authorize_download(p: Principal, dataset: str, publication: bool) -> Princip
         audit.record("denied", now or p, dataset=dataset, publication=publication)
         raise AccessDenied(f"{p.user} may not download {dataset}")
     return now
+
+
+def authorize_brief(p: Principal) -> Principal:
+    """``authorize_download`` for the briefing pack (each dataset it holds, unprotected)."""
+    for name in BRIEF_DATASETS:
+        p = authorize_download(p, name, publication=False)
+    return p
 
 
 def authorize_page(p: Principal, url_path: str) -> Principal:

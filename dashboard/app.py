@@ -19,7 +19,7 @@ from dashboard import access, i18n, nav, queries, signin, state, ui  # noqa: E40
 log = logging.getLogger("dtp.app")
 
 st.set_page_config(page_title=i18n.STRINGS["app_title"][0], page_icon=":material/insights:",
-                   layout="wide", initial_sidebar_state="expanded")
+                   layout="wide", initial_sidebar_state="auto")  # closed on a phone (issue 9)
 ui.style()
 
 # the access gate (dashboard/access.py): nothing from the warehouse before it says ok
@@ -41,23 +41,33 @@ except queries.WarehouseUnreadable:
 lang = st.session_state.get(state.K_LANG, i18n.DEFAULT_LANG)
 
 
-_defs: dict[int, nav.PageDef] = {}  # st.Page -> its PageDef (the default page's url_path is "")
+_defs: dict[int, nav.PageDef] = {}  # st.Page -> its PageDef
 
 
-def _page(p: nav.PageDef) -> st.Page:
-    page = st.Page(p.file, title=i18n.t(p.title_key, lang), icon=p.icon, url_path=p.url_path,
-                   default=p.default)
+def _page(p: nav.PageDef, alias: bool = False) -> st.Page:
+    # Streamlit serves the default page at "/" only; its own path (/overview, in links and
+    # bookmarks) is a hidden alias that forwards there. The default page's url_path is then
+    # only its internal name (nav.HOME_ALIAS_OF).
+    url_path = nav.HOME_ALIAS_OF + p.url_path if p.default and not alias else p.url_path
+    page = st.Page(p.file, title=i18n.t(p.title_key, lang), icon=p.icon, url_path=url_path,
+                   default=p.default and not alias, visibility="hidden" if alias else "visible")
     _defs[id(page)] = p
     return page
 
 
+allowed_plan = access.allowed_pages(principal, nav.PLAN_PAGES)
+plan = [_page(p) for p in allowed_plan]
+home = next((p for p in allowed_plan if p.default), None)
 sections = {i18n.t("section_plan", lang):
-            [_page(p) for p in access.allowed_pages(principal, nav.PLAN_PAGES)]}
+            [*plan, _page(home, alias=True)] if home is not None else plan}
 analysis = access.allowed_pages(principal, nav.ANALYSIS_PAGES)
 if analysis:
     sections[i18n.t("section_analysis", lang)] = [_page(p) for p in analysis]
 page = st.navigation(sections)
 page_def = _defs.get(id(page))
+if home is not None and page.url_path == home.url_path:  # /overview → / with the same query
+    st.switch_page(next(p for p in plan if p.url_path == ""),
+                   query_params=st.query_params.to_dict())
 signin.sidebar(principal, lang)
 
 if problem:

@@ -33,6 +33,16 @@ STATUS_COLOURS = {
     "no_data": "#999999",
     "no_target": "#0072B2",  # a plain bar: blue
 }
+# the same statuses as text on white (badges, table text): darker, WCAG AA contrast ≥ 4.5:1
+# (#009E73 on white is 3.4:1) — issue 9
+STATUS_TEXT_COLOURS = {
+    "met": "#00704F",  # 6.1:1
+    "below": "#B34700",  # 5.5:1
+    "above": "#8A5A00",  # 5.9:1
+    "in_progress": "#1F6A99",  # 5.9:1
+    "no_data": "#666666",  # 5.7:1
+    "no_target": "#666666",
+}
 STATUS_MARKERS = {"met": "circle", "below": "triangle-down", "above": "triangle-up",
                   "in_progress": "circle-open", "no_data": "x-thin-open",
                   "no_target": "circle"}

@@ -440,6 +440,39 @@ STRINGS: dict[str, tuple[str, str]] = {
     "audit_empty": ("記録はまだありません。", "Nothing recorded yet."),
     "audit_bad": ("読めない行が {n} 行ありました(表示していません)。", "{n} line(s) could not be read (not shown)."),
     "audit_csv": ("CSVでダウンロード", "Download CSV"),
+    # executive briefing pack (dashboard/brief.py) and chart text alternatives
+    "brief_pptx": ("幹部説明資料 (PowerPoint)", "Executive briefing (PowerPoint)"),
+    "brief_pdf": ("幹部説明資料 (PDF)", "Executive briefing (PDF)"),
+    "brief_help": (
+        "表示中の言語・局・年度の範囲で、編集できるグラフ入りの説明資料を作成します(押した時点で作成)。",
+        "A briefing with editable charts for the language, bureaus and years shown (made when "
+        "you click)."),
+    "brief_role": ("説明資料は保護前の集計値を含むため、企画担当以上の権限で作成できます。",
+                   "The briefing holds unprotected aggregated figures: planner role and up."),
+    "brief_no_font": ("PDFの作成に必要な日本語フォントがありません: {error}",
+                      "The PDF needs a Japanese font that is not installed: {error}"),
+    "brief_title": ("幹部説明資料", "Executive briefing"),
+    "brief_plan_en": ("MIC Digital Talent Recruitment and Development Plan",
+                      "MIC Digital Talent Recruitment and Development Plan"),
+    "brief_made": ("作成日時", "Made"),
+    "brief_summary": ("指標の概況({fy})", "Metrics at a glance ({fy})"),
+    "brief_summary_note": (
+        "値は直近の集計済み年度のもの。目標・状況は metrics.md の判定による(kpi 表)。前年度比は前年度の値との差。",
+        "Values are for the latest completed FY. Target and status follow metrics.md (the kpi "
+        "table). The change is on the previous FY's value."),
+    "brief_s2": ("§2 デジタル人材の採用", "§2 Hiring of digital talent"),
+    "brief_s3": ("§3 研修と資格取得", "§3 Training and certification"),
+    "brief_s4": ("§4 キャリアパスと出向", "§4 Careers and secondments"),
+    "brief_s5": ("§5 情報セキュリティ・リテラシー", "§5 Security literacy"),
+    "target_line": ("目標", "Target"),
+    "brief_target_lower": ("目標(下限)", "Target (lower)"),
+    "brief_target_upper": ("目標(上限)", "Target (upper)"),
+    "brief_rates": ("研修・教育の受講率", "Training completion rates"),
+    "brief_drill_rates": ("訓練メールの開封率・報告率", "Drill mails opened and reported"),
+    "brief_definition": ("定義", "Definition"),
+    "chart_numbers": ("グラフの数値(表)", "The chart's numbers (table)"),
+    "chart_category": ("項目", "Item"),
+    "brief_clause": ("計画の記載", "Plan clause"),
 }
 
 # Labels of the contract's enum values (the schema holds the codes only).

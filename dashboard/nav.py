@@ -26,6 +26,9 @@ PLAN_PAGES: tuple[PageDef, ...] = (
     PageDef("views/workforce.py", "page_workforce", ":material/groups:", "workforce"),
 )
 
+# the default page's internal url_path is this prefix + its own; its own path is an alias (app.py)
+HOME_ALIAS_OF = "home-"
+
 # データ Data · 定義 Dictionary · データ品質 Data quality (issue 4) are added here.
 ANALYSIS_PAGES: tuple[PageDef, ...] = (
     PageDef("views/data.py", "page_data", ":material/download:", "data"),

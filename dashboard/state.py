@@ -6,9 +6,13 @@ string holds the state — ``lang`` (ja|en), ``bureau`` (comma-separated codes),
 ``fy_to`` — so a copied link or a reload reproduces the view. Values are only ever compared
 with the warehouse's own codes and years; anything else is dropped with a small notice.
 
-The URL is read once, at the start of a session; after that the widgets are the truth and the
-URL is rewritten from them. Pages may keep their own parameter (``page_select``); register its
-name in ``PAGE_PARAMS`` so that it is not reported as unknown.
+The URL is read when it holds what the session did not write itself — at a session's start,
+and again after a link, a bookmark, back/forward or an edit mid-session; otherwise the widgets
+are the truth and the URL is rewritten from them. Every value that is ignored is named in one
+notice (``ignore`` / ``show_notices``), each time. Pages keep their own parameters with the
+URL-kept widgets ``url_select``, ``url_multiselect`` and ``url_toggle`` (one core,
+``_url_widget``); register a parameter's name in ``PAGE_PARAMS`` so that it is not reported as
+unknown.
 """
 
 from __future__ import annotations
@@ -25,11 +29,11 @@ from dashboard.catalogue import URL_PARAMS
 from dashboard.queries import Run, Selection
 
 GLOBAL_PARAMS = ("lang", "bureau", "fy_from", "fy_to")
-PAGE_PARAMS: set[str] = {"fy", "track"}  # page-level parameters (see page_select)
+PAGE_PARAMS: set[str] = {"fy", "track"}  # page-level parameters (url_select …)
 PAGE_PARAMS |= URL_PARAMS  # the data page's dataset, publication switch and filters (issue 4)
 
 K_LANG, K_BUREAUS, K_SPAN = "lang", "bureaus", "fy_span"
-_URL_DONE = "_url_read"
+_WRITTEN = "_url_written"  # the URL as this session last wrote it
 _PENDING = "_url_pending"
 _NOTICES = "_url_notices"
 _VIEW = "_view"
@@ -87,25 +91,37 @@ def _raw(name: str) -> str | None:
     return ",".join(values) if values else None
 
 
-def _read_url_once() -> None:
-    """At a session's first run: keep the URL's values for validation, note unknown keys."""
+def _from_outside(name: str) -> str | None:
+    """The URL's value of ``name`` if this session did not write it itself (a link, a bookmark,
+    a reload, back/forward, an edit): a value to read and validate. None otherwise."""
+    raw = _raw(name)
+    if raw is None or raw == st.session_state.get(_WRITTEN, {}).get(name):
+        return None
+    return raw
+
+
+def _read_url() -> None:
+    """Read what the URL holds that this session did not write — at a session's first run and
+    whenever it changes from outside later. Unknown keys and a bad ``lang`` are noted at once;
+    bureau and FY values wait for the warehouse (``_apply_pending``)."""
     ss = st.session_state
-    if ss.get(_URL_DONE):
-        return
-    ss[_URL_DONE] = True
     notices: list[str] = []
     for key in st.query_params:
-        if key not in GLOBAL_PARAMS and key not in PAGE_PARAMS:
+        if (key not in GLOBAL_PARAMS and key not in PAGE_PARAMS
+                and _from_outside(key) is not None):
             # echo a name only if it is plainly a name (the notice is markdown)
             notices.append(key if _CODE.match(key) else "…")
-    lang = _raw("lang")
+    lang = _from_outside("lang")
     if lang is not None:
         if lang in i18n.LANGS:
             ss[K_LANG] = lang
         else:
             notices.append("lang")
-    ss[_PENDING] = {k: _raw(k) for k in ("bureau", "fy_from", "fy_to")}
-    ss[_NOTICES] = notices
+    pending = {k: v for k in ("bureau", "fy_from", "fy_to")
+               if (v := _from_outside(k)) is not None}
+    if pending:
+        ss[_PENDING] = pending
+    ignore(*notices)
 
 
 def _apply_pending(codes: Sequence[str], fys: Sequence[int]) -> None:
@@ -114,7 +130,7 @@ def _apply_pending(codes: Sequence[str], fys: Sequence[int]) -> None:
     pending = ss.pop(_PENDING, None)
     if not pending:
         return
-    notices: list[str] = ss.setdefault(_NOTICES, [])
+    notices: list[str] = []
     raw = pending.get("bureau")
     if raw is not None:
         parts = [p.strip() for p in raw.split(",") if p.strip()]
@@ -123,7 +139,9 @@ def _apply_pending(codes: Sequence[str], fys: Sequence[int]) -> None:
             notices.append("bureau")
         if good:
             ss[K_BUREAUS] = list(dict.fromkeys(good))
-    span = [fys[0], fys[-1]]
+    # a value the URL does not give keeps the span on screen (all FYs at a session's start)
+    now = ss.get(K_SPAN) or ss.get(_SPAN_INIT) or (fys[0], fys[-1])
+    span = [f if f in fys else d for f, d in zip(now, (fys[0], fys[-1]), strict=True)]
     for i, name in enumerate(("fy_from", "fy_to")):
         raw = pending.get(name)
         if raw is None:
@@ -135,17 +153,30 @@ def _apply_pending(codes: Sequence[str], fys: Sequence[int]) -> None:
     if span[0] > span[1]:
         notices.extend(["fy_from", "fy_to"])
         span = [fys[0], fys[-1]]
+    if K_SPAN in ss and tuple(ss[K_SPAN]) != tuple(span):
+        del ss[K_SPAN]  # a new ``value=`` is a new widget: it starts at the URL's span
     ss[_SPAN_INIT] = tuple(span)
+    ignore(*notices)
 
 
-def _show_notices(lang: str) -> None:
-    ss = st.session_state
-    notices = ss.pop(_NOTICES, None)
+# --- one notice for every ignored URL value -----------------------------------------------------
+
+def ignore(*names: str) -> None:
+    """Note URL parameters whose values were ignored (``show_notices`` names them)."""
+    if names:
+        st.session_state.setdefault(_NOTICES, []).extend(names)
+
+
+def show_notices(lang: str, container: Any = None) -> None:
+    """A toast and a caption (in ``container``, default the sidebar) naming the URL parameters
+    ignored since the last notice — every time the URL brings one, not only at a session's
+    start."""
+    notices = st.session_state.pop(_NOTICES, None)
     if notices:
         names = ", ".join(dict.fromkeys(notices))
         msg = i18n.t("ignored_params", lang, names=names)
         st.toast(msg, icon="⚠️")
-        st.sidebar.caption("⚠️ " + msg)
+        (container or st.sidebar).caption("⚠️ " + msg)
 
 
 # --- the controls -------------------------------------------------------------------------------
@@ -162,13 +193,13 @@ def controls() -> View:
     """Draw the global sidebar controls and return the view. Without a readable warehouse it
     raises ``queries.WarehouseMissing`` or ``queries.WarehouseUnreadable`` (app.py says so)."""
     st.session_state[_CLAIMED] = set()
-    _read_url_once()
+    _read_url()
     lang = _language(i18n.DEFAULT_LANG)
     try:
         run = queries.current_run()
     except (queries.WarehouseMissing, queries.WarehouseUnreadable):
         st.session_state[_VIEW] = None
-        _show_notices(lang)
+        show_notices(lang)
         raise
     fys = queries.fiscal_years(run)
     if not fys:
@@ -216,7 +247,7 @@ def controls() -> View:
                 bureau_names=names)
     ss[_VIEW] = view
     _write_url(view)
-    _show_notices(lang)
+    show_notices(lang)
     sb.caption(i18n.t("share_hint", lang))
     return view
 
@@ -253,6 +284,11 @@ def _write_url(v: View) -> None:
     want.update({k: val for k, val in cur.items() if k in PAGE_PARAMS})
     if want != cur:
         st.query_params.from_dict(want)
+    # the global parameters are the session's own now; page parameters are read by their
+    # widgets first (``_url_widget``) and become the session's own there or in ``finish()``
+    written = {k: v for k, v in st.session_state.get(_WRITTEN, {}).items()
+               if k not in GLOBAL_PARAMS}
+    st.session_state[_WRITTEN] = written | {k: v for k, v in want.items() if k in GLOBAL_PARAMS}
 
 
 def finish() -> None:
@@ -261,6 +297,12 @@ def finish() -> None:
     for k in list(st.query_params):
         if k in PAGE_PARAMS and k not in claimed:
             del st.query_params[k]
+    _remember_url()
+
+
+def _remember_url() -> None:
+    """What the URL holds now is the session's own: read again only what differs from it."""
+    st.session_state[_WRITTEN] = _current_params()
 
 
 def claim(param: str) -> None:
@@ -269,46 +311,110 @@ def claim(param: str) -> None:
     ss[_CLAIMED] = ss.get(_CLAIMED, set()) | {param}
 
 
-def page_select(param: str, key: str, label: str, options: Sequence[Any], default: Any,
-                format_func: Callable[[Any], str] = str, container: Any = None,
-                parse: Callable[[str], Any] = str) -> Any:
-    """A page-level selectbox kept in the URL as ``param`` (only while its page is shown).
+# --- URL-kept page widgets: one core for select, multiselect and toggle ---------------------------
 
-    Its value survives leaving and re-entering the page within the session.
+def _url_widget(param: str, key: str, default: Any, parse: Callable[[str], tuple[Any, bool]],
+                valid: Callable[[Any], Any], text: Callable[[Any], str | None],
+                draw: Callable[[], Any], notice_in: Any = None) -> Any:
+    """A page widget kept in the URL as ``param`` while its page is shown.
+
+    * A URL value this session did not write (a link, a bookmark, back/forward, an edit) is
+      read: ``parse`` returns the value and whether all of it was valid; what is not valid is
+      ignored with the notice (``show_notices``), every time.
+    * Otherwise the widget keeps its value, also across leaving and re-entering its page
+      (a shadow copy survives Streamlit dropping the state of widgets not drawn).
+    * ``valid`` maps a value to the nearest valid one for the options on screen now.
+    * ``text`` gives the URL text of a value, or None to leave the parameter out.
     """
     ss = st.session_state
-    ss[_CLAIMED] = ss.get(_CLAIMED, set()) | {param}
+    claim(param)
     shadow = f"_keep_{key}"
-    opts = list(options)
+    raw = _from_outside(param)
+    if raw is not None:
+        try:
+            value, ok = parse(raw)
+        except (TypeError, ValueError):
+            value, ok = None, False
+        if not ok:
+            ignore(param)
+            show_notices(view().lang, notice_in)
+        if value is not None:
+            ss[key] = value
     if key not in ss:
-        value = ss.get(shadow, None)
-        raw = _raw(param)
-        if value is None and raw is not None:
-            try:
-                parsed = parse(raw)
-            except (TypeError, ValueError):
-                parsed = None
-            if parsed in opts:
-                value = parsed
-            else:
-                st.toast(i18n.t("ignored_params", view().lang, names=param), icon="⚠️")
-        ss[key] = value if value in opts else default
-    elif ss[key] not in opts:
-        ss[key] = default
-    box = container or st
-    value = box.selectbox(label, opts, key=key, format_func=format_func)
+        ss[key] = ss.get(shadow, default)
+    ss[key] = valid(ss[key])
+    value = draw()
     ss[shadow] = value
-    if value == default:
+    want = text(value)
+    if want is None:
         if param in st.query_params:
             del st.query_params[param]
-    elif _raw(param) != str(value):
-        st.query_params[param] = str(value)
+    elif _raw(param) != want:
+        st.query_params[param] = want
+    written = ss.setdefault(_WRITTEN, {})
+    if want is None:
+        written.pop(param, None)
+    else:
+        written[param] = want
     return value
+
+
+def url_select(param: str, key: str, label: str, options: Sequence[Any], default: Any,
+               format_func: Callable[[Any], str] = str, container: Any = None,
+               parse: Callable[[str], Any] = str) -> Any:
+    """A selectbox kept in the URL as ``param`` (left out at its default)."""
+    opts = list(options)
+    box = container or st
+
+    def read(raw: str) -> tuple[Any, bool]:
+        value = parse(raw)
+        return (value, True) if value in opts else (None, False)
+
+    return _url_widget(
+        param, key, default, read, lambda v: v if v in opts else default,
+        lambda v: None if v == default else str(v),
+        lambda: box.selectbox(label, opts, key=key, format_func=format_func),
+        notice_in=box)
+
+
+def url_multiselect(param: str, key: str, label: str, options: Sequence[Any],
+                    format_func: Callable[[Any], str] = str, placeholder: str | None = None,
+                    token: Callable[[Any], str] = str, container: Any = None) -> list[Any]:
+    """A multiselect kept in the URL as ``param=a,b`` (each value written by ``token``);
+    values not among ``options`` are ignored with the notice. Empty = left out."""
+    opts = list(options)
+    by_token = {token(o): o for o in opts}
+    box = container or st
+
+    def read(raw: str) -> tuple[Any, bool]:
+        parts = [p.strip() for p in raw.split(",") if p.strip()]
+        picked = [by_token[p] for p in parts if p in by_token]
+        return list(dict.fromkeys(picked)), len(picked) == len(parts)
+
+    return _url_widget(
+        param, key, [], read, lambda v: [o for o in dict.fromkeys(v or []) if o in opts],
+        lambda v: ",".join(token(o) for o in v) or None,
+        lambda: box.multiselect(label, opts, key=key, format_func=format_func,
+                                placeholder=placeholder),
+        notice_in=box)
+
+
+def url_toggle(param: str, key: str, label: str, help: str | None = None,  # noqa: A002
+               container: Any = None) -> bool:
+    """A toggle kept in the URL as ``param=1`` while on (``1``/``true``, ``0``/``false``)."""
+    box = container or st
+    values = {"1": True, "true": True, "0": False, "false": False}
+
+    def read(raw: str) -> tuple[Any, bool]:
+        return (values[raw], True) if raw in values else (None, False)
+
+    return _url_widget(param, key, False, read, bool, lambda v: "1" if v else None,
+                       lambda: box.toggle(label, key=key, help=help), notice_in=box)
 
 
 def fy_select(v: View, key: str, default: int | None = None, container: Any = None) -> int:
     """The page's single FY (for snapshots), default the latest completed FY of the span."""
     fys = v.fys
-    return page_select("fy", key, v.t("snapshot_fy"), list(reversed(fys)),
+    return url_select("fy", key, v.t("snapshot_fy"), list(reversed(fys)),
                        default if default in fys else v.latest_complete_fy,
                        format_func=v.fy_label, container=container, parse=int)

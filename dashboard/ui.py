@@ -7,6 +7,7 @@ import re
 from collections.abc import Sequence
 from pathlib import Path
 
+import pandas as pd
 import plotly.graph_objects as go
 import polars as pl
 import streamlit as st
@@ -23,7 +24,16 @@ CSS = """
   font-weight:600; border:2px solid; background:#fff; white-space:nowrap;}
 .dtp-meta {color:#555; font-size:.85rem;}
 .dtp-card-foot {font-size:.85rem; color:#333; margin:.1rem 0;}
-section[data-testid="stSidebar"] {min-width: 340px;}
+@media (min-width: 768px) {section[data-testid="stSidebar"] {min-width: 340px;}}
+/* WCAG 2.1 AA (issue 9): captions (text at opacity .6, #828180) are 3.9:1 on white, inline
+   code 3.0:1; now 7.0:1 and 7.9:1 */
+[data-testid="stCaptionContainer"] {opacity: 1;}
+[data-testid="stCaptionContainer"], [data-testid="stCaptionContainer"] p {color: #595959;}
+[data-testid="stMarkdownContainer"] code, [data-testid="stCaptionContainer"] code
+  {color: #1b5e20;}
+/* section headings are h2 under the page's h1 (heading order), sized as Streamlit's h3 */
+[data-testid="stMainBlockContainer"] [data-testid="stHeading"] h2
+  {font-size: 1.5rem; padding: 1rem 0 0.5rem 0;}
 </style>
 """
 
@@ -68,9 +78,7 @@ def shown_path(p: object) -> str:
 
 
 def badge(status: str, lang: str) -> str:
-    colour = charts.STATUS_COLOURS.get(status, "#999999")
-    if status == "no_target":
-        colour = "#999999"
+    colour = charts.STATUS_TEXT_COLOURS.get(status, "#666666")
     text = html.escape(i18n.status_text(status, lang))
     return (f'<span class="dtp-badge" style="border-color:{colour};color:{colour}">'
             f"{text}</span>")
@@ -116,9 +124,62 @@ def in_span(v: View, frame: pl.DataFrame) -> pl.DataFrame:
 
 
 def chart(fig: go.Figure, key: str, caption: str | None = None, alt: str | None = None) -> None:
-    st.plotly_chart(fig, key=key, theme=None, config=charts.CONFIG, alt=alt)
+    """A chart with its text alternative: the caption (what it shows) and, in an expander,
+    the figure's own numbers as an HTML table."""
+    st.plotly_chart(fig, key=key, theme=None, config=charts.CONFIG, alt=alt or caption)
     if caption:
         st.caption(caption)
+    table = figure_table(fig)
+    if table is not None:
+        lang = st.session_state.get("lang", i18n.DEFAULT_LANG)
+        with st.expander(i18n.t("chart_numbers", lang), icon=":material/table:"):
+            st.table(table, hide_index=True)
+
+
+def _cell(value: object, percent: bool) -> str:
+    if value is None or (isinstance(value, float) and value != value):
+        return "–"
+    if isinstance(value, int | float):
+        return f"{value * 100:.1f}%" if percent else (
+            f"{int(value):,}" if float(value).is_integer() else f"{value:,.2f}")
+    return str(value)
+
+
+def _plain(label: object) -> str:
+    return html.unescape(re.sub(r"<br>", " ", re.sub(r"</?b>", "", str(label))))
+
+
+def _horizontal(trace: object) -> bool:
+    """Categories on the y axis (horizontal bars, labelled dots)."""
+    if getattr(trace, "orientation", None) == "h":
+        return True
+    ys = [v for v in trace.y if v is not None]
+    xs = [v for v in trace.x if v is not None]
+    return bool(ys and xs) and isinstance(ys[0], str) and not isinstance(xs[0], str)
+
+
+def figure_table(fig: go.Figure) -> pd.DataFrame | None:
+    """The numbers a figure draws, one row per category (FY, date or label) and one column per
+    trace, formatted as its value axis is (a ``%`` axis as percentages). Read from the figure
+    itself, so the table and the chart cannot disagree."""
+    traces = [t for t in fig.data if getattr(t, "x", None) is not None
+              and getattr(t, "y", None) is not None]
+    if not traces:
+        return None
+    horizontal = all(_horizontal(t) for t in traces)
+    cat_axis, val_axis = (fig.layout.yaxis, fig.layout.xaxis) if horizontal else (
+        fig.layout.xaxis, fig.layout.yaxis)
+    percent = "%" in str(val_axis.tickformat or "")
+    names = dict(zip(cat_axis.tickvals or (), cat_axis.ticktext or (), strict=False))
+    rows: dict[object, dict[str, str]] = {}
+    for i, t in enumerate(traces):
+        cats, vals = (t.y, t.x) if horizontal else (t.x, t.y)
+        name = _plain(t.name) if t.name else str(i + 1)
+        for c, val in zip(cats, vals, strict=False):
+            rows.setdefault(c, {})[name] = _cell(val, percent)
+    first = i18n.t("fy" if names else "chart_category",
+                   st.session_state.get("lang", i18n.DEFAULT_LANG))
+    return pd.DataFrame([{first: _plain(names.get(c, c)), **vals} for c, vals in rows.items()])
 
 
 def metric_caption(v: View, code: str) -> str:
@@ -148,7 +209,7 @@ def kpi_chart(v: View, code: str, key: str, kind: str | None = None, title: bool
     m = METRIC_BY_CODE[code]
     series = in_span(v, queries.kpi_series(v.run, v.bureaus, code))
     if title:
-        st.subheader(f"{i18n.metric_name(code, v.lang)}", anchor=False)
+        st.header(f"{i18n.metric_name(code, v.lang)}", anchor=False)
     if series.height == 0:
         st.info(v.t("no_rows"))
         return series

@@ -8,6 +8,7 @@
 | DTP_EDITION        | internal                 | internal (sign-in, roles) or public (no sign-in)|
 | DTP_ACCESS_FILE    | config/access.toml       | who holds which role (with [auth] configured)   |
 | DTP_AUDIT_LOG      | data/audit.jsonl         | the append-only audit trail (JSON Lines)        |
+| DTP_PDF_FONT       | (none: system IPAex)     | Japanese .ttf the briefing PDF embeds          |
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ class Settings:
     raw_dir: Path
     warehouse: Path
     suppress_below: int
+    pdf_font: Path | None = None  # the briefing pack's PDF font (issue 9)
 
 
 def _path(value: str) -> Path:
@@ -41,6 +43,7 @@ def get_settings() -> Settings:
         raw_dir=_path(os.environ.get("DTP_RAW_DIR", "data/raw")),
         warehouse=_path(os.environ.get("DTP_WAREHOUSE", "data/warehouse.duckdb")),
         suppress_below=max(suppress, 1),
+        pdf_font=_path(os.environ["DTP_PDF_FONT"]) if os.environ.get("DTP_PDF_FONT") else None,
     )
 
 

@@ -74,3 +74,24 @@ def test_every_page_renders(edge, monkeypatch):
             at.switch_page(f"views/{page}.py")
             at.run()
             assert not at.exception, (page, lang, at.exception)
+
+
+def test_briefing_pack_builds(edge):
+    """The executive briefing pack (issue 9) on every edge data set, both formats."""
+    import io
+
+    from pptx import Presentation
+    from pypdf import PdfReader
+
+    from dashboard import brief
+
+    name, wh = edge
+    if name == "empty_facts":  # no FY at all: a clear refusal, no empty pack
+        with pytest.raises(brief.NoData, match="no fiscal year"):
+            brief.view_for(wh)
+        return
+    for lang in ("ja", "en"):
+        v = brief.view_for(wh, lang=lang)
+        prs = Presentation(io.BytesIO(brief.build(v, "pptx")))
+        assert len(prs.slides) == 6
+        assert len(PdfReader(io.BytesIO(brief.build(v, "pdf"))).pages) == 6

@@ -25,6 +25,7 @@ FAMILIES: dict[str, tuple[str, ...]] = {
     "qa_origin_": ("sample", "provided"),
     "data_": analyst.FORMATS,  # the download buttons
     "role_": (*access.ROLES, "public"),  # the signed-in line (signin.py)
+    "brief_": ("pptx", "pdf"),  # the Overview's briefing-pack buttons
 }
 
 

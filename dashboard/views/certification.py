@@ -27,7 +27,7 @@ names = dict(zip(ex["exam_code"].to_list(),
 
 left, right = ui.pair(v)
 with left:
-    st.subheader(v.t("passes_by_exam"), anchor=False)
+    st.header(v.t("passes_by_exam"), anchor=False)
     groups = {}
     for code in ex["exam_code"].to_list():
         rows = passes.filter(pl.col("exam_code") == code)
@@ -36,7 +36,7 @@ with left:
     ui.chart(charts.stacked_bars(v.fys, groups, ticks, lang=v.lang, height=420),
              key="chart_passes_by_exam", caption=v.t("passes_by_exam_caption"))
 with right:
-    st.subheader(v.t("passes_by_level"), anchor=False)
+    st.header(v.t("passes_by_level"), anchor=False)
     groups = {}
     for lv in sorted(set(ex["itss_level"].to_list())):
         groups[v.t("itss_level", n=lv)] = ui.per_fy(passes.filter(pl.col("itss_level") == lv),
@@ -44,7 +44,7 @@ with right:
     ui.chart(charts.stacked_bars(v.fys, groups, ticks, lang=v.lang, height=420),
              key="chart_passes_by_level", caption=v.t("passes_by_level_caption"))
 
-st.subheader(v.t("pass_rate_prep"), anchor=False)
+st.header(v.t("pass_rate_prep"), anchor=False)
 agg = cert.group_by("fiscal_year", "prep_course").agg(
     pl.col("sittings").sum().alias("sittings"),
     pl.col("sittings").filter(pl.col("result") == "pass").sum().alias("passes"))

@@ -28,70 +28,6 @@ threshold = get_settings().suppress_below
 principal = access.require_page("data")  # the principal of this rerun
 
 
-def _url_values(param: str) -> list[str] | None:
-    raw = st.query_params.get_all(param)
-    if not raw:
-        return None
-    return [p.strip() for p in ",".join(raw).split(",") if p.strip()]
-
-
-def _notice(param: str) -> None:
-    msg = v.t("ignored_params", names=param)
-    st.toast(msg, icon="⚠️")
-    st.caption("⚠️ " + msg)
-
-
-def url_toggle(param: str, key: str, label: str, help: str) -> bool:  # noqa: A002
-    """A toggle kept in the URL as ``param=1`` while on."""
-    state.claim(param)
-    shadow = f"_keep_{key}"
-    if key not in ss:
-        value = ss.get(shadow)
-        if value is None:
-            raw = _url_values(param)
-            value = raw in (["1"], ["true"])
-            if raw is not None and raw not in (["1"], ["true"], ["0"], ["false"]):
-                _notice(param)
-        ss[key] = bool(value)
-    value = st.toggle(label, key=key, help=help)
-    ss[shadow] = value
-    if value:
-        if st.query_params.get(param) != "1":
-            st.query_params[param] = "1"
-    elif param in st.query_params:
-        del st.query_params[param]
-    return value
-
-
-def url_multiselect(param: str, key: str, label: str, options: list[Any],
-                    format_func: Any) -> list[Any]:
-    """A multiselect kept in the URL as ``param=a,b``; values not among ``options`` are
-    dropped with a notice. Empty = no filter."""
-    state.claim(param)
-    shadow = f"_keep_{key}"
-    by_token = {analyst.token(o): o for o in options}
-    if key not in ss:
-        value = ss.get(shadow)
-        if value is None:
-            raw = _url_values(param) or []
-            value = [by_token[t] for t in raw if t in by_token]
-            if len(value) != len(raw):
-                _notice(param)
-        ss[key] = [o for o in dict.fromkeys(value) if o in options]
-    else:
-        ss[key] = [o for o in ss[key] if o in options]
-    value = st.multiselect(label, options, key=key, format_func=format_func,
-                           placeholder=v.t("data_filter_help"))
-    ss[shadow] = value
-    text = ",".join(analyst.token(o) for o in value)
-    if value:
-        if st.query_params.get(param) != text:
-            st.query_params[param] = text
-    elif param in st.query_params:
-        del st.query_params[param]
-    return value
-
-
 def dataset_label(name: str) -> str:
     ds = DOWNLOADS[name]
     return f"{ds.title(v.lang)} — {name} ({v.t('data_kind_' + ds.kind)})"
@@ -109,10 +45,11 @@ def page_filters(ds: Dataset) -> tuple[tuple[str, tuple[Any, ...]], ...]:
         for i, column in enumerate(ds.filters):
             options = datasets.data_options(v.run, ds.name, column)
             with grid[i % 3]:
-                picked = url_multiselect(
+                picked = state.url_multiselect(
                     FILTER_PREFIX + column, f"data_f_{column}",
                     f"{short(ds.column(column).meaning(v.lang))} ({column})", options,
-                    lambda o, c=column: analyst.value_label(c, o, v.lang))
+                    lambda o, c=column: analyst.value_label(c, o, v.lang),
+                    placeholder=v.t("data_filter_help"), token=analyst.token)
             if picked:
                 chosen.append((column, tuple(picked)))
     return tuple(chosen)
@@ -126,19 +63,18 @@ with top[1]:
         publication = True
         st.caption(v.t("data_viewer_publication"))
     else:
-        publication = url_toggle("pub", "data_pub", v.t("data_publication"),
-                                 v.t("data_publication_help", t=threshold, m=threshold - 1))
+        publication = state.url_toggle("pub", "data_pub", v.t("data_publication"),
+                                       v.t("data_publication_help", t=threshold, m=threshold - 1))
 names = access.datasets_for(principal, publication)
-asked = _url_values("dataset")
-if asked and not ss.get("_data_asked") and asked[0] in DOWNLOADS and asked[0] not in names:
+asked = st.query_params.get("dataset")
+if asked in DOWNLOADS and asked not in names:
     # a link to a dataset this person may not have: say so, record it, show the default
-    ss["_data_asked"] = True
-    audit.record("denied", principal, page="data", dataset=asked[0], publication=publication)
-    st.warning(v.t("data_denied_dataset", name=asked[0]), icon=":material/block:")
+    audit.record("denied", principal, page="data", dataset=asked, publication=publication)
+    st.warning(v.t("data_denied_dataset", name=asked), icon=":material/block:")
     del st.query_params["dataset"]
 with top[0]:
-    name = state.page_select("dataset", "data_dataset", v.t("data_dataset"), names, "kpi",
-                             format_func=dataset_label)
+    name = state.url_select("dataset", "data_dataset", v.t("data_dataset"), names, "kpi",
+                            format_func=dataset_label)
 ds = DOWNLOADS[name]
 if publication:
     top[1].caption(v.t("data_rowlevel_hidden"))
@@ -178,7 +114,7 @@ dates = {c: st.column_config.DateColumn(c, format="YYYY-MM-DD")
          for c, t in preview.schema.items() if t == pl.Date}
 st.dataframe(preview, hide_index=True, width="stretch", key="data_preview", column_config=dates)
 
-st.subheader(v.t("data_download"), anchor=False)
+st.header(v.t("data_download"), anchor=False)
 encoding = st.radio(v.t("data_encoding"), ["utf-8-sig", "cp932"], key="data_enc",
                     horizontal=True,
                     format_func=lambda e: v.t("data_enc_utf8" if e == "utf-8-sig"

@@ -27,7 +27,7 @@ tab_data, tab_metrics, tab_targets = st.tabs(
 
 with tab_data:
     for kind in catalogue.KINDS:
-        st.subheader(v.t(f"dict_kind_{kind}"), anchor=False)
+        st.header(v.t(f"dict_kind_{kind}"), anchor=False)
         for ds in (d for d in catalogue.ALL if d.kind == kind):
             n = rows.get(ds.name)
             head = f"**{ds.name}** — {ds.title(v.lang)}"

@@ -44,7 +44,7 @@ for p in pts:
         outline_c.append("#000000")
     texts.append(t)
 
-st.subheader(i18n.metric_name(CODE, v.lang), anchor=False)
+st.header(i18n.metric_name(CODE, v.lang), anchor=False)
 fig = charts.kpi_chart(pts, ticks, is_rate=False, lang=v.lang, kind="bar",
                        name=i18n.metric_name(CODE, v.lang), bar_text=texts, outline=outline,
                        outline_colour=outline_c, hover_extra=extra, height=380)
@@ -61,7 +61,7 @@ cum_all = full.select("fiscal_year", pl.col("value").fill_null(0).cum_sum().alia
 cum = cum_all.filter(pl.col("fiscal_year").is_between(v.fy_from, v.fy_to))
 left, right = ui.pair(v)
 with left:
-    st.subheader(v.t("cumulative"), anchor=False)
+    st.header(v.t("cumulative"), anchor=False)
     first = v.fy_label(v.all_fys[0])
     fig = charts.lines(cum["fiscal_year"].to_list(), {v.t("cumulative"): cum["cum"].to_list()},
                        ticks, lang=v.lang)
@@ -71,7 +71,7 @@ with left:
 # hires by track and by bureau (mart_hiring)
 hires = queries.hiring(v.run, v.bureaus, v.fy_from, v.fy_to)
 with right:
-    st.subheader(v.t("by_track"), anchor=False)
+    st.header(v.t("by_track"), anchor=False)
     by_track = {}
     for tr in TRACKS:
         by_track[i18n.enum_label("track", tr, v.lang)] = ui.per_fy(
@@ -79,10 +79,10 @@ with right:
     fig = charts.stacked_bars(v.fys, by_track, ticks, lang=v.lang)
     ui.chart(fig, key="chart_by_track", caption=v.t("by_track_caption"))
 
-st.subheader(v.t("by_bureau"), anchor=False)
+st.header(v.t("by_bureau"), anchor=False)
 c1, _ = st.columns([1, 3])
 track_opts = ["digital_candidate", "all"]
-track = state.page_select("track", "hiring_track", v.t("track_filter"), track_opts,
+track = state.url_select("track", "hiring_track", v.t("track_filter"), track_opts,
                           "digital_candidate", container=c1,
                           format_func=lambda x: v.t("all_tracks") if x == "all"
                           else i18n.enum_label("track", x, v.lang))

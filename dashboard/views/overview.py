@@ -6,7 +6,7 @@ import pandas as pd
 import polars as pl
 import streamlit as st
 
-from dashboard import charts, fmt, i18n, nav, queries, state, ui
+from dashboard import access, audit, brief, charts, fmt, i18n, nav, queries, state, ui
 from pipelines.schema import METRIC_BY_CODE, METRICS
 
 v = state.view()
@@ -19,8 +19,45 @@ if not codes:
     st.info(v.t("no_targets"))
     st.stop()
 
-left, _ = st.columns([1, 3])
+left, _, packs = st.columns([1, 1, 2], vertical_alignment="bottom")
 fy = state.fy_select(v, key="overview_fy", container=left)
+
+
+principal = access.require_page("overview")
+
+
+def pack_bytes(kind: str) -> bytes:
+    """The lazy ``data=`` of a pack button: the role is checked again when the bytes are made
+    (access.authorize_brief), and the download is audited before they leave."""
+    who = access.authorize_brief(principal)
+    data = brief.build(v, kind)
+    audit.record("download", who, strict=True, page="overview", dataset="briefing_pack",
+                 format=kind, rows=len(METRICS), publication=False,
+                 filters={"bureaus": list(v.bureaus) if v.bureaus else None,
+                          "fy_from": v.fy_from, "fy_to": v.fy_to, "lang": v.lang},
+                 run_id=v.run.run_id)
+    return data
+
+
+def pack_button(kind: str) -> None:
+    """幹部説明資料: made on click from the view on screen (passed by closure)."""
+    problem = None if access.may_brief(principal) else v.t("brief_role")
+    if problem is None and kind == "pdf":
+        try:
+            brief.pdf_font()
+        except brief.FontMissing as exc:
+            problem = v.t("brief_no_font", error=str(exc))
+    st.download_button(v.t(f"brief_{kind}"), data=lambda: pack_bytes(kind),
+                       file_name=brief.file_name(v, kind), mime=brief.MIME[kind],
+                       key=f"brief_{kind}", on_click="ignore", disabled=problem is not None,
+                       help=problem or v.t("brief_help"), icon=":material/slideshow:"
+                       if kind == "pptx" else ":material/picture_as_pdf:", width="stretch")
+
+
+with packs:
+    for kind, col in zip(brief.KINDS, st.columns(2), strict=True):
+        with col:
+            pack_button(kind)
 kpi = queries.kpi(v.run, v.bureaus)
 rows = {(r["metric"], r["fiscal_year"]): r for r in kpi.iter_rows(named=True)}
 
@@ -69,7 +106,7 @@ for start in range(0, len(codes), PER_ROW):
                          icon=":material/arrow_forward:")
 
 # --- the plan scorecard ---------------------------------------------------------------------
-st.subheader(v.t("scorecard"), anchor=False)
+st.header(v.t("scorecard"), anchor=False)
 labels = [v.fy_label(f) for f in v.fys]
 table, colours = [], []
 for code in codes:
@@ -82,7 +119,7 @@ for code in codes:
         s = r["status"] if r else "no_data"
         line[label] = (f"{i18n.STATUS_SYMBOLS[s]} "
                        f"{fmt.value(r['value'] if r else None, m.is_rate)}")
-        col_line.append(charts.STATUS_COLOURS.get(s, "#999999") if s != "no_target" else "#666")
+        col_line.append(charts.STATUS_TEXT_COLOURS.get(s, "#666666"))
     table.append(line)
     colours.append(col_line)
 frame = pd.DataFrame(table)

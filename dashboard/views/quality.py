@@ -27,7 +27,7 @@ def origin(value: str | None) -> str:
 runs = queries.runs(run)
 latest = runs.filter(pl.col("run_id") == run.run_id)
 info = latest.row(0, named=True) if latest.height else {}
-st.subheader(v.t("qa_latest"), anchor=False)
+st.header(v.t("qa_latest"), anchor=False)
 facts = [
     (v.t("run_id"), f"`{run.run_id}`"),
     (v.t("qa_started"), ts(run.started_at)),
@@ -47,7 +47,7 @@ st.dataframe(files.filter(pl.col("run_id") == run.run_id).drop("run_id").rename(
     file_labels, strict=False), hide_index=True, width="stretch", key="qa_files")
 
 # --- expectation results, by file -------------------------------------------------------------
-st.subheader(v.t("qa_checks"), anchor=False)
+st.header(v.t("qa_checks"), anchor=False)
 checks = queries.validation_results(run)
 if checks.height == 0:
     st.info(v.t("qa_no_checks"))
@@ -72,7 +72,7 @@ else:
                 hide_index=True, width="stretch", key=f"qa_suite_{suite}")
 
 # --- published figures ------------------------------------------------------------------------
-st.subheader(v.t("qa_published"), anchor=False)
+st.header(v.t("qa_published"), anchor=False)
 pub = queries.published_checks(run)
 if pub.height == 0:
     st.info(v.t("qa_published_none"))
@@ -88,7 +88,7 @@ else:
                  hide_index=True, width="stretch", key="qa_published")
 
 # --- earlier runs -----------------------------------------------------------------------------
-st.subheader(v.t("qa_history"), anchor=False)
+st.header(v.t("qa_history"), anchor=False)
 earlier = runs.filter(pl.col("run_id") != run.run_id)
 if earlier.height == 0:
     st.caption(v.t("qa_no_history"))

@@ -13,7 +13,7 @@ v = state.view()
 st.caption(v.t("security_intro"))
 ticks = ui.ticks(v, v.fys)
 
-st.subheader(v.t("elearning_by_bureau"), anchor=False)
+st.header(v.t("elearning_by_bureau"), anchor=False)
 c1, _ = st.columns([1, 3])
 fy = state.fy_select(v, key="security_fy", container=c1)
 rows = queries.kpi_by_bureau(v.run, v.bureaus, CODE).filter(pl.col("fiscal_year") == fy)
@@ -44,12 +44,12 @@ ui.chart(fig, key="chart_elearning_by_bureau",
 
 left, right = ui.pair(v)
 with left:
-    st.subheader(v.t("elearning_trend"), anchor=False)
+    st.header(v.t("elearning_trend"), anchor=False)
     ui.kpi_chart(v, CODE, key="chart_elearning_trend", title=False)
 with right:
     ui.kpi_chart(v, "phishing_drills_held", key="chart_drills_held", kind="bar")
 
-st.subheader(v.t("drill_rounds"), anchor=False)
+st.header(v.t("drill_rounds"), anchor=False)
 dr = queries.drills(v.run, v.bureaus, v.fy_from, v.fy_to)
 if dr.height:
     hover = [f"{v.fy_label(r['fiscal_year'])} {v.t('round', n=r['round'])} · {r['sent_on']}"

@@ -17,7 +17,7 @@ tr = queries.training(v.run, v.bureaus, v.fy_from, v.fy_to)
 
 left, right = ui.pair(v)
 with left:
-    st.subheader(v.t("by_level"), anchor=False)
+    st.header(v.t("by_level"), anchor=False)
     uit = tr.filter(pl.col("category") == "unified_it")
     groups = {}
     for lv in LEVELS:
@@ -26,7 +26,7 @@ with left:
     ui.chart(charts.stacked_bars(v.fys, groups, ticks, lang=v.lang), key="chart_by_level",
              caption=v.t("by_level_caption"))
 with right:
-    st.subheader(v.t("by_provider"), anchor=False)
+    st.header(v.t("by_provider"), anchor=False)
     dig = tr.filter(pl.col("category").is_in(["unified_it", "it_seminar", "mic_digital",
                                                "exam_prep"]))
     groups = {}
@@ -43,7 +43,7 @@ left, right = ui.pair(v)
 with left:
     ui.kpi_chart(v, "training_participants", key="chart_training_participants", kind="bar")
 with right:
-    st.subheader(v.t("new_hire_rates"), anchor=False)
+    st.header(v.t("new_hire_rates"), anchor=False)
     series = {}
     for code in ("new_hire_a_level_rate", "new_hire_security_rate"):
         s = ui.in_span(v, queries.kpi_series(v.run, v.bureaus, code))
@@ -52,7 +52,7 @@ with right:
              caption=" / ".join(ui.metric_caption(v, c) for c in
                                 ("new_hire_a_level_rate", "new_hire_security_rate")))
 
-st.subheader(v.t("career_training"), anchor=False)
+st.header(v.t("career_training"), anchor=False)
 ct = queries.career_training(v.run, v.bureaus, v.fy_from, v.fy_to)
 groups, extra = {}, {}
 for grade, key in (("staff", "staff_ab"), ("chief", "chief_cd")):

@@ -14,7 +14,7 @@ st.caption(v.t("workforce_intro"))
 ticks = ui.ticks(v, v.fys)
 hc = queries.headcount(v.run, v.bureaus, v.fy_from, v.fy_to)
 
-st.subheader(v.t("headcount_grade"), anchor=False)
+st.header(v.t("headcount_grade"), anchor=False)
 c1, _ = st.columns([1, 3])
 fy = state.fy_select(v, key="workforce_fy", container=c1)
 snap = hc.filter(pl.col("fiscal_year") == fy).group_by("bureau_code", "grade").agg(
@@ -33,7 +33,7 @@ left, right = ui.pair(v)
 with left:
     ui.kpi_chart(v, "digital_talent_staff", key="chart_digital_talent", kind="bar")
 with right:
-    st.subheader(v.t("secondees_by_dest"), anchor=False)
+    st.header(v.t("secondees_by_dest"), anchor=False)
     groups = {}
     for dest in ("digital_agency", "ppc", "nisc"):
         groups[i18n.enum_label("placement", dest, v.lang)] = ui.per_fy(
@@ -46,7 +46,7 @@ with right:
 
 left, right = ui.pair(v)
 with left:
-    st.subheader(v.t("career_posts"), anchor=False)
+    st.header(v.t("career_posts"), anchor=False)
     cp = queries.career_posts(v.run, v.bureaus, v.fy_from, v.fy_to).filter(
         pl.col("fiscal_year") == fy)
     posts = ("security", "systems", "crisis")
@@ -59,7 +59,7 @@ with left:
     ui.chart(fig, key="chart_career_posts",
              caption=f"{v.fy_label(fy)} — {v.t('career_posts_caption')}")
 with right:
-    st.subheader(v.t("external"), anchor=False)
+    st.header(v.t("external"), anchor=False)
     series = {
         v.t("ext_specialist"): pl.col("employment_type") == "specialist",
         v.t("ext_exchange"): pl.col("employment_type") == "exchange",

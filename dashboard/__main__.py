@@ -1,0 +1,111 @@
+"""Command line: ``python -m dashboard brief`` — the executive briefing pack as a file.
+
+    python -m dashboard brief --warehouse FILE --out FILE.pptx|FILE.pdf [--lang ja|en]
+        [--bureau CODE,CODE] [--fy-from N] [--fy-to N]
+
+The pack is the one the Overview's buttons make (:func:`dashboard.brief.build`). Exit codes:
+0 written; 1 no (readable) warehouse, no data in it, or no font for the PDF; 2 usage error
+(including a bureau code or FY the warehouse does not have). Messages, never stack traces.
+The file is written beside its target and renamed into place, so a failed run leaves no
+half-written file.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import sys
+import tempfile
+from pathlib import Path
+
+from dashboard import i18n
+
+_CODES = re.compile(r"^[A-Za-z0-9_-]{1,32}(,[A-Za-z0-9_-]{1,32})*$")
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="python -m dashboard",
+                                description="MIC Digital Talent Plan dashboard tools")
+    sub = p.add_subparsers(dest="command", required=True)
+    b = sub.add_parser("brief", help="write the executive briefing pack (PowerPoint or PDF)")
+    b.add_argument("--warehouse", type=Path, required=True, help="the DuckDB warehouse file")
+    b.add_argument("--out", type=Path, required=True,
+                   help="output file; .pptx (PowerPoint) or .pdf")
+    b.add_argument("--lang", choices=i18n.LANGS, default=i18n.DEFAULT_LANG)
+    b.add_argument("--bureau", default=None,
+                   help="comma-separated bureau codes (default: all bureaus, the ministry)")
+    b.add_argument("--fy-from", type=int, default=None, help="first FY (default: the first)")
+    b.add_argument("--fy-to", type=int, default=None, help="last FY (default: the last)")
+    return p
+
+
+def _write(path: Path, data: bytes) -> None:
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent or ".")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def cmd_brief(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
+    kind = args.out.suffix.lower().lstrip(".")
+    if kind not in ("pptx", "pdf"):
+        parser.error(f"--out must end in .pptx or .pdf, not {args.out.name!r}")
+    bureaus = None
+    if args.bureau is not None:
+        if not _CODES.match(args.bureau.strip()):
+            parser.error(f"--bureau: expected CODE,CODE, got {args.bureau!r}")
+        bureaus = [c for c in args.bureau.strip().split(",") if c]
+    if not args.out.parent.is_dir():
+        parser.error(f"--out: no such folder {str(args.out.parent)!r}")
+
+    # queries' caches warn "No runtime found" outside `streamlit run`: not the user's concern
+    import streamlit.logger
+
+    streamlit.logger.set_log_level("error")
+    from dashboard import brief, queries
+
+    try:
+        view = brief.view_for(args.warehouse, lang=args.lang, bureaus=bureaus,
+                              fy_from=args.fy_from, fy_to=args.fy_to)
+    except queries.WarehouseMissing:
+        print(f"error: no warehouse at {args.warehouse} "
+              "(build one with: python -m pipelines build)", file=sys.stderr)
+        return 1
+    except queries.WarehouseUnreadable as exc:
+        print(f"error: {args.warehouse} is not a readable warehouse ({exc}); rebuild it",
+              file=sys.stderr)
+        return 1
+    except brief.NoData as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    except ValueError as exc:
+        parser.error(str(exc))
+    try:
+        data = brief.build(view, kind)
+    except brief.FontMissing as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    try:
+        _write(args.out, data)
+    except OSError as exc:
+        print(f"error: could not write {args.out}: {exc.strerror or exc}", file=sys.stderr)
+        return 1
+    print(f"Wrote {args.out} ({len(data):,} bytes; {args.lang}; "
+          f"{'all bureaus' if view.bureaus is None else ','.join(view.bureaus)}; "
+          f"FY{view.fy_from}–FY{view.fy_to}; run {view.run.run_id})")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    return cmd_brief(parser, args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,286 @@
+"""The executive briefing pack (dashboard/brief.py and ``python -m dashboard brief``), read back
+the way a user's tools read it: python-pptx for the PowerPoint file, pypdf's text extraction for
+the PDF. The numbers are checked against the warehouse's ``kpi`` table read here with plain
+DuckDB SQL (not through the dashboard's query module)."""
+
+from __future__ import annotations
+
+import io
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import duckdb
+import pytest
+from pptx import Presentation
+from pptx.oxml.ns import qn
+from pypdf import PdfReader
+
+from dashboard import brief, fmt, i18n
+from dashboard.fmt import fy_label
+from pipelines.schema import METRIC_BY_CODE, METRICS
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def kpi_rows(wh: Path, bureaus: tuple[str, ...] | None = None) -> dict[tuple[str, int], dict]:
+    """kpi by (metric, FY): the ministry-wide rows, or for bureaus the summed counts of their
+    rows (rates as sum of numerators over sum of denominators) — metrics.md's bureau rule."""
+    with duckdb.connect(str(wh), read_only=True) as con:
+        rel = con.sql("SELECT * FROM kpi WHERE bureau_code IS NULL")
+        rows = {(r["metric"], r["fiscal_year"]): r
+                for r in (dict(zip(rel.columns, t, strict=True)) for t in rel.fetchall())}
+        if bureaus:
+            sums = con.execute(
+                "SELECT metric, fiscal_year, sum(numerator), sum(denominator) FROM kpi "
+                "WHERE bureau_code IN (SELECT unnest(?)) GROUP BY ALL", [list(bureaus)]
+            ).fetchall()
+            for metric, fy, num, den in sums:
+                m = METRIC_BY_CODE[metric]
+                if not m.by_bureau:
+                    continue
+                rows[(metric, fy)] = {**rows[(metric, fy)], "value": (
+                    (num / den if den else None) if m.is_rate else num)}
+    return rows
+
+
+def number(text: str) -> float | None:
+    """A value as the pack prints it: '1,234', '87.5%', '+3', '-0.4ポイント', '–'."""
+    if text.strip() in ("–", ""):
+        return None
+    m = re.match(r"^([+-]?[\d,]+(?:\.\d+)?)(%| pts|ポイント)?$", text.strip())
+    assert m, text
+    return float(m.group(1).replace(",", ""))
+
+
+def expect_value(value: float | None, is_rate: bool) -> float | None:
+    if value is None:
+        return None
+    return round(value * 100, 1) if is_rate else round(value, 2)
+
+
+@pytest.fixture(scope="module")
+def views(tiny_warehouse):
+    return {
+        "ja": brief.view_for(tiny_warehouse, lang="ja"),
+        "en": brief.view_for(tiny_warehouse, lang="en"),
+        "b1": brief.view_for(tiny_warehouse, lang="ja", bureaus=["B1"]),
+    }
+
+
+def open_pptx(data: bytes) -> Presentation:
+    return Presentation(io.BytesIO(data))
+
+
+def summary_table(prs: Presentation) -> list[list[str]]:
+    table = next(s for s in prs.slides[1].shapes if s.has_table).table
+    return [[c.text for c in row.cells] for row in table.rows]
+
+
+# --- PowerPoint ---------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("which", ["ja", "en", "b1"])
+def test_pptx_summary_table_equals_kpi(views, tiny_warehouse, which):
+    v = views[which]
+    prs = open_pptx(brief.build(v, "pptx"))
+    rows = summary_table(prs)
+    fy = v.latest_complete_fy
+    assert not v.in_progress(fy)
+    assert rows[0][2] == fy_label(fy, v.lang)
+    kpi = kpi_rows(tiny_warehouse, v.bureaus)
+    assert len(rows) == 1 + len(METRICS) == 15
+    for m, row in zip(METRICS, rows[1:], strict=True):
+        r, prev = kpi[(m.code, fy)], kpi.get((m.code, fy - 1))
+        assert row[0].startswith(i18n.metric_name(m.code, v.lang))
+        assert row[1] == m.section
+        assert number(row[2]) == expect_value(r["value"], m.is_rate), (m.code, row)
+        if v.bureaus is None:
+            assert row[4] == i18n.status_text(r["status"], v.lang), (m.code, row)
+            assert row[3] == (fmt.target(r["target_kind"], r["target_min"],
+                                              r["target_max"], m.is_rate, v.lang)
+                              if r["target_kind"] else i18n.status_word("no_target", v.lang))
+        change = None
+        if r["value"] is not None and prev and prev["value"] is not None:
+            change = expect_value(r["value"] - prev["value"], m.is_rate)
+        assert number(row[5]) == (None if change is None else pytest.approx(change, abs=0.051))
+
+
+def test_pptx_shape_fonts_and_notes(views):
+    v = views["ja"]
+    prs = open_pptx(brief.build(v, "pptx"))
+    assert prs.slide_width * 9 == prs.slide_height * 16  # 16:9
+    assert len(prs.slides) == 6  # title, summary, §2 §3 §4 §5
+    title = " ".join(s.text_frame.text for s in prs.slides[0].shapes if s.has_text_frame)
+    for text in ("総務省デジタル人材確保・育成計画", "幹部説明資料", v.run.run_id, "全局",
+                 fy_label(v.fy_from), fmt.date(v.run.as_of_date, "ja")):
+        assert text in title, text
+    # the tiny warehouse is not the sample: no sample notice
+    assert "サンプル" not in title
+    heads = [next(s for s in sl.shapes if s.has_text_frame).text_frame.text
+             for sl in list(prs.slides)[2:]]
+    assert [h.split()[0] for h in heads] == ["§2", "§3", "§4", "§5"]
+    # every typeface on every slide and chart is Meiryo (latin and East Asian)
+    faces = set()
+    for sl in prs.slides:
+        for el in sl.shapes._spTree.iter(qn("a:latin"), qn("a:ea")):
+            faces.add(el.get("typeface"))
+        for sh in sl.shapes:
+            if sh.has_chart:
+                for el in sh.chart._chartSpace.iter(qn("a:latin"), qn("a:ea")):
+                    faces.add(el.get("typeface"))
+    assert faces == {"Meiryo"}
+    # notes: definition and plan clause of each metric of the slide
+    notes = prs.slides[2].notes_slide.notes_text_frame.text
+    assert METRIC_BY_CODE["digital_hires"].definition_ja in notes
+    assert "計画の記載" in notes and "§2" in notes
+    notes5 = prs.slides[5].notes_slide.notes_text_frame.text
+    for code in ("security_elearning_rate", "phishing_drills_held", "phishing_report_rate"):
+        assert METRIC_BY_CODE[code].definition_ja in notes5
+
+
+def test_pptx_hiring_chart_holds_digital_hires(views, tiny_warehouse):
+    for v in views.values():
+        prs = open_pptx(brief.build(v, "pptx"))
+        charts = [s for s in prs.slides[2].shapes if s.has_chart]
+        assert len(charts) == 1
+        chart = charts[0].chart
+        kpi = kpi_rows(tiny_warehouse, v.bureaus)
+        want = [kpi[("digital_hires", f)]["value"] for f in v.fys]
+        bars = chart.plots[0]
+        assert list(bars.categories) == [fy_label(f, v.lang, v.in_progress(f)) for f in v.fys]
+        assert bars.series[0].name == i18n.metric_name("digital_hires", v.lang)
+        assert list(bars.series[0].values) == want
+        # the target band: two line series (lower, upper) on the same axes, from kpi
+        if v.bureaus is None:
+            lines = chart.plots[1]
+            assert lines.__class__.__name__ == "LinePlot"
+            lo = [kpi[("digital_hires", f)]["target_min"] for f in v.fys]
+            hi = [kpi[("digital_hires", f)]["target_max"] for f in v.fys]
+            assert [list(s.values) for s in lines.series] == [lo, hi]
+            assert set(lo) == {1.0} and set(hi) == {2.0}
+        else:  # targets of counts do not apply to bureaus (metrics.md): no band
+            assert len(chart.plots) == 1
+        # a text alternative on the chart frame
+        assert charts[0]._element.nvGraphicFramePr.cNvPr.get("descr")
+
+
+def test_pptx_follows_the_fy_span(tiny_warehouse):
+    fys = brief.view_for(tiny_warehouse).all_fys
+    assert len(fys) >= 2
+    v = brief.view_for(tiny_warehouse, lang="en", fy_from=fys[0], fy_to=fys[0])
+    prs = open_pptx(brief.build(v, "pptx"))
+    chart = next(s for s in prs.slides[2].shapes if s.has_chart).chart
+    assert list(chart.plots[0].categories) == [f"FY{fys[0]}"]
+    assert summary_table(prs)[0][2] == f"FY{v.latest_complete_fy}"
+
+
+# --- PDF ----------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("which", ["ja", "en"])
+def test_pdf_text_has_the_summary_numbers_and_an_embedded_font(views, tiny_warehouse, which):
+    v = views[which]
+    reader = PdfReader(io.BytesIO(brief.build(v, "pdf")))
+    assert len(reader.pages) == 6
+    w, h = reader.pages[0].mediabox.width, reader.pages[0].mediabox.height
+    assert abs(float(w) / float(h) - 16 / 9) < 0.01
+    fonts = reader.pages[1]["/Resources"]["/Font"]
+    descs = [f.get_object()["/DescendantFonts"][0].get_object()["/FontDescriptor"]
+             for f in fonts.values()]
+    assert descs and all("/FontFile2" in d for d in descs)  # embedded TrueType
+    text = reader.pages[1].extract_text()
+    lines = [ln for ln in text.splitlines() if ln.strip()]
+    kpi = kpi_rows(tiny_warehouse)
+    fy = v.latest_complete_fy
+    assert fy_label(fy, v.lang) in text
+    for m in METRICS:
+        name = i18n.metric_name(m.code, v.lang)
+        line = next(ln for ln in lines if ln.startswith(name + " "))
+        value = fmt.value(kpi[(m.code, fy)]["value"], m.is_rate)
+        assert f"{m.section} {value} " in line, (line, value)
+    title = reader.pages[0].extract_text()
+    assert v.run.run_id in title
+    hires = reader.pages[2].extract_text()
+    for f in v.fys:
+        assert fy_label(f, v.lang).split(" (")[0] in hires
+
+
+def test_pdf_without_a_font_says_so(views, monkeypatch):
+    monkeypatch.setattr(brief, "PDF_FONTS", ())
+    with pytest.raises(brief.FontMissing, match="fonts-ipaexfont-gothic"):
+        brief.build(views["ja"], "pdf")
+    monkeypatch.setenv("DTP_PDF_FONT", "/nonexistent/font.ttf")
+    with pytest.raises(brief.FontMissing, match="/nonexistent/font.ttf"):
+        brief.build(views["ja"], "pdf")
+    # the PowerPoint file needs no font file
+    assert brief.build(views["ja"], "pptx")
+
+
+# --- the command line ---------------------------------------------------------------------------
+
+def cli(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "dashboard", "brief", *args], cwd=ROOT,
+                          capture_output=True, text=True, timeout=120, env=env)
+
+
+def test_cli_writes_both_files(tiny_warehouse, tmp_path):
+    out = tmp_path / "pack.pptx"
+    r = cli("--warehouse", str(tiny_warehouse), "--out", str(out), "--lang", "en",
+            "--bureau", "B1")
+    assert r.returncode == 0, r.stderr
+    assert "Traceback" not in r.stderr and "WARNING" not in r.stderr
+    prs = open_pptx(out.read_bytes())
+    assert summary_table(prs)[0][0] == "Metric"
+    pdf = tmp_path / "pack.pdf"
+    r = cli("--warehouse", str(tiny_warehouse), "--out", str(pdf), "--fy-from", "2020",
+            "--fy-to", "2021")
+    assert r.returncode == 0, r.stderr
+    assert "令和2年度" in PdfReader(pdf).pages[0].extract_text()
+    assert [p.name for p in tmp_path.iterdir()] != [] and not list(tmp_path.glob(".pack*"))
+
+
+@pytest.mark.parametrize("args, code, message", [
+    (["--out", "{tmp}/x.docx"], 2, "must end in .pptx or .pdf"),
+    (["--out", "{tmp}/x.pptx", "--bureau", "ZZ"], 2, "unknown bureau code(s): ZZ"),
+    (["--out", "{tmp}/x.pptx", "--bureau", "B1;DROP"], 2, "--bureau"),
+    (["--out", "{tmp}/x.pptx", "--fy-from", "1999"], 2, "--fy-from 1999"),
+    (["--out", "{tmp}/x.pptx", "--fy-from", "2021", "--fy-to", "2020"], 2, "after --fy-to"),
+    (["--out", "{tmp}/x.pptx", "--lang", "fr"], 2, "invalid choice"),
+    (["--out", "{tmp}/nodir/x.pptx"], 2, "no such folder"),
+    (["--out", "{tmp}/x.pptx", "--warehouse", "{tmp}/missing.duckdb"], 1, "no warehouse at"),
+    (["--out", "{tmp}/x.pdf", "--warehouse", "{readme}"], 1, "not a readable warehouse"),
+    (["--out", "{tmp}/x.pdf", "--font", "{tmp}/none.ttf"], 1, "DTP_PDF_FONT names"),
+])
+def test_cli_errors(tiny_warehouse, tmp_path, args, code, message):
+    fill = {"tmp": str(tmp_path), "readme": str(ROOT / "README.md")}
+    args = [a.format(**fill) for a in args]
+    env = None
+    if "--font" in args:  # the font comes from the environment, not an option
+        i = args.index("--font")
+        env = {**os.environ, "DTP_PDF_FONT": args[i + 1]}
+        del args[i:i + 2]
+    if "--warehouse" not in args:
+        args = ["--warehouse", str(tiny_warehouse), *args]
+    r = cli(*args, env=env)
+    assert r.returncode == code, (r.stdout, r.stderr)
+    assert message in r.stderr
+    assert "Traceback" not in r.stderr
+    assert not list(tmp_path.glob("x.*"))
+
+
+# --- the Overview's buttons ---------------------------------------------------------------------
+
+def test_overview_offers_both_files(tiny_warehouse, monkeypatch):
+    from streamlit.testing.v1 import AppTest
+
+    monkeypatch.setenv("DTP_WAREHOUSE", str(tiny_warehouse))
+    at = AppTest.from_file(str(ROOT / "dashboard" / "app.py"), default_timeout=60)
+    at.query_params.update({"lang": "en"})
+    at.run()
+    assert not at.exception
+    buttons = {b.proto.id.rsplit("-", 1)[-1]: b for b in at.get("download_button")}
+    assert {"brief_pptx", "brief_pdf"} <= set(buttons)
+    assert buttons["brief_pptx"].proto.label == "Executive briefing (PowerPoint)"
+    assert buttons["brief_pdf"].proto.label == "Executive briefing (PDF)"
+    assert not buttons["brief_pdf"].proto.disabled

@@ -1,0 +1,51 @@
+"""Every chart has a text alternative (issue 9): its caption, and the figure's own numbers as an
+HTML table in an expander right after it (``ui.chart`` / ``ui.figure_table``)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import duckdb
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from dashboard import i18n
+from pipelines.fiscal import fy_label
+
+APP = str(Path(__file__).resolve().parent.parent / "dashboard" / "app.py")
+PAGES = ("hiring", "training", "certification", "security", "workforce")
+
+
+def open_page(wh: Path, monkeypatch: pytest.MonkeyPatch, page: str, **params: str) -> AppTest:
+    monkeypatch.setenv("DTP_WAREHOUSE", str(wh))
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.query_params.update(params)
+    at.run()
+    at.switch_page(f"views/{page}.py").run()
+    assert not at.exception
+    return at
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_every_chart_has_its_numbers_as_a_table(tiny_warehouse, monkeypatch, page):
+    at = open_page(tiny_warehouse, monkeypatch, page)
+    label = i18n.t("chart_numbers", "ja")
+    tables = [e for e in at.expander if e.label == label]
+    assert len(tables) == len(at.get("plotly_chart")) > 0
+    for e in tables:
+        assert len(e.table) == 1 and e.table[0].value.shape[0] > 0
+
+
+def test_hiring_table_holds_the_bars(tiny_warehouse, monkeypatch):
+    at = open_page(tiny_warehouse, monkeypatch, "hiring", lang="en")
+    frame = next(e for e in at.expander if e.label == i18n.t("chart_numbers", "en")).table[0].value
+    with duckdb.connect(str(tiny_warehouse), read_only=True) as con:
+        want = con.execute("SELECT fiscal_year, value FROM kpi WHERE metric = 'digital_hires' "
+                           "AND bureau_code IS NULL ORDER BY 1").fetchall()
+        as_of_date, as_of_fy = con.execute(
+            "SELECT as_of_date, as_of_fy FROM pipeline_runs").fetchall()[-1]
+    open_fy = as_of_fy if as_of_date < dt.date(as_of_fy + 1, 3, 31) else None
+    rows = [tuple(r) for r in frame.itertuples(index=False)]
+    assert [r[0] for r in rows] == [fy_label(fy, "en", fy == open_fy) for fy, _ in want]
+    assert [r[1] for r in rows] == [f"{int(v):,}" for _, v in want]

@@ -495,3 +495,35 @@ def test_data_page_past_the_budget_disables_csv_and_xlsx_and_offers_parquet(
     assert {k: b.proto.disabled for k, b in buttons.items()} == {
         "csv": True, "xlsx": True, "parquet": False}
     assert any("Parquet" in w.value for w in at.warning)
+
+
+# --- the briefing pack (Overview buttons) goes through the same gate ------------------------------
+
+@pytest.mark.parametrize("role", list(access.ROLES))
+def test_briefing_pack_needs_unprotected_aggregates(role, tiny_warehouse, monkeypatch,
+                                                    access_file, audit_log):
+    at = app(tiny_warehouse, monkeypatch, user=signed_in(role))
+    labels = {b.proto.label: b.proto.disabled for b in at.get("download_button")}
+    pptx = [d for label, d in labels.items() if "PowerPoint" in label]
+    assert pptx == [role == "viewer"], labels  # viewers: publication form only, so no pack
+    assert access.may_brief(principal(role)) is (role != "viewer")
+    assert not access.may_brief(access.PUBLIC)
+
+
+def test_briefing_pack_callable_rechecks_the_role_and_is_audited(tiny_warehouse, access_file,
+                                                                 audit_log, monkeypatch):
+    from dashboard import brief
+
+    monkeypatch.setenv("DTP_EDITION", "internal")
+    planner = principal("planner")
+    v = brief.view_for(tiny_warehouse)
+    who = access.authorize_brief(planner)
+    assert who.role == "planner" and brief.build(v, "pptx")[:2] == b"PK"
+    with pytest.raises(AccessDenied):
+        access.authorize_brief(principal("viewer"))
+    # the planner loses the role after the button was drawn: refused, with a denied line
+    access_file.write_text(EXAMPLE.read_text(encoding="utf-8").replace(
+        '"hanako.sato@example.go.jp"', '"someone.else@example.go.jp"'), encoding="utf-8")
+    with pytest.raises(AccessDenied):
+        access.authorize_brief(planner)
+    assert [x["event"] for x in lines(audit_log)] == ["denied", "denied"]

@@ -44,10 +44,10 @@ import numpy as np
 import polars as pl
 
 from dashboard.catalogue import KPI, MARTS, Dataset
+from pipelines.settings import MIN_SUPPRESS_BELOW, SettingsError, suppress_below
 
 SUPPRESSED = "[c]"  # the marker UK Civil Service Statistics use for a suppressed cell
 METHOD = "cell_suppression_linked_tables"
-MIN_THRESHOLD = 2
 
 # kpi cells that are sums of mart cells (per FY and bureau; the ministry row sums every bureau)
 # (metric, "numerator" | "denominator", mart, mart column, mart rows counted)
@@ -85,20 +85,12 @@ DATASETS: tuple[Dataset, ...] = (KPI, *MARTS)
 BY_NAME: dict[str, Dataset] = {ds.name: ds for ds in DATASETS}
 
 
-class ThresholdError(ValueError):
-    """The suppression threshold is not an integer of at least 2."""
-
-
 def check_threshold(value: object) -> int:
-    """The threshold as an int, or ``ThresholdError`` (a threshold ≤ 1 suppresses nothing)."""
+    """The threshold as an int; ``SettingsError`` unless it is an integer ≥ 2."""
     if isinstance(value, bool) or not isinstance(value, (int, str)):
-        raise ThresholdError(f"the suppression threshold must be an integer ≥ {MIN_THRESHOLD}, "
-                             f"got {value!r}")
-    text = str(value).strip()
-    if not text.lstrip("+").isdigit() or int(text) < MIN_THRESHOLD:
-        raise ThresholdError(f"the suppression threshold must be an integer ≥ {MIN_THRESHOLD} "
-                             f"(counts 1 to threshold−1 are suppressed), got {value!r}")
-    return int(text)
+        raise SettingsError(f"the suppression threshold must be an integer of at least "
+                            f"{MIN_SUPPRESS_BELOW}, got {value!r}")
+    return suppress_below(str(value), "the suppression threshold")
 
 
 @dataclass(frozen=True)
@@ -124,6 +116,7 @@ class Release:
     secondary: int = 0  # cells hidden so that no hidden cell can be worked out
     unprotectable: int = 0  # hidden cells pinned whatever else is hidden (0 expected)
     published: tuple[tuple[int, float], ...] = ()  # published digital_hires (FY, value) shown
+    bureaus: pl.DataFrame | None = None  # bureau_code, name_ja, name_en
     stats: dict[str, int] = field(default_factory=dict)
 
     def suppression(self, name: str, frame: pl.DataFrame | None = None) -> Suppression:
@@ -162,6 +155,8 @@ def read_inputs(path: str | os.PathLike) -> tuple[dict[str, pl.DataFrame], dict]
         ).pl() for ds in DATASETS}
         tables["published"] = con.sql(
             "SELECT metric, fiscal_year, value FROM published").pl()
+        tables["bureaus"] = con.sql(
+            "SELECT bureau_code, name_ja, name_en FROM bureaus ORDER BY bureau_code").pl()
         run = con.sql("SELECT run_id, as_of_date, data_origin FROM pipeline_runs "
                       "ORDER BY started_at DESC LIMIT 1").pl()
     finally:
@@ -540,6 +535,7 @@ def protect(tables: Mapping[str, pl.DataFrame], threshold: int, run: Mapping | N
                              if m == "digital_hires"))
     return Release(out, threshold, run.get("run_id"), run.get("as_of_date"),
                    run.get("data_origin"), primary, secondary, unprotectable, shown_pub,
+                   tables.get("bureaus"),
                    {"cells": len(cells.value), "equations": len(eqs),
                     "complements_small": int(sensitive.sum())})
 

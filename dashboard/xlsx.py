@@ -13,7 +13,7 @@ import io
 import math
 import re
 import zipfile
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -326,3 +326,57 @@ def _write_about(ws, meta: ExportMeta, rows: int, sheets: Sequence[str], bold, w
             r += 1
             for c, text in enumerate((name, dtype, meaning)):
                 put(r, c, text, wrap)
+
+
+def to_workbook(sheets: Mapping[str, pl.DataFrame], about: Sequence[tuple[str, str]],
+                numeric: Mapping[str, Sequence[str]] = {}) -> bytes:  # noqa: B006
+    """Several small tables in one workbook (one sheet each, then 'about'), cell by cell.
+
+    For the publication pack (a few thousand rows): counts written as text by disclosure
+    control (``numeric``) become numbers again, except ``[c]``; text Excel would read as a
+    formula gets the quote prefix; dates are dates.
+    """
+    import xlsxwriter
+
+    buf = io.BytesIO()
+    wb = xlsxwriter.Workbook(buf, {
+        "strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False,
+        "nan_inf_to_errors": True})
+    bold = wb.add_format({"bold": True})
+    quoted = wb.add_format({"quote_prefix": True})
+    date = wb.add_format({"num_format": "yyyy-mm-dd"})
+    number = re.compile(PLAIN_NUMBER_RE)
+    for name, frame in sheets.items():
+        ws = wb.add_worksheet(name[:31])
+        ws.write_row(0, 0, frame.columns, bold)
+        ws.freeze_panes(1, 0)
+        as_number = set(numeric.get(name, ()))
+        for c, col in enumerate(frame.columns):
+            ws.set_column(c, c, max(10, min(40, len(col) + 2)))
+            for r, v in enumerate(frame.get_column(col).to_list(), start=1):
+                if v is None:
+                    continue
+                if isinstance(v, bool):
+                    ws.write_boolean(r, c, v)
+                elif isinstance(v, (int, float)):
+                    ws.write_number(r, c, v)
+                elif isinstance(v, dt.datetime):
+                    ws.write_string(r, c, v.isoformat(sep=" "))
+                elif isinstance(v, dt.date):
+                    ws.write_datetime(r, c, dt.datetime(v.year, v.month, v.day), date)
+                elif col in as_number and number.match(str(v)):
+                    ws.write_number(r, c, float(v))
+                else:
+                    text = str(v)
+                    if is_dangerous(text):
+                        ws.write_string(r, c, text, quoted)
+                    else:
+                        ws.write_string(r, c, text)
+    ws = wb.add_worksheet("about")
+    ws.set_column(0, 0, 24)
+    ws.set_column(1, 1, 80)
+    for r, (key, value) in enumerate(about):
+        ws.write_string(r, 0, key, bold)
+        ws.write_string(r, 1, value, quoted if is_dangerous(value) else None)
+    wb.close()
+    return buf.getvalue()

@@ -399,7 +399,10 @@ def _secure(cells: _Cells, eqs: list[Equation], hidden: np.ndarray, sensitive: n
 
     while True:
         progress = False
-        for comp_eqs in _components(eqs, unknown):
+        for start_eqs in _components(eqs, unknown):
+            # cells hidden earlier in this round may have joined it to others: take it afresh
+            seed = next(i for i in eqs[start_eqs[0]][0] if unknown[i])
+            comp_eqs = _component_of(seed, of_cell, eqs, unknown)
             members = sorted({i for e in comp_eqs for i in eqs[e][0] if unknown[i]})
             todo = [i for i in members if (hidden[i] or sensitive[i]) and not safe[i]
                     and i not in given_up]

@@ -205,16 +205,30 @@ class _Cells:
         return ids
 
 
-def _densify(frame: pl.DataFrame, ds: Dataset, bureaus: list[str]) -> pl.DataFrame:
-    """The mart with a zero row for every bureau of every other-key combination
-    it has, so that a zero can be hidden; ``__orig`` marks the rows it really has."""
-    keys = [c for c in ds.column_names if c not in ds.counts and c != ds.bureau_column]
-    combos = frame.select(keys).unique()
+def _densify(frame: pl.DataFrame, ds: Dataset, bureaus: list[str], fys: list[int]
+             ) -> pl.DataFrame:
+    """The mart with a zero row for every bureau, FY and combination of its other keys, so
+    that a zero can be hidden (otherwise a missing row says 0, and e.g. an FY whose hires
+    were all digital candidates would give its total hires away through the published
+    figure); ``__orig`` marks the rows it really has. A drill belongs to one FY, so drills
+    are completed over bureaus only."""
+    others = [c for c in ds.column_names if c not in ds.counts and c != ds.bureau_column]
+    per_fy = ds.name == "mart_drills"
+    if per_fy or not ds.fy_column:
+        combos = frame.select(others).unique()
+    else:
+        rest = [c for c in others if c != ds.fy_column]
+        fy = pl.DataFrame({ds.fy_column: fys}, schema={ds.fy_column: frame.schema[ds.fy_column]})
+        combos = fy.join(frame.select(rest).unique(), how="cross") if rest else fy
     codes = pl.DataFrame({ds.bureau_column: bureaus},
                          schema={ds.bureau_column: frame.schema[ds.bureau_column]})
     grid = combos.join(codes, how="cross")
     out = grid.join(frame.with_columns(pl.lit(True).alias("__orig")),
-                    on=[*keys, ds.bureau_column], how="left", nulls_equal=True)
+                    on=[*others, ds.bureau_column], how="left", nulls_equal=True)
+    # rows with no bureau (people on no roster) exist only where the mart has them
+    extra = frame.filter(pl.col(ds.bureau_column).is_null()).with_columns(
+        pl.lit(True).alias("__orig"))
+    out = pl.concat([out, extra], how="diagonal_relaxed")
     return out.with_columns(pl.col(c).fill_null(0) for c in ds.counts).with_columns(
         pl.col("__orig").fill_null(False)).select(*ds.column_names, "__orig")
 
@@ -461,6 +475,7 @@ def protect(tables: Mapping[str, pl.DataFrame], threshold: int, run: Mapping | N
     run = run or {}
     kpi = tables["kpi"].with_row_index("__row")
     bureaus = sorted(b for b in kpi["bureau_code"].unique().to_list() if b is not None)
+    fys = sorted(kpi["fiscal_year"].unique().to_list())
     cells = _Cells()
 
     # published figures that the warehouse agrees with are public already
@@ -479,7 +494,7 @@ def protect(tables: Mapping[str, pl.DataFrame], threshold: int, run: Mapping | N
 
     marts: dict[str, pl.DataFrame] = {}
     for ds in MARTS:
-        dense = _densify(tables[ds.name], ds, bureaus)
+        dense = _densify(tables[ds.name], ds, bureaus, fys)
         marts[ds.name] = dense.with_columns(
             pl.Series(f"__{c}", cells.add(dense[c].to_list()), dtype=pl.Int64)
             for c in ds.counts)
@@ -524,6 +539,8 @@ def protect(tables: Mapping[str, pl.DataFrame], threshold: int, run: Mapping | N
 
     value = np.asarray(cells.value)
     fixed = np.asarray(cells.fixed, dtype=bool)
+    _fix_forced_zeros(eqs, value, fixed)
+    cells.fixed = fixed.tolist()
     virtual = np.asarray(cells.virtual, dtype=bool)
     small = (value > 0) & (value < threshold) & ~fixed
     hidden = small & ~virtual
@@ -541,6 +558,23 @@ def protect(tables: Mapping[str, pl.DataFrame], threshold: int, run: Mapping | N
                    tables.get("bureaus"),
                    {"cells": len(cells.value), "equations": len(eqs),
                     "complements_small": int(sensitive.sum())})
+
+
+def _fix_forced_zeros(eqs: list[Equation], value: np.ndarray, fixed: np.ndarray) -> None:
+    """Mark as fixed every cell that the fixed cells force to 0 (a published 0 makes every
+    bureau's cell 0, and their mart cells): hiding such a zero protects nothing."""
+    changed = True
+    while changed:
+        changed = False
+        for ids, coefs in eqs:
+            free = [(i, a) for i, a in zip(ids, coefs, strict=True) if not fixed[i]]
+            if not free:
+                continue
+            rest = sum(a * value[i] for i, a in free)  # what the free cells must add up to
+            if rest == 0 and (all(a > 0 for _, a in free) or all(a < 0 for _, a in free)):
+                for i, _ in free:
+                    fixed[i] = True
+                changed = True
 
 
 def _exempt_metrics() -> set[str]:

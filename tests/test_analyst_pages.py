@@ -15,7 +15,7 @@ from conftest import build_from
 from streamlit.testing.v1 import AppTest
 
 from dashboard import analyst, catalogue, i18n, queries
-from dashboard import exports as ex
+from dashboard import disclosure as ex
 from dashboard.queries import DataFilter
 from pipelines.schema import BY_NAME, METRICS
 

@@ -15,7 +15,7 @@ from typing import Any
 import polars as pl
 import streamlit as st
 
-from dashboard import analyst, exports, queries, state
+from dashboard import analyst, queries, state, xlsx
 from dashboard.catalogue import DOWNLOADS, FILTER_PREFIX, Dataset
 from dashboard.queries import DataFilter
 from pipelines.settings import get_settings
@@ -142,9 +142,8 @@ if v.filtered and ds.bureau_column:
     st.caption("ℹ️ " + v.t("data_bureau_note"))
 
 if publication:
-    skip = analyst.publication_skip(ds)
-    shown, supp = analyst.publish(
-        queries.data_frame(v.run, analyst.skip_filter(f, skip), v.lang), ds, f, threshold)
+    with st.spinner(v.t("data_publication_wait")):
+        shown, _, supp = analyst.publication_form(v.run.path, f, threshold, v.lang)
     total, preview = shown.height, shown.head(PREVIEW_ROWS)
 else:
     supp = None
@@ -178,6 +177,6 @@ for col, kind in zip(buttons, analyst.FORMATS, strict=True):
             file_name=analyst.file_name(kind, ds, f, v.run.as_of_date, publication),
             mime=analyst.MIME[kind], key=f"data_dl_{kind}", on_click="ignore",
             icon=":material/download:", width="stretch")
-if total > exports.XLSX_MAX_ROWS - 1:
+if total > xlsx.XLSX_MAX_ROWS - 1:
     st.caption("ℹ️ " + v.t("data_xlsx_split"))
 st.caption(v.t("data_files_note"))

@@ -12,10 +12,17 @@ if str(ROOT) not in sys.path:  # `streamlit run` puts dashboard/ on the path, no
 import streamlit as st  # noqa: E402
 
 from dashboard import i18n, nav, queries, state, ui  # noqa: E402
+from pipelines.settings import SettingsError, get_settings  # noqa: E402
 
 st.set_page_config(page_title=i18n.STRINGS["app_title"][0], page_icon=":material/insights:",
                    layout="wide", initial_sidebar_state="expanded")
 ui.style()
+
+try:  # a setting the dashboard cannot use stops it with a clear message (no stack trace)
+    get_settings()
+except SettingsError as exc:
+    st.error(f"設定エラー / Setting error: {exc}", icon=":material/error:")
+    st.stop()
 
 problem: str | None = None
 try:

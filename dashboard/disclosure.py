@@ -171,7 +171,12 @@ def _cached(path: str, ino: int, mtime_ns: int, size: int, threshold: int) -> Re
 
 
 def release(path: str | os.PathLike, threshold: int) -> Release:
-    """The protected release of the warehouse at ``path`` (cached per file version)."""
+    """The protected release of the warehouse at ``path`` (cached per file version); for a
+    public-edition file (``dashboard.public``) the release stored in it."""
+    from dashboard import public
+
+    if public.is_public(path):
+        return public.read_release(path)
     st = os.stat(path)
     return _cached(str(path), st.st_ino, st.st_mtime_ns, st.st_size, check_threshold(threshold))
 

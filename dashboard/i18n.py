@@ -64,6 +64,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "status_in_progress": ("集計中", "in progress"),
     "status_no_data": ("データなし", "no data"),
     "status_no_target": ("目標なし", "no target"),
+    "status_suppressed": ("秘匿", "suppressed"),
     "status_legend": ("凡例", "Legend"),
     # overview
     "overview_fy": ("表示する年度", "Fiscal year shown"),
@@ -273,6 +274,7 @@ STATUS_SYMBOLS = {
     "in_progress": "…",
     "no_data": "–",
     "no_target": "·",
+    "suppressed": "[c]",  # public edition: withheld by disclosure control
 }
 
 
@@ -325,6 +327,8 @@ def fy_tick(fy: int, lang: str, in_progress: bool = False) -> str:
 def fmt_value(value: float | None, is_rate: bool, lang: str, digits: int = 1) -> str:
     if value is None:
         return "–"
+    if value != value:  # NaN: a protected cell (public edition) or anything made from one
+        return "[c]"
     if is_rate:
         return f"{value * 100:.{digits}f}%"
     if float(value).is_integer():
@@ -347,7 +351,7 @@ def fmt_target(kind: str | None, lo: float | None, hi: float | None, is_rate: bo
 
 
 def fmt_change(cur: float | None, prev: float | None, is_rate: bool, lang: str) -> str | None:
-    if cur is None or prev is None:
+    if cur is None or prev is None or cur != cur or prev != prev:  # None or NaN ([c])
         return None
     diff = cur - prev
     if is_rate:

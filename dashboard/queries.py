@@ -26,7 +26,7 @@ import streamlit as st
 
 from pipelines.fiscal import fy_end
 from pipelines.schema import METRIC_BY_CODE
-from pipelines.settings import get_settings
+from pipelines.settings import edition, get_settings
 
 Selection = tuple[str, ...] | None  # bureau codes; None = all bureaus (the ministry-wide rows)
 
@@ -60,7 +60,14 @@ class Run:
 
 
 def warehouse_path() -> Path:
-    return get_settings().warehouse
+    """The warehouse; in the public edition the file of protected data made from it
+    (``dashboard.public``), so no page can read anything else."""
+    s = get_settings()
+    if edition() == "public" and s.warehouse.exists():
+        from dashboard import public
+
+        return public.public_path(s.warehouse, s.suppress_below)
+    return s.warehouse
 
 
 # --- connection and caching -------------------------------------------------------------------
@@ -173,6 +180,9 @@ def status_of(kind: str | None, lo: float | None, hi: float | None, value: float
     """The status rule of metrics.md, for rows the pipeline did not compute (bureau sums)."""
     if kind is None:
         return "no_target"
+    if value is not None and (value != value or (prev is not None and prev != prev
+                                                   and kind == "growth")):
+        return "suppressed"  # NaN: made from a protected cell (public edition)
     if value is None:
         return "no_data"
     if run.in_progress(fy):
@@ -262,6 +272,12 @@ def kpi_by_bureau(run: Run, sel: Selection, metric: str) -> pl.DataFrame:
 
 
 # --- marts -------------------------------------------------------------------------------------
+# Sums are NULL when any part is (a protected cell of the public edition): a sum is shown only
+# if it follows from shown cells. The warehouse's marts have no NULL counts.
+
+def _sum(column: str) -> str:
+    return f"(CASE WHEN bool_and({column} IS NOT NULL) THEN sum({column}) END)::BIGINT"
+
 
 def _span(sql: str, run: Run, sel: Selection, fy_from: int, fy_to: int, column: str = "fiscal_year"
           ) -> pl.DataFrame:
@@ -270,48 +286,49 @@ def _span(sql: str, run: Run, sel: Selection, fy_from: int, fy_to: int, column: 
 
 
 def hiring(run: Run, sel: Selection, fy_from: int, fy_to: int) -> pl.DataFrame:
-    return _span("SELECT fiscal_year, bureau_code, track, sum(hires)::BIGINT AS hires "
+    return _span("SELECT fiscal_year, bureau_code, track, " + _sum("hires") + " AS hires "
                  "FROM mart_hiring{where} GROUP BY ALL ORDER BY ALL", run, sel, fy_from, fy_to)
 
 
 def training(run: Run, sel: Selection, fy_from: int, fy_to: int) -> pl.DataFrame:
     return _span("SELECT fiscal_year, provider, category, level, "
-                 "sum(participants)::BIGINT AS participants, "
-                 "sum(completions)::BIGINT AS completions, sum(enrolments)::BIGINT AS enrolments "
+                 + _sum("participants") + " AS participants, "
+                 + _sum("completions") + " AS completions, "
+                 + _sum("enrolments") + " AS enrolments "
                  "FROM mart_training{where} GROUP BY ALL ORDER BY ALL", run, sel, fy_from, fy_to)
 
 
 def career_training(run: Run, sel: Selection, fy_from: int, fy_to: int) -> pl.DataFrame:
-    return _span("SELECT fiscal_year, grade, sum(eligible)::BIGINT AS eligible, "
-                 "sum(completed)::BIGINT AS completed "
+    return _span("SELECT fiscal_year, grade, " + _sum("eligible") + " AS eligible, "
+                 + _sum("completed") + " AS completed "
                  "FROM mart_career_training{where} GROUP BY ALL ORDER BY ALL",
                  run, sel, fy_from, fy_to)
 
 
 def certification(run: Run, sel: Selection, fy_from: int, fy_to: int) -> pl.DataFrame:
     return _span("SELECT fiscal_year, exam_code, itss_level, result, prep_course, "
-                 "sum(sittings)::BIGINT AS sittings "
+                 + _sum("sittings") + " AS sittings "
                  "FROM mart_certification{where} GROUP BY ALL ORDER BY ALL",
                  run, sel, fy_from, fy_to)
 
 
 def drills(run: Run, sel: Selection, fy_from: int, fy_to: int) -> pl.DataFrame:
     return _span("SELECT fiscal_year, round, drill_id, min(sent_on) AS sent_on, "
-                 "sum(sent)::BIGINT AS sent, sum(opened)::BIGINT AS opened, "
-                 "sum(reported)::BIGINT AS reported "
+                 + _sum("sent") + " AS sent, " + _sum("opened") + " AS opened, "
+                 + _sum("reported") + " AS reported "
                  "FROM mart_drills{where} GROUP BY fiscal_year, round, drill_id "
                  "ORDER BY sent_on, drill_id", run, sel, fy_from, fy_to)
 
 
 def headcount(run: Run, sel: Selection, fy_from: int, fy_to: int) -> pl.DataFrame:
     return _span("SELECT fiscal_year, bureau_code, grade, employment_type, placement, "
-                 "sum(headcount)::BIGINT AS headcount, "
-                 "sum(digital_talent)::BIGINT AS digital_talent "
+                 + _sum("headcount") + " AS headcount, "
+                 + _sum("digital_talent") + " AS digital_talent "
                  "FROM mart_headcount{where} GROUP BY ALL ORDER BY ALL", run, sel, fy_from, fy_to)
 
 
 def career_posts(run: Run, sel: Selection, fy_from: int, fy_to: int) -> pl.DataFrame:
-    return _span("SELECT fiscal_year, grade, post_type, sum(headcount)::BIGINT AS headcount "
+    return _span("SELECT fiscal_year, grade, post_type, " + _sum("headcount") + " AS headcount "
                  "FROM mart_career_posts{where} GROUP BY ALL ORDER BY ALL",
                  run, sel, fy_from, fy_to)
 

@@ -394,7 +394,8 @@ def attack(pack: Path, published: Path | None, warehouse: Path, threshold: int) 
         integrality = np.ones(len(members))
         bounds = Bounds(0, np.inf)
 
-        def solve(cvec: np.ndarray):  # noqa: ANN202
+        def solve(cvec: np.ndarray, constraint: LinearConstraint = constraint,
+                  integrality: np.ndarray = integrality, bounds: Bounds = bounds):  # noqa: ANN202
             return milp(cvec, constraints=constraint, integrality=integrality, bounds=bounds,
                         options={"time_limit": 60})
 

@@ -12,7 +12,7 @@ if str(ROOT) not in sys.path:  # `streamlit run` puts dashboard/ on the path, no
 import streamlit as st  # noqa: E402
 
 from dashboard import i18n, nav, queries, state, ui  # noqa: E402
-from pipelines.settings import SettingsError, get_settings  # noqa: E402
+from pipelines.settings import SettingsError, edition, get_settings  # noqa: E402
 
 st.set_page_config(page_title=i18n.STRINGS["app_title"][0], page_icon=":material/insights:",
                    layout="wide", initial_sidebar_state="expanded")
@@ -20,6 +20,7 @@ ui.style()
 
 try:  # a setting the dashboard cannot use stops it with a clear message (no stack trace)
     get_settings()
+    public = edition() == "public"
 except SettingsError as exc:
     st.error(f"設定エラー / Setting error: {exc}", icon=":material/error:")
     st.stop()
@@ -40,8 +41,9 @@ def _page(p: nav.PageDef) -> st.Page:
 
 
 sections = {i18n.t("section_plan", lang): [_page(p) for p in nav.PLAN_PAGES]}
-if nav.ANALYSIS_PAGES:
-    sections[i18n.t("section_analysis", lang)] = [_page(p) for p in nav.ANALYSIS_PAGES]
+analysis = nav.PUBLIC_ANALYSIS_PAGES if public else nav.ANALYSIS_PAGES
+if analysis:
+    sections[i18n.t("section_analysis", lang)] = [_page(p) for p in analysis]
 page = st.navigation(sections)
 
 if problem:

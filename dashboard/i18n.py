@@ -410,6 +410,10 @@ STRINGS.update({
         "differ by 1–{m} become [c], and further cells are suppressed so that no sum between "
         "metrics and tables, ministry and bureaus, or the published figures gives them away. "
         "Rates and statuses computed from a [c] are [c]. Row-level datasets are not offered."),
+    "public_note": (
+        "公表用データ: 人数が{t}未満のセルなどは [c](秘匿)と表示しています。",
+        "Publication data: cells of fewer than {t} people and the like are shown as [c] "
+        "(withheld)."),
     "data_publication_wait": ("公表用の秘匿処理をしています…",
                               "Applying disclosure control…"),
     "data_publication_on": (

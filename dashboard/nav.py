@@ -33,6 +33,10 @@ ANALYSIS_PAGES: tuple[PageDef, ...] = (
     PageDef("views/quality.py", "page_quality", ":material/fact_check:", "quality"),
 )
 
+# the public edition (DTP_EDITION=public): no Data quality page (run internals)
+PUBLIC_ANALYSIS_PAGES: tuple[PageDef, ...] = tuple(
+    p for p in ANALYSIS_PAGES if p.url_path != "quality")
+
 # where each plan metric is shown in detail (the overview cards link there)
 METRIC_PAGE: dict[str, str] = {
     "digital_hires": "views/hiring.py",

@@ -282,7 +282,14 @@ def _sum(column: str) -> str:
 def _span(sql: str, run: Run, sel: Selection, fy_from: int, fy_to: int, column: str = "fiscal_year"
           ) -> pl.DataFrame:
     where = f" WHERE {column} BETWEEN $fy_from AND $fy_to" + _bureau_filter(sel)
-    return _one(run, sql.replace("{where}", where), **_params(sel, fy_from=fy_from, fy_to=fy_to))
+    frame = _one(run, sql.replace("{where}", where), **_params(sel, fy_from=fy_from,
+                                                                fy_to=fy_to))
+    if edition() != "public":
+        return frame
+    # a NULL sum holds a protected cell: NaN, so that every figure made from it is NaN ([c])
+    counts = [c for c, t in frame.schema.items() if t == pl.Int64]
+    return frame.with_columns(pl.col(c).cast(pl.Float64).fill_null(float("nan"))
+                              for c in counts)
 
 
 def hiring(run: Run, sel: Selection, fy_from: int, fy_to: int) -> pl.DataFrame:

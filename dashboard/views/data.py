@@ -18,13 +18,14 @@ import streamlit as st
 from dashboard import analyst, queries, state, xlsx
 from dashboard.catalogue import DOWNLOADS, FILTER_PREFIX, Dataset
 from dashboard.queries import DataFilter
-from pipelines.settings import get_settings
+from pipelines.settings import edition, get_settings
 
 PREVIEW_ROWS = 100
 
 v = state.view()
 ss = st.session_state
 threshold = get_settings().suppress_below
+public = edition() == "public"  # publication datasets only, nothing else
 
 
 def _url_values(param: str) -> list[str] | None:
@@ -120,14 +121,18 @@ def page_filters(ds: Dataset) -> tuple[tuple[str, tuple[Any, ...]], ...]:
 st.caption(v.t("data_intro"))
 top = st.columns([3, 2])
 with top[1]:
-    publication = url_toggle("pub", "data_pub", v.t("data_publication"),
-                             v.t("data_publication_help", t=threshold, m=threshold - 1))
+    if public:
+        publication = True
+        st.caption(v.t("data_publication_help", t=threshold, m=threshold - 1))
+    else:
+        publication = url_toggle("pub", "data_pub", v.t("data_publication"),
+                                 v.t("data_publication_help", t=threshold, m=threshold - 1))
 names = [n for n, ds in DOWNLOADS.items() if ds.aggregated or not publication]
 with top[0]:
     name = state.page_select("dataset", "data_dataset", v.t("data_dataset"), names, "kpi",
                              format_func=dataset_label)
 ds = DOWNLOADS[name]
-if publication:
+if publication and not public:
     top[1].caption(v.t("data_rowlevel_hidden"))
 st.caption(ds.definition(v.lang))
 

@@ -220,16 +220,18 @@ def _densify(frame: pl.DataFrame, ds: Dataset, bureaus: list[str], fys: list[int
     others = [c for c in ds.column_names if c not in ds.counts and c != ds.bureau_column]
     per_fy = ds.name == "mart_drills"
     if per_fy or not ds.fy_column:
-        combos = frame.select(others).unique()
+        combos = frame.select(others).unique().sort(others, nulls_last=True)
     else:
         rest = [c for c in others if c != ds.fy_column]
         fy = pl.DataFrame({ds.fy_column: fys}, schema={ds.fy_column: frame.schema[ds.fy_column]})
-        combos = fy.join(frame.select(rest).unique(), how="cross") if rest else fy
+        combos = (fy.join(frame.select(rest).unique().sort(rest, nulls_last=True), how="cross")
+                  if rest else fy)
     codes = pl.DataFrame({ds.bureau_column: bureaus},
                          schema={ds.bureau_column: frame.schema[ds.bureau_column]})
     grid = combos.join(codes, how="cross")
     out = grid.join(frame.with_columns(pl.lit(True).alias("__orig")),
-                    on=[*others, ds.bureau_column], how="left", nulls_equal=True)
+                    on=[*others, ds.bureau_column], how="left", nulls_equal=True,
+                    maintain_order="left")
     # rows with no bureau (people on no roster) exist only where the mart has them
     extra = frame.filter(pl.col(ds.bureau_column).is_null()).with_columns(
         pl.lit(True).alias("__orig"))
@@ -247,8 +249,8 @@ def _sum_equations(totals: pl.DataFrame, parts: pl.DataFrame, keys: list[str]
     ``totals`` has ``keys`` + ``__t`` (cell id); ``parts`` has ``keys`` + ``__p``."""
     if totals.height == 0:
         return []
-    joined = totals.join(parts.group_by(keys).agg(pl.col("__p")), on=keys, how="left",
-                         nulls_equal=True)
+    grouped = parts.group_by(keys, maintain_order=True).agg(pl.col("__p"))
+    joined = totals.join(grouped, on=keys, how="left", nulls_equal=True, maintain_order="left")
     out = []
     for t, ps in joined.select("__t", "__p").iter_rows():
         if t < 0:
@@ -282,6 +284,8 @@ def _highs():  # noqa: ANN202
             os.close(saved)
         _BANNER_DONE = True
     h.setOptionValue("output_flag", False)
+    h.setOptionValue("threads", 1)  # the same pattern every time: deterministic solves
+    h.setOptionValue("random_seed", 0)
     return h
 
 

@@ -9,6 +9,7 @@ import json
 from pathlib import Path
 
 import duckdb
+import polars as pl
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -91,3 +92,36 @@ def sample_public(tmp_path_factory: pytest.TempPathFactory) -> Path:
     wh = tmp_path_factory.mktemp("sample_public") / "warehouse.duckdb"
     build(Path(APP).parent.parent / "data" / "raw", wh)
     return wh
+
+
+@pytest.mark.parametrize("bureaus", [("AEB", "CSO"), ("ICB",), ("MS", "STB", "TBB")])
+def test_public_cards_show_a_bureau_sum_only_if_it_follows_from_the_pack(
+        sample_public, monkeypatch, bureaus):
+    """A card summed over selected bureaus is [c] when any of their cells is [c] in the
+    released kpi, and otherwise exactly the sum of the released cells."""
+    from dashboard import i18n
+    from pipelines.schema import METRIC_BY_CODE
+
+    kpi = disclosure.release(sample_public, 5).tables["kpi"]
+    at = open_public(sample_public, "overview", monkeypatch, bureau=",".join(bureaus))
+    fy = at.selectbox(key="overview_fy").value
+    cards = {m.label: m.value for m in at.metric}
+    checked = hidden = 0
+    for code, m in METRIC_BY_CODE.items():
+        label = i18n.metric_name(code, "ja")
+        if not m.by_bureau or label not in cards:
+            continue
+        rows = kpi.filter((pl.col("metric") == code) & (pl.col("fiscal_year") == fy)
+                          & pl.col("bureau_code").is_in(list(bureaus)))
+        cells = rows["numerator"].to_list() + (rows["denominator"].to_list()
+                                               if m.is_rate else [])
+        checked += 1
+        if "[c]" in cells:
+            hidden += 1
+            assert cards[label] == "[c]", (code, cells, cards[label])
+            continue
+        num = sum(float(x) for x in rows["numerator"])
+        den = sum(float(x) for x in rows["denominator"]) if m.is_rate else None
+        value = (num / den if den else None) if m.is_rate else num
+        assert cards[label] == i18n.fmt_value(value, m.is_rate, "ja"), code
+    assert checked >= 5

@@ -50,12 +50,14 @@ _ABOUT_LABELS = {
         "filters": "適用した絞り込み", "none": "なし(全件)", "as_of": "データ基準日",
         "run_id": "パイプライン実行ID", "origin": "データの出所", "generated": "ファイル作成日時",
         "rows": "行数", "suppression": "秘匿処理(公表用)",
-        "supp_on": "適用: {t}未満の件数(1〜{m})を[c]に置換、分母が{t}未満の率も[c]、"
-                   "合計からの逆算を防ぐ二次秘匿あり。秘匿したセル {n} 件(うち合計 {d} 件)",
+        "supp_on": "適用(公表用データと同じ): 人数1〜{m}({t}未満)と、分子と分母の差が1〜{m}の"
+                   "セルを[c]に置換。指標と集計表・省全体と局・公表値のあいだの足し算から逆算"
+                   "できないよう二次秘匿あり(線形計画法で確認)。[c]から計算される率・達成状況"
+                   "も[c]。秘匿したセル {n} 件(うち省全体 {d} 件)",
         "supp_off": "なし(内部用。府省外に出す表は「公表用」で作成すること)",
         "formula": "数式対策",
-        "formula_text": "=、+、-、@、タブ、改行で始まる文字列は文字列として記録"
-                        "(数式として実行されない)",
+        "formula_text": "=、+、-、@、タブ、改行(全角・小書き・ダッシュ類を含む)で始まる文字列は"
+                        "文字列として記録(数式として実行されない)",
         "sheets": "データシート", "columns": "列", "column": "列名", "type": "型",
         "meaning": "意味", "origin_sample": "サンプル(合成データ)", "origin_provided": "提供データ",
     },
@@ -64,13 +66,16 @@ _ABOUT_LABELS = {
         "filters": "Filters applied", "none": "none (all rows)", "as_of": "As-of date",
         "run_id": "Pipeline run ID", "origin": "Data origin", "generated": "File generated at",
         "rows": "Rows", "suppression": "Disclosure control (for publication)",
-        "supp_on": "applied: counts 1–{m} (below {t}) replaced by [c], rates with a denominator "
-        "below {t} replaced by [c], secondary suppression so no cell can be recovered from a "
-        "total. {n} cells suppressed ({d} of them totals)",
+        "supp_on": "applied (the same as the publication pack): counts of 1–{m} people (below "
+        "{t}) and numerator/denominator differences of 1–{m} replaced by [c]; secondary "
+        "suppression so that no sum between metrics and tables, ministry and bureaus, or the "
+        "published figures gives a cell back (checked by linear programming); rates and "
+        "statuses made from a [c] are [c]. {n} cells suppressed ({d} of them ministry-wide)",
         "supp_off": "not applied (internal use; use 'for publication' for tables leaving the "
         "ministry)",
-        "formula": "Formula safety", "formula_text": "text starting with =, +, -, @, tab or CR is "
-        "stored as text and never runs as a formula",
+        "formula": "Formula safety", "formula_text": "text starting with =, +, -, @, tab, CR or LF "
+        "(full-width, small and dash forms included) is stored as text and never runs as a "
+        "formula",
         "sheets": "Data sheets", "columns": "Columns", "column": "Column", "type": "Type",
         "meaning": "Meaning", "origin_sample": "sample (synthetic data)",
         "origin_provided": "provided data",

@@ -35,12 +35,12 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def serve(warehouse: Path) -> tuple[subprocess.Popen, str]:
+def serve(warehouse: Path, **extra_env: str) -> tuple[subprocess.Popen, str]:
     """Start ``streamlit run dashboard/app.py`` on ``warehouse`` on a free port; return the
     process and its URL once ``/_stcore/health`` answers. The server's output goes to
     ``streamlit-<port>.log`` beside the warehouse (and into the error if it does not start)."""
     port = free_port()
-    env = {**os.environ, "DTP_WAREHOUSE": str(warehouse)}
+    env = {**os.environ, "DTP_WAREHOUSE": str(warehouse), **extra_env}
     log = warehouse.parent / f"streamlit-{port}.log"
     with open(log, "w") as out:
         proc = subprocess.Popen(
@@ -73,9 +73,9 @@ def stop(proc: subprocess.Popen) -> None:
 
 
 @contextmanager
-def streamlit_app(warehouse: Path) -> Iterator[str]:
+def streamlit_app(warehouse: Path, **extra_env: str) -> Iterator[str]:
     """The URL of a live app on ``warehouse``, stopped on exit."""
-    proc, url = serve(warehouse)
+    proc, url = serve(warehouse, **extra_env)
     try:
         yield url
     finally:

@@ -190,5 +190,11 @@ def kpi_table(v: View, codes: Sequence[str], key: str) -> None:
 def data_table(v: View, frame: pl.DataFrame, key: str, title: bool = True) -> None:
     if title:
         st.markdown(f"**{v.t('table_title')}**")
+    # a NaN is a protected cell (public edition) or made from one: shown as [c], not "NaN"
+    nan_cols = [c for c, t in frame.schema.items() if t.is_float() and frame[c].is_nan().any()]
+    if nan_cols:
+        frame = frame.with_columns(pl.Series(c, [
+            None if x is None else i18n.fmt_value(x, False, v.lang) for x in frame[c].to_list()],
+            dtype=pl.String) for c in nan_cols)
     st.dataframe(frame, key=key, hide_index=True, width="stretch",
                  height=min(36 * (frame.height + 1) + 4, 640))

@@ -79,6 +79,9 @@ def test_public_data_page_offers_publication_datasets_only(tiny_warehouse, monke
 @pytest.mark.parametrize("page", PLAN)
 def test_public_pages_on_the_sample(sample_public, monkeypatch, page):
     at = open_public(sample_public, page, monkeypatch, bureau="AEB")
+    for df in at.dataframe:  # a protected cell reads [c], never NaN
+        for c in df.value.columns:
+            assert not [x for x in df.value[c].tolist() if str(x).lower() in ("nan", "<na>")], c
     if page == "overview":  # small bureau: protected cells are shown as [c], never a number
         shown = [str(m.value) for m in at.metric] + [
             str(e.proto) for e in at.get("plotly_chart")]

@@ -451,10 +451,6 @@ def _secure(cells: _Cells, eqs: list[Equation], hidden: np.ndarray, sensitive: n
                     pick = _candidate(t, of_cell, eqs, unknown, fixed, total, value, t_eqs)
                     if pick is None:
                         given_up.add(t)
-                        if os.environ.get("DTP_DEBUG_AUDIT"):
-                            print("given up", t, value[t], virtual[t],
-                                  [[(i, value[i], bool(unknown[i]), bool(fixed[i]))
-                                    for i in eqs[e][0]] for e in of_cell[t]])
                         break
                     hidden[pick] = unknown[pick] = True
                     added += 1

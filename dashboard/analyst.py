@@ -9,14 +9,16 @@ script-run context or on ``st.session_state``).
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 
 import polars as pl
 
-from dashboard import access, audit, datasets, fmt, i18n
+from dashboard import access, audit, datasets, fmt, i18n, xlsx
 from dashboard import exports as ex
 from dashboard.catalogue import DOWNLOADS, Dataset
 from dashboard.datasets import DataFilter
+from dashboard.disclosure import Suppression
+from dashboard.publication import RowFilter, publication_rows
 
 FORMATS = ("csv", "xlsx", "parquet")
 MIME = {"csv": "text/csv", "parquet": "application/vnd.apache.parquet",
@@ -67,59 +69,18 @@ def value_label(column: str, value: object, lang: str) -> str:
 
 # --- publication (disclosure control) ------------------------------------------------------------
 
-def publication_skip(ds: Dataset) -> frozenset[str]:
-    """Filters applied only after suppression: those that would cut a total's group apart.
-
-    Suppression must see every part of a total (else two downloads with different filters
-    could be subtracted from each other), so for a dataset with totals (``kpi``: ministry row
-    = sum of bureaus) only the filters on the group keys run in SQL.
-    """
-    if not ds.margin_by:
-        return frozenset()
-    cols = {ds.bureau_column or "", *ds.filters} - set(ds.margin_by)
-    return frozenset(c for c in cols if c)
+def row_filter(f: DataFilter) -> RowFilter:
+    """The data page's filter as a filter on a publication dataset."""
+    return RowFilter(f.bureaus, f.fy_from, f.fy_to, f.values)
 
 
-def filter_frame(frame: pl.DataFrame, ds: Dataset, f: DataFilter,
-                 only: frozenset[str]) -> pl.DataFrame:
-    """Apply the filters named in ``only`` in Polars (the same meaning as the SQL ones)."""
-    conds: list[pl.Expr] = []
-    if ds.bureau_column in only and f.bureaus is not None:
-        conds.append(pl.col(ds.bureau_column).is_in(list(f.bureaus)))
-    for column, values in f.values:
-        if column not in only:
-            continue
-        present = [v for v in values if v is not None]
-        cond = pl.col(column).is_in(present) if present else pl.lit(False)
-        if len(present) < len(values):
-            cond = cond | pl.col(column).is_null()
-        conds.append(cond.fill_null(False))
-    return frame.filter(*conds) if conds else frame
-
-
-def _exempt(ds: Dataset) -> pl.Expr | None:
-    expr = None
-    for column, values in ds.exempt:
-        e = pl.col(column).is_in(list(values))
-        expr = e if expr is None else expr | e
-    return expr
-
-
-def publish(frame: pl.DataFrame, ds: Dataset, f: DataFilter,
-            threshold: int) -> tuple[pl.DataFrame, ex.Suppression]:
-    """Suppress ``frame`` (read with ``publication_skip(ds)`` filters left out), then filter."""
-    margins = ([ex.Margin(ds.margin_by, pl.col(ds.bureau_column).is_null())]
-               if ds.margin_by and ds.bureau_column else [])
-    res = ex.suppress_table(frame, ds.counts, ds.rates, threshold, margins, _exempt(ds))
-    out = filter_frame(res.frame, ds, f, publication_skip(ds))
-    cols = res.info.columns
-    hidden = pl.sum_horizontal(pl.col(c) == ex.SUPPRESSED for c in cols) if cols else pl.lit(0)
-    counts = out.select(hidden.fill_null(0).alias("n"),
-                        (pl.col(ds.bureau_column).is_null() if margins else pl.lit(False))
-                        .alias("total"))
-    cells = int(counts["n"].sum() or 0)
-    totals = int(counts.filter(pl.col("total"))["n"].sum() or 0)
-    return out, ex.Suppression(threshold, cols, cells, totals)
+def publication_form(path: str, f: DataFilter, threshold: int, lang: str
+                ) -> tuple[pl.DataFrame, dict, Suppression]:
+    """The publication form of ``f``'s rows (``dashboard.publication.publication_rows``, the
+    one entry point) and the run it came from."""
+    frame, rel, supp = publication_rows(path, f.dataset, row_filter(f), threshold, lang)
+    run = {"run_id": rel.run_id, "as_of_date": rel.as_of_date, "data_origin": rel.data_origin}
+    return frame, run, supp
 
 
 # --- what the file says about itself -------------------------------------------------------------
@@ -158,9 +119,9 @@ def filter_lines(ds: Dataset, f: DataFilter, lang: str, bureau_names: Mapping[st
 
 def export_meta(ds: Dataset, f: DataFilter, lang: str, run: Mapping[str, object],
                 bureau_names: Mapping[str, str], publication: bool,
-                suppression: ex.Suppression | None, dtypes: Mapping[str, object]
-                ) -> ex.ExportMeta:
-    return ex.ExportMeta(
+                suppression: Suppression | None, dtypes: Mapping[str, object]
+                ) -> xlsx.ExportMeta:
+    return xlsx.ExportMeta(
         dataset=ds.name, title=ds.title(lang), definition=ds.definition(lang),
         filters=filter_lines(ds, f, lang, bureau_names, publication),
         as_of=run.get("as_of_date"), run_id=run.get("run_id"),  # type: ignore[arg-type]
@@ -180,26 +141,24 @@ def file_name(kind: str, ds: Dataset, f: DataFilter, as_of: dt.date | None,
 # --- the bytes ------------------------------------------------------------------------------------
 
 def rows(path: str, f: DataFilter, publication: bool, threshold: int, lang: str
-         ) -> tuple[pl.DataFrame, dict, ex.Suppression | None]:
-    """The rows of a download (suppressed for publication; bureau names in ``lang``) and the
-    run they came from."""
+         ) -> tuple[pl.DataFrame, dict, Suppression | None]:
+    """The rows of a download (publication form when ``publication``; bureau names in
+    ``lang``) and the run they came from."""
     ds = DOWNLOADS[f.dataset]
     if publication and not ds.aggregated:
         raise ValueError("row-level datasets are not offered for publication")
-    skip = publication_skip(ds) if publication else frozenset()
-    frame, run = datasets.data_for_download(path, f, lang, skip)
-    if not publication:
-        return frame, run, None
-    out, supp = publish(frame, ds, f, threshold)
-    return out, run, supp
+    if publication:
+        return publication_form(path, f, threshold, lang)
+    frame, run = datasets.data_for_download(path, f, lang)
+    return frame, run, None
 
 
-def render(kind: str, frame: pl.DataFrame, meta: ex.ExportMeta, encoding: str = "utf-8-sig"
+def render(kind: str, frame: pl.DataFrame, meta: xlsx.ExportMeta, encoding: str = "utf-8-sig"
            ) -> bytes:
     if kind == "csv":
         return ex.to_csv(frame, encoding).data
     if kind == "xlsx":
-        return ex.to_xlsx(frame, meta)
+        return xlsx.to_xlsx(frame, meta)
     if kind == "parquet":
         return ex.to_parquet(frame)
     raise ValueError(kind)
@@ -240,10 +199,3 @@ def download(kind: str, path: str, f: DataFilter, *, lang: str, publication: boo
         return data
 
     return make
-
-
-def skip_filter(f: DataFilter, skip: Sequence[str]) -> DataFilter:
-    """``f`` without the filters in ``skip`` (what SQL reads before suppression)."""
-    ds = DOWNLOADS[f.dataset]
-    return DataFilter(f.dataset, None if ds.bureau_column in skip else f.bureaus, f.fy_from,
-                      f.fy_to, tuple((c, v) for c, v in f.values if c not in skip))

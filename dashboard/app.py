@@ -15,12 +15,19 @@ import logging  # noqa: E402
 import streamlit as st  # noqa: E402
 
 from dashboard import access, i18n, nav, queries, signin, state, ui  # noqa: E402
+from pipelines.settings import SettingsError, get_settings  # noqa: E402
 
 log = logging.getLogger("dtp.app")
 
 st.set_page_config(page_title=i18n.STRINGS["app_title"][0], page_icon=":material/insights:",
                    layout="wide", initial_sidebar_state="auto")  # closed on a phone (issue 9)
 ui.style()
+
+try:  # a setting the dashboard cannot use stops it with a clear message (no stack trace)
+    get_settings()
+except SettingsError as exc:
+    st.error(f"設定エラー / Setting error: {exc}", icon=":material/error:")
+    st.stop()
 
 # the access gate (dashboard/access.py): nothing from the warehouse before it says ok
 gate = access.resolve()

@@ -16,10 +16,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from dashboard.exports import RateSpec
 from pipelines.schema import BY_NAME, TABLES, Column
 
 KINDS = ("kpi", "mart", "staging", "reference", "run")
+
+
+@dataclass(frozen=True)
+class RateSpec:
+    """A rate column and the count columns it is made of (either may be None)."""
+
+    column: str
+    numerator: str | None = None
+    denominator: str | None = None
 
 
 @dataclass(frozen=True)

@@ -227,7 +227,7 @@ def _value_axis(fig: go.Figure, values: Sequence[float | None], points: Sequence
                 is_rate: bool, zoom: bool = False) -> None:
     """Bars start at zero; rate lines are zoomed to their values (near-100% rates differ by
     tenths of a point, which a 0–100% axis would hide)."""
-    tops = [v for v in values if v is not None]
+    tops = [v for v in values if v is not None and v == v]  # NaN: a protected cell
     targets = [p.target_max if p.target_kind == "max" else p.target_min
                for p in points if p.target_kind in ("min", "max", "range")]
     top = max(tops + [t for t in targets if t is not None], default=1) or 1
@@ -394,7 +394,7 @@ def dots(labels: Sequence[str], values: Sequence[float | None], statuses: Sequen
                     textfont=dict(color="#222222", size=12), cliponaxis=False,
                     customdata=list(hover),
                     hovertemplate="<b>%{y}</b><br>%{x:.1%}%{customdata}<extra></extra>")
-    known = [v for v in values if v is not None]
+    known = [v for v in values if v is not None and v == v]  # NaN: a protected cell
     low = min(known + [1.0])
     lo = max(0.0, math.floor((low - max(0.01, (1 - low) * 0.3)) * 20) / 20)
     fig.update_xaxes(tickformat=".0%" if lo < 0.8 else ".1%", range=[lo, 1 + (1 - lo) * 0.12],

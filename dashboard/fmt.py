@@ -11,6 +11,7 @@ from dashboard.i18n import status_word, t
 from pipelines.fiscal import era_label
 
 MISSING = "–"  # shown for a value that does not exist (NULL)
+SUPPRESSED = "[c]"  # a protected cell (disclosure.SUPPRESSED; fmt must not import disclosure)
 
 
 def fy_label(fy: int, lang: str = "ja", in_progress: bool = False) -> str:
@@ -28,6 +29,8 @@ def value(number: float | None, is_rate: bool, digits: int = 1) -> str:
     """A count with thousands separators, or a rate as a percentage."""
     if number is None:
         return MISSING
+    if number != number:  # NaN: a protected cell (public edition) or anything made from one
+        return SUPPRESSED
     if is_rate:
         return f"{number * 100:.{digits}f}%"
     if float(number).is_integer():
@@ -50,7 +53,7 @@ def target(kind: str | None, lo: float | None, hi: float | None, is_rate: bool,
 
 def change(cur: float | None, prev: float | None, is_rate: bool, lang: str) -> str | None:
     """The change from the previous FY: percentage points for rates."""
-    if cur is None or prev is None:
+    if cur is None or prev is None or cur != cur or prev != prev:  # None or NaN ([c])
         return None
     diff = cur - prev
     if is_rate:

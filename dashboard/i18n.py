@@ -63,6 +63,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "status_in_progress": ("集計中", "in progress"),
     "status_no_data": ("データなし", "no data"),
     "status_no_target": ("目標なし", "no target"),
+    "status_suppressed": ("秘匿", "suppressed"),
     "status_legend": ("凡例", "Legend"),
     # overview
     "overview_fy": ("表示する年度", "Fiscal year shown"),
@@ -244,11 +245,21 @@ STRINGS: dict[str, tuple[str, str]] = {
     "data_kind_staging": ("個票(仮名ID)", "row-level, pseudonymous"),
     "data_publication": ("公表用 / for publication", "公表用 / for publication"),
     "data_publication_help": (
-        "府省外に出す表のための秘匿処理: {t}未満の件数(1〜{m})と分母が{t}未満の率を [c] に置き換え、"
-        "合計からの逆算を防ぐため必要に応じて別のセルも秘匿します。個票データは選べません。",
-        "Disclosure control for tables leaving the ministry: counts of 1–{m} (below {t}) and "
-        "rates with a denominator below {t} become [c], and further cells are suppressed "
-        "where a total would give them away. Row-level datasets are not offered."),
+        "府省外に出す表のための秘匿処理(公表用データと同じ): 人数が1〜{m}のセル({t}未満)と、"
+        "分子と分母の差が1〜{m}の率を [c] に置き換え、指標と集計表・省全体と局・公表値の"
+        "あいだの足し算から逆算できないよう別のセルも秘匿します。[c] から計算される率・達成"
+        "状況も [c] です。個票データは選べません。",
+        "Disclosure control for tables leaving the ministry (the same as the publication "
+        "pack): counts of 1–{m} people (below {t}) and rates whose numerator and denominator "
+        "differ by 1–{m} become [c], and further cells are suppressed so that no sum between "
+        "metrics and tables, ministry and bureaus, or the published figures gives them away. "
+        "Rates and statuses computed from a [c] are [c]. Row-level datasets are not offered."),
+    "public_note": (
+        "公表用データ: 人数が{t}未満のセルなどは [c](秘匿)と表示しています。",
+        "Publication data: cells of fewer than {t} people and the like are shown as [c] "
+        "(withheld)."),
+    "data_publication_wait": ("公表用の秘匿処理をしています…",
+                              "Applying disclosure control…"),
     "data_publication_on": (
         "公表用: 秘匿処理をした表です(秘匿したセル {n} 件、しきい値 {t})。",
         "For publication: disclosure control applied ({n} cells suppressed, threshold {t})."),
@@ -518,6 +529,7 @@ STATUS_SYMBOLS = {
     "in_progress": "…",
     "no_data": "–",
     "no_target": "·",
+    "suppressed": "[c]",  # public edition: withheld by disclosure control
 }
 
 

@@ -29,7 +29,7 @@ import polars as pl
 import streamlit as st
 
 from pipelines.schema import METRICS
-from pipelines.settings import get_settings
+from pipelines.settings import edition, get_settings
 from pipelines.sql import RULES
 
 Selection = tuple[str, ...] | None  # bureau codes; None = all bureaus (the ministry-wide rows)
@@ -64,7 +64,14 @@ class Run:
 
 
 def warehouse_path() -> Path:
-    return get_settings().warehouse
+    """The warehouse; in the public edition the file of protected data made from it
+    (``dashboard.public``), so no page can read anything else."""
+    s = get_settings()
+    if edition() == "public" and s.warehouse.exists():
+        from dashboard import public
+
+        return public.public_path(s.warehouse, s.suppress_below)
+    return s.warehouse
 
 
 # --- connection and caching -------------------------------------------------------------------
@@ -226,10 +233,14 @@ SELECT m.metric, m.fiscal_year,
        CASE WHEN m.by_bureau THEN p.target_kind ELSE m.target_kind END AS target_kind,
        CASE WHEN m.by_bureau THEN p.target_min ELSE m.target_min END AS target_min,
        CASE WHEN m.by_bureau THEN p.target_max ELSE m.target_max END AS target_max,
-       CASE WHEN m.by_bureau
-            THEN kpi_status(p.target_kind, p.target_min, p.target_max, p.value, p.prev_value,
-                            p.prev_fy, p.fiscal_year, r.as_of_date, r.as_of_fy)
-            ELSE m.status END AS status,
+       CASE WHEN NOT m.by_bureau THEN m.status
+            -- public edition: a sum with a protected part ([c] = NaN) is protected, and so is
+            -- the status made from it (or, for growth, from last year's protected value)
+            WHEN p.target_kind IS NOT NULL
+                 AND (isnan(p.value) OR (p.target_kind = 'growth' AND isnan(p.prev_value)))
+            THEN 'suppressed'
+            ELSE kpi_status(p.target_kind, p.target_min, p.target_max, p.value, p.prev_value,
+                            p.prev_fy, p.fiscal_year, r.as_of_date, r.as_of_fy) END AS status,
        NOT m.by_bureau AS ministry_only, m.target_kind AS m_target_kind,
        m.target_min AS m_target_min, m.target_max AS m_target_max,
        bureau_target(m.metric) AS bureau_target
@@ -268,56 +279,70 @@ def kpi_by_bureau(run: Run, sel: Selection, metric: str) -> pl.DataFrame:
 
 
 # --- marts -------------------------------------------------------------------------------------
+# Sums are NULL when any part is (a protected cell of the public edition): a sum is shown only
+# if it follows from shown cells. The warehouse's marts have no NULL counts.
+
+def _sum(column: str) -> str:
+    return f"(CASE WHEN bool_and({column} IS NOT NULL) THEN sum({column}) END)::BIGINT"
+
 
 def _span(sql: str, run: Run, sel: Selection, fy_from: int, fy_to: int, column: str = "fiscal_year"
           ) -> pl.DataFrame:
     where = f" WHERE {column} BETWEEN $fy_from AND $fy_to" + _bureau_filter(sel)
-    return _one(run, sql.replace("{where}", where), **_params(sel, fy_from=fy_from, fy_to=fy_to))
+    frame = _one(run, sql.replace("{where}", where), **_params(sel, fy_from=fy_from,
+                                                                fy_to=fy_to))
+    if edition() != "public":
+        return frame
+    # a NULL sum holds a protected cell: NaN, so that every figure made from it is NaN ([c])
+    counts = [c for c, t in frame.schema.items() if t == pl.Int64]
+    return frame.with_columns(pl.col(c).cast(pl.Float64).fill_null(float("nan"))
+                              for c in counts)
 
 
 def hiring(run: Run, sel: Selection, fy_from: int, fy_to: int) -> pl.DataFrame:
-    return _span("SELECT fiscal_year, bureau_code, track, sum(hires)::BIGINT AS hires "
+    return _span("SELECT fiscal_year, bureau_code, track, " + _sum("hires") + " AS hires "
                  "FROM mart_hiring{where} GROUP BY ALL ORDER BY ALL", run, sel, fy_from, fy_to)
 
 
 def training(run: Run, sel: Selection, fy_from: int, fy_to: int) -> pl.DataFrame:
     return _span("SELECT fiscal_year, provider, category, level, "
-                 "sum(participants)::BIGINT AS participants, "
-                 "sum(completions)::BIGINT AS completions, sum(enrolments)::BIGINT AS enrolments "
+                 + _sum("participants") + " AS participants, "
+                 + _sum("completions") + " AS completions, "
+                 + _sum("enrolments") + " AS enrolments "
                  "FROM mart_training{where} GROUP BY ALL ORDER BY ALL", run, sel, fy_from, fy_to)
 
 
 def career_training(run: Run, sel: Selection, fy_from: int, fy_to: int) -> pl.DataFrame:
-    return _span("SELECT fiscal_year, grade, sum(eligible)::BIGINT AS eligible, "
-                 "sum(completed)::BIGINT AS completed "
+    return _span("SELECT fiscal_year, grade, " + _sum("eligible") + " AS eligible, "
+                 + _sum("completed") + " AS completed "
                  "FROM mart_career_training{where} GROUP BY ALL ORDER BY ALL",
                  run, sel, fy_from, fy_to)
 
 
 def certification(run: Run, sel: Selection, fy_from: int, fy_to: int) -> pl.DataFrame:
     return _span("SELECT fiscal_year, exam_code, itss_level, result, prep_course, "
-                 "sum(sittings)::BIGINT AS sittings "
+                 + _sum("sittings") + " AS sittings "
                  "FROM mart_certification{where} GROUP BY ALL ORDER BY ALL",
                  run, sel, fy_from, fy_to)
 
 
 def drills(run: Run, sel: Selection, fy_from: int, fy_to: int) -> pl.DataFrame:
     return _span("SELECT fiscal_year, round, drill_id, min(sent_on) AS sent_on, "
-                 "sum(sent)::BIGINT AS sent, sum(opened)::BIGINT AS opened, "
-                 "sum(reported)::BIGINT AS reported "
+                 + _sum("sent") + " AS sent, " + _sum("opened") + " AS opened, "
+                 + _sum("reported") + " AS reported "
                  "FROM mart_drills{where} GROUP BY fiscal_year, round, drill_id "
                  "ORDER BY sent_on, drill_id", run, sel, fy_from, fy_to)
 
 
 def headcount(run: Run, sel: Selection, fy_from: int, fy_to: int) -> pl.DataFrame:
     return _span("SELECT fiscal_year, bureau_code, grade, employment_type, placement, "
-                 "sum(headcount)::BIGINT AS headcount, "
-                 "sum(digital_talent)::BIGINT AS digital_talent "
+                 + _sum("headcount") + " AS headcount, "
+                 + _sum("digital_talent") + " AS digital_talent "
                  "FROM mart_headcount{where} GROUP BY ALL ORDER BY ALL", run, sel, fy_from, fy_to)
 
 
 def career_posts(run: Run, sel: Selection, fy_from: int, fy_to: int) -> pl.DataFrame:
-    return _span("SELECT fiscal_year, grade, post_type, sum(headcount)::BIGINT AS headcount "
+    return _span("SELECT fiscal_year, grade, post_type, " + _sum("headcount") + " AS headcount "
                  "FROM mart_career_posts{where} GROUP BY ALL ORDER BY ALL",
                  run, sel, fy_from, fy_to)
 

@@ -15,6 +15,7 @@ import streamlit as st
 from dashboard import charts, fmt, i18n, queries
 from dashboard.state import View
 from pipelines.schema import METRIC_BY_CODE
+from pipelines.settings import edition, get_settings
 
 CSS = """
 <style>
@@ -48,9 +49,13 @@ def header(v: View, title: str, internals: bool = True) -> None:
     st.title(title, anchor=False)
     run = v.run
     as_of_fy = (f" · {v.fy_label(run.as_of_fy)}" if run.as_of_fy is not None else "")
-    st.caption(f"{v.t('as_of')}: {fmt.date(run.as_of_date, v.lang)}{as_of_fy}　｜　"
-               f"{v.t('last_run')}: {fmt.timestamp(run.finished_at, v.lang)}"
-               + (f"　｜　{v.t('run_id')}: `{run.run_id}`" if internals else ""))
+    if edition() == "public":  # no run internals: the as-of date and how figures are protected
+        st.caption(f"{v.t('as_of')}: {fmt.date(run.as_of_date, v.lang)}{as_of_fy}　｜　"
+                   + v.t("public_note", t=get_settings().suppress_below))
+    else:
+        st.caption(f"{v.t('as_of')}: {fmt.date(run.as_of_date, v.lang)}{as_of_fy}　｜　"
+                   f"{v.t('last_run')}: {fmt.timestamp(run.finished_at, v.lang)}"
+                   + (f"　｜　{v.t('run_id')}: `{run.run_id}`" if internals else ""))
     if run.is_sample:
         st.html(f'<div class="dtp-sample" role="status">⚠ {html.escape(v.t("sample_banner"))}'
                 "</div>")
@@ -107,7 +112,13 @@ def points(frame: pl.DataFrame) -> list[charts.Point]:
 def per_fy(frame: pl.DataFrame, fys: Sequence[int], measure: str) -> list[int]:
     """``measure`` summed per fiscal year over ``frame``, 0 for an FY without rows."""
     d = dict(frame.group_by("fiscal_year").agg(pl.sum(measure)).iter_rows())
-    return [int(d.get(f, 0)) for f in fys]
+    return [whole(d.get(f, 0)) for f in fys]
+
+
+def whole(x: float | None) -> int | float:
+    """A count as an int; NaN (a protected cell in the public edition, or a sum with one
+    in it) stays NaN and is shown as [c]."""
+    return x if x is None or x != x else int(x)
 
 
 def ratio_per_fy(rows: dict[int, dict], fys: Sequence[int], num: str, den: str
@@ -115,7 +126,8 @@ def ratio_per_fy(rows: dict[int, dict], fys: Sequence[int], num: str, den: str
     """num/den per FY from rows keyed by FY (None where den is 0 or missing), and the
     '(num / den)' hover text of each point."""
     values = [rows[f][num] / rows[f][den] if f in rows and rows[f][den] else None for f in fys]
-    extra = [f" ({rows[f][num]:,} / {rows[f][den]:,})" if f in rows else "" for f in fys]
+    extra = [f" ({fmt.value(rows[f][num], False)} / "
+             f"{fmt.value(rows[f][den], False)})" if f in rows else "" for f in fys]
     return values, extra
 
 
@@ -254,6 +266,12 @@ def kpi_table(v: View, codes: Sequence[str], key: str) -> None:
 def data_table(v: View, frame: pl.DataFrame, key: str, title: bool = True) -> None:
     if title:
         st.markdown(f"**{v.t('table_title')}**")
+    # a NaN is a protected cell (public edition) or made from one: shown as [c], not "NaN"
+    nan_cols = [c for c, t in frame.schema.items() if t.is_float() and frame[c].is_nan().any()]
+    if nan_cols:
+        frame = frame.with_columns(pl.Series(c, [
+            None if x is None else fmt.value(x, False) for x in frame[c].to_list()],
+            dtype=pl.String) for c in nan_cols)
     st.dataframe(frame, key=key, hide_index=True, width="stretch",
                  height=min(36 * (frame.height + 1) + 4, 640))
 

@@ -1,4 +1,4 @@
-"""Command line: ``python -m pipelines build | sample | bench``.
+"""Command line: ``python -m pipelines build | sample | publish | bench``.
 
 Exit codes: 0 success, 1 invalid input (a clear message, no stack trace), 2 usage error.
 """
@@ -11,11 +11,18 @@ from pathlib import Path
 
 from rich.console import Console
 
-from pipelines.settings import get_settings
+from pipelines.settings import SettingsError, get_settings, suppress_below
 
 # soft_wrap: one message per line even when output goes to a log (no wrapping at 80 columns)
 err = Console(stderr=True, highlight=False, soft_wrap=True)
 out = Console(highlight=False, soft_wrap=True)
+
+
+def _threshold(text: str) -> int:
+    try:
+        return suppress_below(text, "--threshold")
+    except SettingsError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -31,6 +38,14 @@ def _parser() -> argparse.ArgumentParser:
     g.add_argument("--out", type=Path, default=s.raw_dir)
     g.add_argument("--staff", type=int, default=None)
     g.add_argument("--seed", type=int, default=None)
+    u = sub.add_parser("publish", help="write the publication pack (disclosure-controlled "
+                       "kpi and marts: CSV, XLSX, publication.json, README)")
+    u.add_argument("--warehouse", type=Path, default=s.warehouse,
+                   help=f"warehouse file ({s.warehouse})")
+    u.add_argument("--out", type=Path, default=Path("publication"),
+                   help="output folder, replaced as a whole (publication)")
+    u.add_argument("--threshold", type=_threshold, default=s.suppress_below,
+                   help=f"counts 1..N-1 are suppressed; an integer >= 2 ({s.suppress_below})")
     k = sub.add_parser("bench", help="benchmark build against DuckDB's own CSV load")
     k.add_argument("--staff", type=int, default=300_000)
     k.add_argument("--workdir", type=Path, default=None)
@@ -92,9 +107,48 @@ def cmd_sample(out_dir: Path, staff: int | None, seed: int | None) -> int:
     return 0
 
 
+def cmd_publish(warehouse: Path, out_dir: Path, threshold: int) -> int:
+    import time
+
+    import duckdb
+
+    if not warehouse.is_file():
+        err.print(f"No warehouse at {warehouse}: run `python -m pipelines build` first.",
+                  markup=False)
+        return 1
+    from dashboard.publication import write_pack
+
+    started = time.perf_counter()
+    try:
+        with err.status("Protecting kpi and the marts (disclosure control) …", spinner="dots"):
+            pack = write_pack(warehouse, out_dir, threshold)
+    except (duckdb.Error, KeyError) as exc:
+        err.print(f"Cannot read {warehouse} as a warehouse: {exc}", markup=False)
+        return 1
+    except OSError as exc:
+        err.print(f"File system error (nothing was written to {out_dir}): {exc}", markup=False)
+        return 1
+    rel = pack.release
+    out.print(f"Wrote {pack.out_dir} (run {rel.run_id}, as of {rel.as_of_date}, threshold "
+              f"{rel.threshold}) in {time.perf_counter() - started:.1f} s", markup=False)
+    for name in pack.files:
+        out.print(f"  {name}", markup=False)
+    out.print(f"{rel.primary:,} cells below the threshold, {rel.secondary:,} more suppressed "
+              f"so that none can be worked out", markup=False)
+    if rel.unprotectable:
+        err.print(f"warning: {rel.unprotectable} cells could not be protected", markup=False)
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
-    parser = _parser()
+    try:
+        parser = _parser()
+    except SettingsError as exc:
+        err.print(f"Setting error: {exc}", markup=False)
+        return 2
     args = parser.parse_args(argv)
+    if args.command == "publish":
+        return cmd_publish(args.warehouse, args.out, args.threshold)
     if args.command == "build":
         return cmd_build(args.raw, args.warehouse)
     if args.command == "sample":

@@ -75,9 +75,9 @@ def stop(proc: subprocess.Popen) -> None:
 
 
 @contextmanager
-def streamlit_app(warehouse: Path) -> Iterator[str]:
+def streamlit_app(warehouse: Path, **extra_env: str) -> Iterator[str]:
     """The URL of a live app on ``warehouse``, stopped on exit."""
-    proc, url = serve(warehouse)
+    proc, url = serve(warehouse, env_extra=extra_env)
     try:
         yield url
     finally:

@@ -11,7 +11,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from dashboard import i18n
-from pipelines.fiscal import fy_label
+from dashboard.fmt import fy_label
 
 APP = str(Path(__file__).resolve().parent.parent / "dashboard" / "app.py")
 PAGES = ("hiring", "training", "certification", "security", "workforce")

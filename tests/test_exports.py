@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-import random
 import re
 import time
 import zipfile
@@ -14,7 +13,9 @@ import openpyxl
 import polars as pl
 import pytest
 
+from dashboard import disclosure as dc
 from dashboard import exports as ex
+from dashboard import xlsx as xl
 
 PAYLOADS = ['=HYPERLINK("http://x","y")', "+cmd", "@SUM(A1)", "-2+3", "\t=1+1", "\r=1+1",
             "＝1+1", "=cmd|' /C calc'!A0"]
@@ -34,14 +35,14 @@ def sample_frame() -> pl.DataFrame:
     })
 
 
-def meta(**kw: object) -> ex.ExportMeta:
+def meta(**kw: object) -> xl.ExportMeta:
     base = dict(dataset="stg_training", title="研修受講", definition="研修受講(受講1件1行)",
                 filters=(("局 bureau", "B1, B2"), ("年度 FY", "2022–2024"), ("level", "A")),
                 as_of=dt.date(2025, 3, 31), run_id="20250401T000000Z-abc123",
                 data_origin="sample", generated_at=dt.datetime(2025, 4, 2, 9, 30),
                 columns=(("fiscal_year", "INTEGER", "年度"),))
     base.update(kw)
-    return ex.ExportMeta(**base)  # type: ignore[arg-type]
+    return xl.ExportMeta(**base)  # type: ignore[arg-type]
 
 
 # --- CSV -----------------------------------------------------------------------------------------
@@ -105,7 +106,7 @@ def about_dict(wb: openpyxl.Workbook) -> dict[str, list[str]]:
 
 def test_xlsx_opens_with_data_and_about_sheets():
     frame = sample_frame()
-    wb = load(ex.to_xlsx(frame, meta()))
+    wb = load(xl.to_xlsx(frame, meta()))
     assert wb.sheetnames == ["data", "about"]
     rows = list(wb["data"].iter_rows(values_only=True))
     assert rows[0] == tuple(frame.columns)
@@ -127,8 +128,8 @@ def test_xlsx_opens_with_data_and_about_sheets():
 
 
 def test_xlsx_about_in_english_and_with_suppression():
-    supp = ex.Suppression(5, ("participants",), cells=3, dropped_totals=1)
-    wb = load(ex.to_xlsx(sample_frame(), meta(lang="en", filters=(), suppression=supp)))
+    supp = dc.Suppression(5, ("participants",), cells=3, dropped_totals=1)
+    wb = load(xl.to_xlsx(sample_frame(), meta(lang="en", filters=(), suppression=supp)))
     about = about_dict(wb)
     assert about["Filters applied"] == ["none (all rows)"]
     assert about["Disclosure control (for publication)"][0].startswith("applied")
@@ -138,7 +139,7 @@ def test_xlsx_about_in_english_and_with_suppression():
 def test_xlsx_is_well_formed_xml():
     frame = sample_frame().with_columns(pl.Series("odd", ["a<b&c>", "ctl\x01\x1f", "_x0041_",
                                                           "  space "]))
-    data = ex.to_xlsx(frame, meta())
+    data = xl.to_xlsx(frame, meta())
     with zipfile.ZipFile(io.BytesIO(data)) as z:
         assert z.testzip() is None
         for name in z.namelist():
@@ -149,9 +150,9 @@ def test_xlsx_is_well_formed_xml():
 
 
 def test_xlsx_splits_past_the_sheet_row_limit(monkeypatch):
-    monkeypatch.setattr(ex, "XLSX_MAX_ROWS", 4)  # 3 data rows per sheet
+    monkeypatch.setattr(xl, "XLSX_MAX_ROWS", 4)  # 3 data rows per sheet
     frame = pl.DataFrame({"i": list(range(8))})
-    wb = load(ex.to_xlsx(frame, meta()))
+    wb = load(xl.to_xlsx(frame, meta()))
     assert wb.sheetnames == ["data", "data_2", "data_3", "about"]
     got = [v for s in ("data", "data_2", "data_3")
            for (v,) in wb[s].iter_rows(min_row=2, values_only=True)]
@@ -160,9 +161,9 @@ def test_xlsx_splits_past_the_sheet_row_limit(monkeypatch):
 
 
 def test_xlsx_empty_frames():
-    assert load(ex.to_xlsx(pl.DataFrame({"a": []}, schema={"a": pl.Int64}), meta()))[
+    assert load(xl.to_xlsx(pl.DataFrame({"a": []}, schema={"a": pl.Int64}), meta()))[
         "data"]["A1"].value == "a"
-    assert load(ex.to_xlsx(pl.DataFrame(), meta())).sheetnames == ["data", "about"]
+    assert load(xl.to_xlsx(pl.DataFrame(), meta())).sheetnames == ["data", "about"]
 
 
 # --- formula injection ---------------------------------------------------------------------------
@@ -181,7 +182,7 @@ def test_csv_neutralises_formula_payloads_and_keeps_numbers():
 def test_xlsx_writes_payloads_as_text_and_negative_numbers_as_numbers():
     frame = pl.DataFrame({"text": PAYLOADS, "n": [-5] * len(PAYLOADS),
                           "x": [-0.5] * len(PAYLOADS)})
-    ws = load(ex.to_xlsx(frame, meta()))["data"]
+    ws = load(xl.to_xlsx(frame, meta()))["data"]
     for row in ws.iter_rows(min_row=2):
         text, n, x = row
         assert text.data_type == "s" and text.quotePrefix  # Excel shows it as text, never runs
@@ -189,7 +190,7 @@ def test_xlsx_writes_payloads_as_text_and_negative_numbers_as_numbers():
         assert n.data_type == "n" and n.value == -5
         assert x.data_type == "n" and x.value == -0.5
     assert not any(c.data_type == "f" for r in ws.iter_rows() for c in r)
-    with zipfile.ZipFile(io.BytesIO(ex.to_xlsx(frame, meta()))) as z:
+    with zipfile.ZipFile(io.BytesIO(xl.to_xlsx(frame, meta()))) as z:
         assert b"<f>" not in z.read("xl/worksheets/sheet1.xml")
 
 
@@ -215,136 +216,28 @@ def test_file_names_are_ascii_and_say_what_is_inside():
     assert len(long) <= 120 and long.endswith("_asofunknown.xlsx")
 
 
-# --- disclosure control --------------------------------------------------------------------------
-
-KPI_MARGIN = ex.Margin(("metric", "fiscal_year"), pl.col("bureau_code").is_null())
-
-
-def kpi_like(rng: random.Random, bureaus: int = 6, fys: int = 3) -> pl.DataFrame:
-    rows = []
-    for metric in ("count_a", "rate_b"):
-        for fy in range(2020, 2020 + fys):
-            nums = [rng.choice([0, 1, 2, 3, 4, 5, 7, 12, 40]) for _ in range(bureaus)]
-            dens = [n + rng.choice([0, 1, 3, 6, 30]) for n in nums]
-            is_rate = metric.startswith("rate")
-            for i, (n, d) in enumerate(zip(nums, dens, strict=True)):
-                rows.append((metric, fy, f"B{i}", float(n), float(d) if is_rate else None,
-                             (n / d if d else None) if is_rate else float(n)))
-            tn, td = float(sum(nums)), float(sum(dens))
-            rows.append((metric, fy, None, tn, td if is_rate else None,
-                         (tn / td if td else None) if is_rate else tn))
-    return pl.DataFrame(rows, orient="row", schema={
-        "metric": pl.String, "fiscal_year": pl.Int64, "bureau_code": pl.String,
-        "numerator": pl.Float64, "denominator": pl.Float64, "value": pl.Float64})
-
-
-def suppress_kpi(frame: pl.DataFrame, threshold: int = 5) -> ex.Suppressed:
-    return ex.suppress_table(frame, ["numerator", "denominator"],
-                             [ex.RateSpec("value", "numerator", "denominator")], threshold,
-                             [KPI_MARGIN])
-
-
-def recoverable(original: pl.DataFrame, shown: pl.DataFrame, column: str,
-                threshold: int) -> list[str]:
-    """Ways a suppressed part could be worked out from a shown total in the same file."""
-    problems = []
-    for (metric, fy), g in original.with_row_index().group_by(["metric", "fiscal_year"]):
-        s = shown[g["index"].to_list()]
-        total = s.filter(pl.col("bureau_code").is_null())[column].to_list()
-        if not total or total[0] in (None, ex.SUPPRESSED):
-            continue
-        parts = g.filter(pl.col("bureau_code").is_not_null())
-        shown_parts = s.filter(pl.col("bureau_code").is_not_null())[column].to_list()
-        hidden = [v for v, t in zip(parts[column], shown_parts, strict=True)
-                  if t == ex.SUPPRESSED]
-        if len(hidden) == 1 or (hidden and sum(hidden) < threshold):
-            problems.append(f"{metric} FY{fy} {column}: hidden {hidden} from total {total[0]}")
-    return problems
-
-
-def test_primary_suppression_replaces_every_small_count():
-    frame = pl.DataFrame({"g": ["a"] * 7, "n": [0, 1, 2, 3, 4, 5, None]})
-    out = ex.suppress(frame, ["n"], threshold=5)
-    assert out["n"].to_list() == ["0", "[c]", "[c]", "[c]", "[c]", "5", None]
-    assert out["g"].to_list() == ["a"] * 7 and out.schema["n"] == pl.String
-    out10 = ex.suppress(frame, ["n"], threshold=10)
-    assert out10["n"].to_list()[5] == "[c]"
-
-
-def test_rates_with_small_or_hidden_parts_are_suppressed():
-    frame = pl.DataFrame({"num": [3, 10, 0, 8], "den": [40, 20, 4, 9],
-                          "rate": [3 / 40, 0.5, 0.0, 8 / 9]})
-    out = ex.suppress(frame, ["num", "den"], [ex.RateSpec("rate", "num", "den")], 5)
-    # 3/40: numerator small, the rate would give it back; 0/4: denominator small
-    assert out["rate"].to_list() == ["[c]", "0.5", "[c]", "0.8888888888888888"]
-    assert out["den"].to_list() == ["40", "20", "[c]", "9"]
-
-
-def test_no_small_cell_survives_and_nothing_is_recoverable_from_totals():
-    rng = random.Random(20250401)
-    for threshold in (3, 5, 10):
-        for _ in range(60):
-            frame = kpi_like(rng)
-            out = suppress_kpi(frame, threshold).frame
-            for col in ("numerator", "denominator"):
-                shown = [float(v) for v in out[col].to_list() if v not in (None, ex.SUPPRESSED)]
-                assert not [v for v in shown if 0 < v < threshold], col
-                assert recoverable(frame, out, col, threshold) == []
-            # a rate is never shown next to a hidden numerator or denominator
-            for num, den, val in out.select("numerator", "denominator", "value").rows():
-                if ex.SUPPRESSED in (num, den) and val is not None:
-                    assert val == ex.SUPPRESSED
-
-
-def test_single_hidden_cell_takes_the_next_smallest_with_it():
-    frame = pl.DataFrame({"metric": ["m"] * 4, "fiscal_year": [2020] * 4,
-                          "bureau_code": [None, "B1", "B2", "B3"], "numerator": [113, 3, 50, 60],
-                          "denominator": [None] * 4, "value": [113, 3, 50, 60]})
-    out = suppress_kpi(frame)
-    assert out.frame["numerator"].to_list() == ["113", "[c]", "[c]", "60"]
-    assert out.frame["value"].to_list() == ["113", "[c]", "[c]", "60"]
-    assert out.info.cells == 4 and out.info.dropped_totals == 0
-
-
-def test_total_is_suppressed_when_no_other_part_can_be():
-    frame = pl.DataFrame({"metric": ["m"] * 2, "fiscal_year": [2020] * 2,
-                          "bureau_code": [None, "B1"], "numerator": [30, 3],
-                          "denominator": [None] * 2, "value": [30, 3]})
-    out = suppress_kpi(frame)
-    assert out.frame["numerator"].to_list() == ["[c]", "[c]"]
-    assert out.info.dropped_totals == 1
-
-
-def test_exempt_rows_keep_small_counts():
-    frame = pl.DataFrame({"metric": ["drills_held", "people"], "n": [4, 4]})
-    out = ex.suppress(frame, ["n"], threshold=5, exempt=pl.col("metric") == "drills_held")
-    assert out["n"].to_list() == ["4", "[c]"]
-
+# --- disclosure-controlled tables in files -------------------------------------------------------
 
 def test_suppressed_columns_stay_numeric_in_xlsx():
-    frame = pl.DataFrame({"bureau_code": ["01", "02"], "n": [3, 12]})
-    res = ex.suppress_table(frame, ["n"], threshold=5)
-    wb = load(ex.to_xlsx(res.frame, meta(suppression=res.info)))
+    frame = pl.DataFrame({"bureau_code": ["01", "02"], "n": ["[c]", "12"]})
+    info = dc.Suppression(5, ("n",), cells=1)
+    wb = load(xl.to_xlsx(frame, meta(suppression=info)))
     rows = list(wb["data"].iter_rows(min_row=2, values_only=True))
     assert rows == [("01", "[c]"), ("02", 12)]  # codes stay text, counts numbers
-    body = ex.to_csv(res.frame).data.decode("utf-8-sig")
+    body = ex.to_csv(frame).data.decode("utf-8-sig")
     assert "[c]" in body
 
 
 def test_bureau_name_column_is_text_never_a_count_or_a_formula():
-    """Downloads carry ``bureau_name`` beside ``bureau_code``: suppression leaves it alone and
-    a name that looks like a formula is written as text."""
+    """Downloads carry ``bureau_name`` beside ``bureau_code``: a name that looks like a
+    formula is written as text, while the counts beside it stay numbers."""
     payload = '=HYPERLINK("http://x","y")'
     frame = pl.DataFrame({"fiscal_year": [2024] * 3, "bureau_code": [None, "B1", "B2"],
-                          "bureau_name": ["省全体", payload, None], "n": [30, 3, 27]})
-    res = ex.suppress_table(frame, ["n"], threshold=5, margins=[
-        ex.Margin(("fiscal_year",), pl.col("bureau_code").is_null())])
-    assert res.frame["n"].to_list() == ["30", "[c]", "[c]"]
-    assert res.frame["bureau_name"].equals(frame["bureau_name"])
-    assert res.info.columns == ("n",)
-    back = pl.read_csv(io.BytesIO(ex.to_csv(res.frame).data[3:]), infer_schema=False)
+                          "bureau_name": ["省全体", payload, None], "n": ["30", "[c]", "[c]"]})
+    info = dc.Suppression(5, ("n",), cells=2)
+    back = pl.read_csv(io.BytesIO(ex.to_csv(frame).data[3:]), infer_schema=False)
     assert back["bureau_name"].to_list() == ["省全体", "'" + payload, None]
-    ws = load(ex.to_xlsx(res.frame, meta(suppression=res.info)))["data"]
+    ws = load(xl.to_xlsx(frame, meta(suppression=info)))["data"]
     cells = [r[2] for r in ws.iter_rows(min_row=2)]
     assert [c.value for c in cells] == ["省全体", payload, None]
     assert cells[1].data_type == "s" and cells[1].quotePrefix and not cells[0].quotePrefix
@@ -373,10 +266,53 @@ def test_300k_rows_export_in_seconds():
     for label, fn in [("csv", lambda: ex.to_csv(frame).data),
                       ("csv_cp932", lambda: ex.to_csv(frame, "cp932").data),
                       ("parquet", lambda: ex.to_parquet(frame)),
-                      ("xlsx", lambda: ex.to_xlsx(frame, meta()))]:
+                      ("xlsx", lambda: xl.to_xlsx(frame, meta()))]:
         t0 = time.perf_counter()
         data = fn()
         timings[label] = time.perf_counter() - t0
         assert len(data) > 0
     print({k: round(v, 2) for k, v in timings.items()})
     assert timings["csv"] < 5 and timings["parquet"] < 5 and timings["xlsx"] < 30
+
+
+# --- every dangerous first character, both encodings ------------------------------------------
+
+DANGEROUS_FIRST = ["=", "+", "-", "@", "\t", "\r", "\n", "＝", "＋", "－", "＠",
+                   "\u2013",  # EN DASH: CP932 has none, it is written as "-"
+                   "\u2212",  # MINUS SIGN: written as "－" in CP932
+                   "\ufe62", "\ufe63", "\ufe66", "\ufe6b",  # small forms
+                   "\u00a0=", "\u00a0-", "\u00a0\u2013", " =", "\u3000＝"]  # after blanks
+
+
+@pytest.mark.parametrize("encoding", ["utf-8-sig", "cp932"])
+@pytest.mark.parametrize("first", DANGEROUS_FIRST, ids=lambda c: f"U+{ord(c[0]):04X}{len(c)}")
+def test_every_dangerous_first_character_is_neutralised(first, encoding):
+    payload = first + "cmd|' /C calc'!A0"
+    out = ex.to_csv(pl.DataFrame({"name": [payload, "ok"], "n": [-1, 2]}), encoding)
+    text = out.data.decode(out.encoding).lstrip("\ufeff")
+    back = pl.read_csv(io.BytesIO(text.encode()), infer_schema=False)
+    written = back["name"][0]
+    # checked after the CP932 mapping: prefixed, or replaced by 〓 (no CP932 look-alike)
+    assert not ex.is_dangerous(written), (encoding, written)
+    assert written.startswith("'") or written.startswith(ex.CP932_REPLACEMENT), written
+    assert back["name"][1] == "ok" and back["n"].to_list() == ["-1", "2"]
+    ws = load(xl.to_xlsx(pl.DataFrame({"name": [payload]}), meta()))["data"]
+    cell = ws["A2"]
+    assert cell.data_type == "s" and cell.quotePrefix
+
+
+@pytest.mark.parametrize("encoding", ["utf-8-sig", "cp932"])
+def test_harmless_text_is_not_prefixed(encoding):
+    safe = ["a=1", "—見出し", "\u00a0abc", "5", "-5", "〜基礎"]
+    out = ex.to_csv(pl.DataFrame({"t": safe}), encoding)
+    text = out.data.decode(out.encoding).lstrip("\ufeff")
+    back = pl.read_csv(io.BytesIO(text.encode()), infer_schema=False)["t"].to_list()
+    assert not [v for v in back if v.startswith("'")], back
+
+
+def test_cp932_maps_en_dash_before_neutralising():
+    """An EN DASH becomes "-" in CP932: the written cell must be prefixed all the same."""
+    out = ex.to_csv(pl.DataFrame({"name": ["\u2013cmd|' /C calc'!A0"]}), "cp932")
+    line = out.data.decode("cp932").splitlines()[1]
+    assert line.lstrip('"').startswith("'-cmd"), line
+    assert "\u2013" in out.replaced

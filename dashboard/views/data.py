@@ -15,7 +15,7 @@ from typing import Any
 import polars as pl
 import streamlit as st
 
-from dashboard import access, analyst, audit, datasets, exports, state, ui
+from dashboard import access, analyst, audit, datasets, state, ui, xlsx
 from dashboard.catalogue import DOWNLOADS, FILTER_PREFIX, Dataset
 from dashboard.datasets import DataFilter
 from pipelines.settings import get_settings
@@ -61,7 +61,8 @@ with top[1]:
     if access.publication_only(principal):
         state.claim("pub")
         publication = True
-        st.caption(v.t("data_viewer_publication"))
+        st.caption(v.t("data_publication_help", t=threshold, m=threshold - 1)
+                   if principal.public else v.t("data_viewer_publication"))
     else:
         publication = state.url_toggle("pub", "data_pub", v.t("data_publication"),
                                        v.t("data_publication_help", t=threshold, m=threshold - 1))
@@ -76,7 +77,7 @@ with top[0]:
     name = state.url_select("dataset", "data_dataset", v.t("data_dataset"), names, "kpi",
                             format_func=dataset_label)
 ds = DOWNLOADS[name]
-if publication:
+if publication and not principal.public:
     top[1].caption(v.t("data_rowlevel_hidden"))
 st.caption(ds.definition(v.lang))
 
@@ -91,9 +92,8 @@ if v.filtered and ds.bureau_column:
     st.caption("ℹ️ " + v.t("data_bureau_note"))
 
 if publication:
-    skip = analyst.publication_skip(ds)
-    shown, supp = analyst.publish(
-        datasets.data_frame(v.run, analyst.skip_filter(f, skip), v.lang), ds, f, threshold)
+    with st.spinner(v.t("data_publication_wait")):
+        shown, _, supp = analyst.publication_form(v.run.path, f, threshold, v.lang)
     total, preview = shown.height, shown.head(PREVIEW_ROWS)
 else:
     supp = None
@@ -144,6 +144,6 @@ st.caption(v.t("data_budget_note", csv=f"{analyst.BUDGET_ROWS['csv']:,}",
                xlsx=f"{analyst.BUDGET_ROWS['xlsx']:,}",
                parquet=f"{analyst.BUDGET_ROWS['parquet']:,}",
                mb=analyst.BUDGET_BYTES // 2**20))
-if total > exports.XLSX_MAX_ROWS - 1:
+if total > xlsx.XLSX_MAX_ROWS - 1:
     st.caption("ℹ️ " + v.t("data_xlsx_split"))
 st.caption(v.t("data_files_note"))

@@ -93,7 +93,7 @@ codes = list(v.bureaus) if v.bureaus else sorted(
 by_bureau = {}
 for b in codes:
     d = dict(agg.filter(pl.col("bureau_code") == b).select("fiscal_year", "hires").iter_rows())
-    by_bureau[charts.plain(v.bureau_label(b))] = [int(d.get(f, 0)) for f in v.fys]
+    by_bureau[charts.plain(v.bureau_label(b))] = [ui.whole(d.get(f, 0)) for f in v.fys]
 track_name = v.t("all_tracks") if track == "all" else i18n.enum_label("track", track, v.lang)
 fig = charts.stacked_bars(v.fys, by_bureau, ticks, lang=v.lang, height=380)
 ui.chart(fig, key="chart_by_bureau", caption=v.t("by_bureau_caption", track=track_name))
@@ -115,5 +115,6 @@ if pub:
     columns[v.t("published")] = [fmt.value(pub[f]["published_value"], False)
                                  if f in pub else "–" for f in v.fys]
 columns[v.t("cumulative")] = [cum_d.get(f) for f in v.fys]
-columns[v.t("total_hires")] = [int(total.get(f, 0)) for f in v.fys]
+columns[v.t("total_hires")] = [fmt.value(ui.whole(total.get(f, 0)), False)
+                               for f in v.fys]
 ui.data_table(v, pl.DataFrame(columns, strict=False), key="table_hiring")

@@ -53,8 +53,10 @@ st.header(v.t("drill_rounds"), anchor=False)
 dr = queries.drills(v.run, v.bureaus, v.fy_from, v.fy_to)
 if dr.height:
     hover = [f"{v.fy_label(r['fiscal_year'])} {v.t('round', n=r['round'])} · {r['sent_on']}"
-             f"<br>{v.t('sent')} {r['sent']:,} · {v.t('opened')} {r['opened']:,} · "
-             f"{v.t('reported')} {r['reported']:,}" for r in dr.iter_rows(named=True)]
+             f"<br>{v.t('sent')} {fmt.value(r['sent'], False)} · "
+             f"{v.t('opened')} {fmt.value(r['opened'], False)} · "
+             f"{v.t('reported')} {fmt.value(r['reported'], False)}"
+             for r in dr.iter_rows(named=True)]
     fig = charts.date_lines(
         dr["sent_on"].to_list(),
         {i18n.metric_name("phishing_open_rate", v.lang):

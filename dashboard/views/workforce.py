@@ -24,7 +24,7 @@ codes = sorted(totals, key=lambda c: -totals[c])
 groups = {}
 for g in GRADES:
     d = dict(snap.filter(pl.col("grade") == g).select("bureau_code", "headcount").iter_rows())
-    groups[i18n.enum_label("grade", g, v.lang)] = [int(d.get(c, 0)) for c in codes]
+    groups[i18n.enum_label("grade", g, v.lang)] = [ui.whole(d.get(c, 0)) for c in codes]
 fig = charts.hbars([charts.plain(v.bureau_label(c)) for c in codes], groups)
 ui.chart(fig, key="chart_headcount_grade",
          caption=f"{v.fy_label(fy)} — {v.t('headcount_grade_caption')}")
@@ -54,7 +54,8 @@ with left:
     for g in GRADES:
         d = dict(cp.filter(pl.col("grade") == g).select("post_type", "headcount").iter_rows())
         if d:
-            groups[i18n.enum_label("grade", g, v.lang)] = [int(d.get(p, 0)) for p in posts]
+            groups[i18n.enum_label("grade", g, v.lang)] = [ui.whole(d.get(p, 0))
+                                                           for p in posts]
     fig = charts.hbars([i18n.enum_label("post_type", p, v.lang) for p in posts], groups)
     ui.chart(fig, key="chart_career_posts",
              caption=f"{v.fy_label(fy)} — {v.t('career_posts_caption')}")

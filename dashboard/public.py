@@ -1,0 +1,132 @@
+"""The public edition's data: a DuckDB file that holds the publication release and nothing else.
+
+With ``DTP_EDITION=public`` the dashboard reads this file instead of the warehouse
+(``queries.warehouse_path``), so every page, chart, card and table of the public edition is
+made from protected cells only — there is no row-level table, no unprotected kpi or mart, no
+validation result and no input-file list in it to leak through a page, a URL or a cache.
+
+* ``kpi``: as in the warehouse, but a protected value, numerator or denominator is NaN (shown
+  as ``[c]``; NaN also makes everything computed from it NaN) and its status ``suppressed``.
+* the marts: the released rows; a protected count is NULL. Sums over bureaus or categories
+  are NULL when any part is (``queries``), so a sum is shown only if it follows from shown
+  cells.
+* ``bureaus``, ``plan_targets``, ``exams``, ``published``: public reference data.
+* ``pipeline_runs``: run id and as-of date only; ``published_check``: the published figures
+  against the protected kpi.
+* ``pub_<dataset>``: the publication form itself (text, ``[c]``) and ``publication_meta``, so
+  the Data page's publication downloads come from the very same release.
+
+The file is derived from the warehouse once per warehouse version and threshold (cached in
+the temp directory, written atomically), or ``DTP_WAREHOUSE`` may point at one directly.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import tempfile
+from pathlib import Path
+
+import duckdb
+import polars as pl
+
+from dashboard.disclosure import BY_NAME, DATASETS, SUPPRESSED, Release, release
+
+MARKER = "publication_meta"
+SUPPRESSED_STATUS = "suppressed"
+
+
+def is_public(path: str | os.PathLike) -> bool:
+    """True if ``path`` is a public-edition file (it has ``publication_meta``)."""
+    con = duckdb.connect(":memory:")
+    try:
+        con.execute("ATTACH ? AS wh (READ_ONLY)", [str(path)])
+        return bool(con.execute(
+            "SELECT count(*) FROM duckdb_tables() WHERE database_name = 'wh' "
+            "AND table_name = ?", [MARKER]).fetchall()[0][0])
+    finally:
+        con.close()
+
+
+def public_path(warehouse: str | os.PathLike, threshold: int) -> Path:
+    """The public-edition file for ``warehouse`` (made if missing)."""
+    if is_public(warehouse):
+        return Path(warehouse)
+    st = os.stat(warehouse)
+    key = hashlib.sha256(f"{Path(warehouse).resolve()}|{st.st_ino}|{st.st_mtime_ns}|"
+                         f"{st.st_size}|{threshold}".encode()).hexdigest()[:16]
+    out = Path(tempfile.gettempdir()) / f"dtp-public-{key}.duckdb"
+    if not out.exists():
+        write(release(warehouse, threshold), warehouse, out)
+    return out
+
+
+def _numeric_kpi(frame: pl.DataFrame) -> pl.DataFrame:
+    num = {c: pl.when(pl.col(c) == SUPPRESSED).then(float("nan"))
+           .otherwise(pl.col(c).cast(pl.Float64, strict=False)).alias(c)
+           for c in ("value", "numerator", "denominator")}
+    return frame.with_columns(*num.values(), pl.when(pl.col("status") == SUPPRESSED)
+                              .then(pl.lit(SUPPRESSED_STATUS)).otherwise(pl.col("status"))
+                              .alias("status"))
+
+
+def _numeric_mart(frame: pl.DataFrame, name: str) -> pl.DataFrame:
+    return frame.with_columns(
+        pl.when(pl.col(c) == SUPPRESSED).then(None).otherwise(pl.col(c)).cast(pl.Int64)
+        .alias(c) for c in BY_NAME[name].counts)
+
+
+def write(rel: Release, warehouse: str | os.PathLike, out: Path) -> None:
+    tmp = out.with_name(out.name + f".tmp{os.getpid()}")
+    tmp.unlink(missing_ok=True)
+    con = duckdb.connect(str(tmp))
+    try:
+        con.execute("ATTACH ? AS src (READ_ONLY)", [str(warehouse)])
+        for t in ("bureaus", "plan_targets", "exams", "published"):
+            con.execute(f"CREATE TABLE {t} AS SELECT * FROM src.{t}")
+        con.execute("CREATE TABLE pipeline_runs AS SELECT run_id, started_at, finished_at, "
+                    "as_of_date, as_of_fy, data_origin FROM src.pipeline_runs "
+                    "ORDER BY started_at DESC LIMIT 1")
+        con.execute("DETACH src")
+        for ds in DATASETS:
+            pub = rel.tables[ds.name]
+            con.register("pub_frame", pub)
+            con.execute(f'CREATE TABLE "pub_{ds.name}" AS SELECT * FROM pub_frame')
+            num = _numeric_kpi(pub) if ds.name == "kpi" else _numeric_mart(pub, ds.name)
+            con.register("num_frame", num)
+            con.execute(f'CREATE TABLE "{ds.name}" AS SELECT * FROM num_frame')
+            con.unregister("pub_frame")
+            con.unregister("num_frame")
+        con.execute(
+            "CREATE TABLE published_check AS "
+            "SELECT p.metric, p.fiscal_year, p.value AS published_value, "
+            "k.value AS warehouse_value, k.value - p.value AS difference, "
+            "coalesce(k.value = p.value, false) AS matches, p.source "
+            "FROM published p LEFT JOIN kpi k ON k.metric = p.metric "
+            "AND k.fiscal_year = p.fiscal_year AND k.bureau_code IS NULL")
+        con.execute(f"CREATE TABLE {MARKER} AS SELECT ? AS threshold, ? AS run_id, "
+                    "? AS as_of_date, ? AS data_origin, ? AS primary_cells, "
+                    "? AS secondary_cells",
+                    [rel.threshold, rel.run_id, rel.as_of_date, rel.data_origin, rel.primary,
+                     rel.secondary])
+        con.execute("CHECKPOINT")
+    finally:
+        con.close()
+    os.replace(tmp, out)
+
+
+def read_release(path: str | os.PathLike) -> Release:
+    """The release stored in a public-edition file."""
+    con = duckdb.connect(":memory:")
+    try:
+        con.execute("ATTACH ? AS wh (READ_ONLY)", [str(path)])
+        con.execute("USE wh")
+        tables = {ds.name: con.sql(f'SELECT * FROM "pub_{ds.name}"').pl() for ds in DATASETS}
+        meta = con.sql(f"SELECT * FROM {MARKER}").pl().row(0, named=True)
+        bureaus = con.sql("SELECT bureau_code, name_ja, name_en FROM bureaus "
+                          "ORDER BY bureau_code").pl()
+    finally:
+        con.close()
+    return Release(tables, int(meta["threshold"]), meta["run_id"], meta["as_of_date"],
+                   meta["data_origin"], int(meta["primary_cells"]),
+                   int(meta["secondary_cells"]), 0, (), bureaus)

@@ -1,0 +1,206 @@
+"""The publication form of the aggregated datasets, and the publication pack.
+
+* :func:`publication_rows` is the one entry point for "this dataset, these filters, in
+  publication form": the data page (publication downloads and preview; viewers' downloads),
+  the public edition and the pack all take their rows from :func:`dashboard.disclosure.release`
+  through it, so the same filters give the same rows everywhere. Filters are applied *after*
+  protection, to the whole protected release, so two filtered downloads can never be set
+  against each other to undo a suppression.
+* :func:`write_pack` is ``python -m pipelines publish``: one ``<dataset>.csv`` per dataset
+  (UTF-8 with BOM, numbers unformatted, ``[c]`` for a protected cell), the same tables in one
+  XLSX, ``publication.json`` and a README in Japanese and English.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import shutil
+import tempfile
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+import polars as pl
+
+from dashboard import exports
+from dashboard.disclosure import BY_NAME, DATASETS, METHOD, SUPPRESSED, Release, Suppression
+from dashboard.disclosure import release as _release
+
+MINISTRY = {"ja": "省全体", "en": "Ministry-wide"}
+XLSX_NAME = "publication.xlsx"
+
+
+@dataclass(frozen=True)
+class RowFilter:
+    """Which rows of a publication dataset (None = no filter on that key)."""
+
+    bureaus: tuple[str, ...] | None = None
+    fy_from: int | None = None
+    fy_to: int | None = None
+    values: tuple[tuple[str, tuple[object, ...]], ...] = ()
+
+
+def _with_names(frame: pl.DataFrame, name: str, rel: Release, langs: Mapping[str, str]
+                ) -> pl.DataFrame:
+    """``frame`` with bureau-name columns (``{column: "ja" | "en"}``) after bureau_code."""
+    ds = BY_NAME[name]
+    if not ds.bureau_column or rel.bureaus is None or not langs:
+        return frame
+    names = rel.bureaus.select("bureau_code", "name_ja", "name_en")
+    out = frame.join(names.rename({"bureau_code": ds.bureau_column}), on=ds.bureau_column,
+                     how="left", maintain_order="left")
+    cols = []
+    for column, lang in langs.items():
+        e = pl.col(f"name_{lang}")
+        if ds.margin_by:  # rows without a bureau are the whole ministry's
+            e = pl.when(pl.col(ds.bureau_column).is_null()).then(pl.lit(MINISTRY[lang])) \
+                .otherwise(e)
+        cols.append(e.alias(column))
+    out = out.with_columns(cols)
+    order: list[str] = []
+    for c in frame.columns:
+        order += [c, *langs] if c == ds.bureau_column else [c]
+    return out.select(order)
+
+
+def filter_rows(frame: pl.DataFrame, name: str, f: RowFilter) -> pl.DataFrame:
+    """The rows of ``frame`` that ``f`` keeps (same meaning as the data page's SQL filters)."""
+    ds = BY_NAME[name]
+    conds: list[pl.Expr] = []
+    if ds.fy_column and f.fy_from is not None and f.fy_to is not None:
+        conds.append(pl.col(ds.fy_column).is_between(f.fy_from, f.fy_to))
+    if ds.bureau_column and f.bureaus is not None:
+        conds.append(pl.col(ds.bureau_column).is_in(list(f.bureaus)).fill_null(False))
+    for column, values in f.values:
+        if column not in ds.filters:
+            raise ValueError(f"{column!r} is not a filter of {name}")
+        present = [v for v in values if v is not None]
+        cond = pl.col(column).is_in(present) if present else pl.lit(False)
+        if len(present) < len(values):
+            cond = cond | pl.col(column).is_null()
+        conds.append(cond.fill_null(False))
+    return frame.filter(*conds) if conds else frame
+
+
+def publication_rows(path: str | os.PathLike, name: str, f: RowFilter, threshold: int,
+                     lang: str | None = None) -> tuple[pl.DataFrame, Release, Suppression]:
+    """THE publication form of dataset ``name``: its protected rows that ``f`` keeps (with
+    ``bureau_name`` in ``lang`` when given), the release and what is suppressed in them."""
+    if name not in BY_NAME:
+        raise ValueError(f"{name!r} is not a publication dataset (kpi and the marts only)")
+    rel = _release(path, threshold)
+    rows = filter_rows(rel.tables[name], name, f)
+    out = _with_names(rows, name, rel, {"bureau_name": lang} if lang else {})
+    return out, rel, rel.suppression(name, rows)
+
+
+# --- the pack ---------------------------------------------------------------------------------
+
+def pack_frame(rel: Release, name: str) -> pl.DataFrame:
+    """A dataset as the pack writes it: the table's columns and the bureau's names."""
+    return _with_names(rel.tables[name], name, rel,
+                       {"bureau_name_ja": "ja", "bureau_name_en": "en"})
+
+
+def metadata(rel: Release) -> dict:
+    return {"method": METHOD, "threshold": rel.threshold, "rounding_base": 1,
+            "max_perturbation": 0, "run_id": rel.run_id,
+            "as_of_date": rel.as_of_date.isoformat() if rel.as_of_date else None}
+
+
+def _readme(rel: Release, sizes: Mapping[str, int]) -> str:
+    t, m = rel.threshold, rel.threshold - 1
+    as_of = rel.as_of_date.isoformat() if rel.as_of_date else "—"
+    lines = [
+        "# 総務省デジタル人材確保・育成計画 公表用データ / MIC Digital Talent Plan: "
+        "publication data", "",
+        "## 日本語", "",
+        f"- データ基準日: {as_of}(パイプライン実行ID {rel.run_id})",
+        f"- 秘匿処理: セル秘匿(一次秘匿+連結表を通じた二次秘匿)。しきい値 {t}: 人数が1〜{m}の"
+        f"セルは `[c]`。率の分子と分母の差(例: 14人中13人)が1〜{m}のときも、どちらかを"
+        "`[c]` にします。0 はそのまま表示します。",
+        "- 二次秘匿: 省全体の行と局の行、計画指標(kpi)と各集計表(mart_*)、公表値(計画§2の"
+        "採用数)のあいだの足し算の関係をすべて使っても、`[c]` のセルの値が1つに定まらない"
+        "ように、必要なだけ追加で `[c]` にしています(線形計画法で確認)。",
+        "- `[c]` の読み方: 値が秘匿されていることを示します(0 の場合もあります)。`[c]` から"
+        "計算される率・達成状況も `[c]` です。率は公表した分子÷分母と一致します。",
+        "- 丸め・ノイズ付加はしていません(publication.json の rounding_base = 1、"
+        "max_perturbation = 0)。",
+        f"- ファイル: 表ごとの CSV(UTF-8 BOM付き、数値は書式なし)と、同じ内容の "
+        f"{XLSX_NAME}。", "",
+        "## English", "",
+        f"- As-of date: {as_of} (pipeline run {rel.run_id})",
+        f"- Disclosure control: cell suppression (primary, plus secondary suppression across "
+        f"linked tables). Threshold {t}: counts of 1 to {m} people are `[c]`. When a rate's "
+        f"denominator minus its numerator (e.g. 13 of 14) is 1 to {m}, one of them is `[c]` "
+        "too. Zeros are shown.",
+        "- Secondary suppression: further cells are `[c]` so that no suppressed cell can be "
+        "worked out to a single value from any sum between the files — ministry rows vs bureau "
+        "rows, plan metrics (kpi) vs the tables (mart_*), and the published figures (plan §2 "
+        "hires) — checked by linear programming.",
+        "- Reading `[c]`: the value is withheld (it may be 0). Rates and statuses computed "
+        "from a `[c]` are `[c]` as well; every rate shown equals the numerator over the "
+        "denominator shown.",
+        "- No rounding or noise (publication.json: rounding_base = 1, max_perturbation = 0).",
+        f"- Files: one CSV per table (UTF-8 with BOM, numbers unformatted) and the same tables "
+        f"in {XLSX_NAME}.", "",
+        "| file | rows | 名称 / name |", "|---|---|---|",
+    ]
+    lines += [f"| {n}.csv | {sizes[n]:,} | {BY_NAME[n].ja} / {BY_NAME[n].en} |" for n in sizes]
+    return "\n".join(lines) + "\n"
+
+
+@dataclass(frozen=True)
+class Pack:
+    out_dir: Path
+    files: tuple[str, ...]
+    release: Release
+
+
+def write_pack(warehouse: str | os.PathLike, out_dir: str | os.PathLike, threshold: int
+               ) -> Pack:
+    """Write the publication pack into ``out_dir`` (replaced as a whole, never half-written)."""
+    rel = _release(warehouse, threshold)
+    out = Path(out_dir)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
+    try:
+        frames = {ds.name: pack_frame(rel, ds.name) for ds in DATASETS}
+        for name, frame in frames.items():
+            (tmp / f"{name}.csv").write_bytes(exports.to_csv(frame).data)
+        from dashboard import xlsx
+
+        about = [("method", METHOD), ("threshold", str(rel.threshold)),
+                 ("rounding_base", "1"), ("max_perturbation", "0"),
+                 ("run_id", rel.run_id or ""),
+                 ("as_of_date", rel.as_of_date.isoformat() if rel.as_of_date else ""),
+                 ("[c]", "suppressed / 秘匿")]
+        (tmp / XLSX_NAME).write_bytes(xlsx.to_workbook(
+            frames, about, numeric={n: _numeric(n) for n in frames}))
+        (tmp / "publication.json").write_text(
+            json.dumps(metadata(rel), ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+        (tmp / "README.md").write_text(_readme(rel, {n: f.height for n, f in frames.items()}),
+                                       encoding="utf-8")
+        if out.exists():
+            old = out.with_name(f".{out.name}.old-{dt.datetime.now():%Y%m%d%H%M%S%f}")
+            os.replace(out, old)
+            os.replace(tmp, out)
+            shutil.rmtree(old, ignore_errors=True)
+        else:
+            os.replace(tmp, out)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return Pack(out, tuple(sorted(p.name for p in out.iterdir())), rel)
+
+
+def _numeric(name: str) -> tuple[str, ...]:
+    from dashboard.disclosure import text_columns
+
+    return tuple(c for c in text_columns(BY_NAME[name]) if c != "status")
+
+
+__all__ = ["SUPPRESSED", "Pack", "RowFilter", "filter_rows", "metadata", "pack_frame",
+           "publication_rows", "write_pack"]

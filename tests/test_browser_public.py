@@ -1,0 +1,72 @@
+"""The public edition in a real browser (Playwright + Debian chromium): the pages a ministry
+website would serve show protected cells as [c], offer no Data quality page, no run id and
+no row-level dataset."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from browser_support import MARKS, streamlit_app
+
+pytestmark = MARKS
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="module")
+def public_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    from pipelines.warehouse import build
+
+    wh = tmp_path_factory.mktemp("public") / "warehouse.duckdb"
+    build(ROOT / "data" / "raw", wh)
+    with streamlit_app(wh, DTP_EDITION="public") as url:
+        yield url
+
+
+@pytest.fixture()
+def page(browser: object) -> Iterator[object]:
+    ctx = browser.new_context(viewport={"width": 1440, "height": 1000}, locale="ja-JP")
+    pg = ctx.new_page()
+    yield pg
+    ctx.close()
+
+
+def _settle(page: object) -> None:
+    page.wait_for_selector('[data-testid="stMain"] h1', timeout=90_000)
+    page.wait_for_function(
+        "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=90_000)
+    page.wait_for_timeout(400)
+    page.wait_for_function(
+        "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=90_000)
+
+
+def test_public_overview_shows_c_and_no_internals(public_server: str, page: object) -> None:
+    page.goto(f"{public_server}/?bureau=AEB")
+    _settle(page)
+    page.wait_for_selector('[data-testid="stMetric"]', timeout=60_000)
+    assert page.locator('[data-testid="stException"]').count() == 0
+    body = page.inner_text("body")
+    assert "[c]" in body
+    assert "データ品質" not in body and "実行ID" not in body  # no quality page, no run id
+
+
+def test_public_data_page_offers_publication_data_only(public_server: str,
+                                                       page: object) -> None:
+    page.goto(f"{public_server}/data?dataset=stg_roster")
+    _settle(page)
+    page.wait_for_selector('[data-testid="stDataFrame"]', timeout=90_000)
+    assert page.locator('[data-testid="stException"]').count() == 0
+    box = page.locator('[data-testid="stSelectbox"]').filter(has_text="データセット").first
+    box.click()
+    page.wait_for_selector('[role="option"]', timeout=30_000)
+    options = page.locator('[role="option"]').all_inner_texts()
+    assert any("kpi" in o for o in options) and any("mart_" in o for o in options)
+    assert not [o for o in options if "stg_" in o]
+
+
+def test_quality_page_is_not_served(public_server: str, page: object) -> None:
+    page.goto(f"{public_server}/quality")
+    _settle(page)
+    assert "validation" not in page.inner_text("body").lower()
+    assert "データ品質" not in page.inner_text("body")

@@ -144,6 +144,11 @@ def chart(fig: go.Figure, key: str, caption: str | None = None, alt: str | None 
     table = figure_table(fig)
     if table is not None:
         lang = st.session_state.get("lang", i18n.DEFAULT_LANG)
+        # st.table renders its cells and headings as Markdown: the labels (trace names and
+        # categories, which may come from the data) go in escaped; the numbers are our own
+        first = table.columns[0]
+        table[first] = table[first].map(_table_text)
+        table = table.rename(columns=_table_text)
         with st.expander(i18n.t("chart_numbers", lang), icon=":material/table:"):
             st.table(table, hide_index=True)
 
@@ -277,6 +282,18 @@ def data_table(v: View, frame: pl.DataFrame, key: str, title: bool = True) -> No
 
 
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()<>#+\-.!|~$:=])")
+
+
+# st.table renders labels as Markdown, and its bare-URL autolink runs even on escaped text:
+# Markdown characters are escaped, and an invisible word joiner after ":", "." and "@" keeps
+# "https://…", "www.…" and addresses from becoming links. Parentheses alone make no link, so
+# "FY2021 (in progress)" stays as it is.
+_TABLE_SPECIAL = re.compile(r"([\\`*_\[\]<>!#|~$])")
+_AUTOLINK = re.compile(r"([:.@])")
+
+
+def _table_text(text: object) -> str:
+    return _AUTOLINK.sub("\\1\u2060", _TABLE_SPECIAL.sub(r"\\\1", str(text)))
 
 
 def md(text: object) -> str:

@@ -27,6 +27,10 @@ def _parser() -> argparse.ArgumentParser:
     b.add_argument("--raw", type=Path, default=s.raw_dir, help=f"raw CSV folder ({s.raw_dir})")
     b.add_argument("--warehouse", type=Path, default=s.warehouse,
                    help=f"warehouse file ({s.warehouse})")
+    b.add_argument("--wait", type=float, default=0.0, metavar="SECONDS",
+                   help="if another build of this warehouse is running, wait up to SECONDS "
+                        "for it (default: exit 1 at once)")
+    b.add_argument("--phase-log", type=Path, default=None, help=argparse.SUPPRESS)  # bench
     g = sub.add_parser("sample", help="write the deterministic synthetic sample data set")
     g.add_argument("--out", type=Path, default=s.raw_dir)
     g.add_argument("--staff", type=int, default=None)
@@ -38,9 +42,10 @@ def _parser() -> argparse.ArgumentParser:
     return p
 
 
-def cmd_build(raw: Path, warehouse: Path) -> int:
+def cmd_build(raw: Path, warehouse: Path, wait: float = 0.0,
+              phase_log: Path | None = None) -> int:
     from pipelines.raw import InputError
-    from pipelines.warehouse import build
+    from pipelines.warehouse import BuildBusy, DiskFull, build
 
     labels = {"read": "Reading CSV files", "validate": "Validating (Great Expectations)",
               "warehouse": "Writing warehouse", "staging": "Staging tables",
@@ -51,7 +56,11 @@ def cmd_build(raw: Path, warehouse: Path) -> int:
                 key, _, detail = msg.partition(":")
                 status.update(labels.get(key, key) + (f" — {detail}" if detail else "") + " …")
         try:
-            res = build(raw, warehouse, step)
+            res = build(raw, warehouse, step, wait=wait)
+        except (BuildBusy, DiskFull) as exc:
+            status.stop()
+            err.print(f"Not built — the warehouse was not changed: {exc}", markup=False)
+            return 1
         except InputError as exc:
             status.stop()
             kept = ("the warehouse was not changed" if warehouse.exists()
@@ -64,6 +73,10 @@ def cmd_build(raw: Path, warehouse: Path) -> int:
             status.stop()
             err.print(f"File system error (the warehouse was not changed): {exc}", markup=False)
             return 1
+    if phase_log is not None:
+        import json
+
+        phase_log.write_text(json.dumps(res.phases), encoding="utf-8")
     out.print(f"Built {res.warehouse} (run {res.run_id}, data origin: {res.data_origin})",
               markup=False)
     width = max(len(k) for k in res.rows)
@@ -96,7 +109,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
     if args.command == "build":
-        return cmd_build(args.raw, args.warehouse)
+        if args.wait < 0:
+            parser.error("--wait must not be negative")
+        return cmd_build(args.raw, args.warehouse, args.wait, args.phase_log)
     if args.command == "sample":
         from pipelines.sample import MIN_STAFF
 

@@ -40,11 +40,14 @@ class RawFile:
     sha256: str
     encoding: str
     frame: pl.DataFrame  # typed columns + type flags + __row
-    text: pl.DataFrame | None = None  # the cells as written (kept until validation is done)
+    # the cells as written: not kept (it would double the memory of every typed column); read
+    # again from the file, only when a failed rule quotes a value
+    text: pl.DataFrame | None = None
 
     def raw_values(self, column: str, rows: list[int]) -> list[str | None]:
-        src = self.text if self.text is not None else self.frame
-        picked = src.filter(pl.col(ROW).is_in(rows)).sort(ROW)
+        if self.text is None:
+            self.text = _read_text(self.table, self.path)[2]
+        picked = self.text.filter(pl.col(ROW).is_in(rows)).sort(ROW)
         return [None if v is None else str(v) for v in picked[column].to_list()]
 
     @property
@@ -151,12 +154,14 @@ def _typed(col: pl.Expr, dtype: str) -> pl.Expr:
     return col
 
 
-def read_table(table: RawTable, path: Path) -> RawFile:
+def _read_text(table: RawTable, path: Path) -> tuple[str, str, pl.DataFrame]:
+    """(sha256, encoding, the cells as written with their spreadsheet row numbers)."""
     if not path.is_file():
         raise InputError(f"{path.name}: file not found in {path.parent}")
     raw_bytes = path.read_bytes()
     sha = hashlib.sha256(raw_bytes).hexdigest()
     data, enc = _decode(path, raw_bytes)
+    del raw_bytes
     if not data.strip():
         raise InputError(f"{path.name}: the file is empty (expected a header row: "
                          f"{', '.join(table.column_names)})")
@@ -171,17 +176,28 @@ def read_table(table: RawTable, path: Path) -> RawFile:
         )
     except pl.exceptions.PolarsError as exc:
         raise InputError(_parse_error(path, data, len(header), exc)) from None
+    del data
     df = df.rename({c: c.strip() for c in df.columns})
+    # a quoted empty cell ("") is still an empty string: make it null, but rewrite (copy) only
+    # the columns that have one
+    quoted_empty = df.select(
+        (pl.col(c) == "").any().alias(c) for c in table.column_names).row(0, named=True)
     text = df.select(
         pl.int_range(2, pl.len() + 2, dtype=pl.Int64).alias(ROW),
         *[pl.when(pl.col(c) == "").then(None).otherwise(pl.col(c)).alias(c)
-          for c in table.column_names],
+          if quoted_empty[c] else pl.col(c) for c in table.column_names],
     )
+    del df
     # a blank line (or a row of empty cells, as Excel leaves after deleted rows) holds no data:
     # drop it, keeping the other rows' spreadsheet numbers
     blank = text.select(pl.all_horizontal(pl.exclude(ROW).is_null())).to_series()
     if blank.any():  # (no copy of a large frame when there is nothing to drop)
         text = text.filter(~blank)
+    return sha, enc, text
+
+
+def read_table(table: RawTable, path: Path) -> RawFile:
+    sha, enc, text = _read_text(table, path)
     exprs: list[pl.Expr] = [pl.col(ROW)]
     for c in table.columns:
         col = pl.col(c.name)
@@ -191,7 +207,7 @@ def read_table(table: RawTable, path: Path) -> RawFile:
             typed = _typed(col, c.dtype)
             exprs.append(typed.alias(c.name))
             exprs.append((col.is_null() | typed.is_not_null()).alias(TYPE_FLAG + c.name))
-    return RawFile(table, path, sha, enc, text.select(exprs), text)
+    return RawFile(table, path, sha, enc, text.select(exprs))
 
 
 def read_all(raw_dir: Path) -> dict[str, RawFile]:

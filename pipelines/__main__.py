@@ -1,4 +1,4 @@
-"""Command line: ``python -m pipelines build | sample | bench``.
+"""Command line: ``python -m pipelines build | sample`` (benchmarks: ``python -m bench``).
 
 Exit codes: 0 success, 1 invalid input (a clear message, no stack trace), 2 usage error.
 """
@@ -35,10 +35,6 @@ def _parser() -> argparse.ArgumentParser:
     g.add_argument("--out", type=Path, default=s.raw_dir)
     g.add_argument("--staff", type=int, default=None)
     g.add_argument("--seed", type=int, default=None)
-    k = sub.add_parser("bench", help="benchmark build against DuckDB's own CSV load")
-    k.add_argument("--staff", type=int, default=300_000)
-    k.add_argument("--workdir", type=Path, default=None)
-    k.add_argument("--pages", action="store_true", help="also time dashboard pages")
     return p
 
 
@@ -120,11 +116,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.seed is not None and args.seed < 0:
             parser.error("--seed must be a non-negative integer")
         return cmd_sample(args.out, args.staff, args.seed)
-    if args.command == "bench" and args.staff < 100:
-        parser.error("--staff must be at least 100")
-    from pipelines import bench
-
-    return bench.main(args.staff, args.workdir, args.pages)
+    parser.error(f"unknown command {args.command}")
 
 
 if __name__ == "__main__":

@@ -323,7 +323,8 @@ def _to_pandas(frame: pl.DataFrame, columns: set[str]):  # noqa: ANN202
     ids = [c for c in frame.columns if c in _IDS]
     pdf = frame.with_columns(casts).drop(ids).to_pandas()
     for c in ids:
-        pdf[c] = pd.arrays.ArrowExtensionArray(frame[c].to_arrow())
+        pdf[c] = pd.arrays.ArrowExtensionArray(
+            frame[c].to_arrow(compat_level=pl.CompatLevel.newest()))  # string views: no copy
     return pdf.set_index(ROW, drop=True)
 
 
@@ -372,9 +373,28 @@ def validate(files: dict[str, RawFile], progress: Any = None) -> list[RuleResult
             outcome.update({failed[j]: res for j, res in again.items()})
         results.extend(_result(f, rules[i], outcome[i]) for i in range(len(rules)))
         f.text = None  # the cells as written are only needed for messages
+        # GX's execution engine keeps every batch's data (the pandas frame) for the life of the
+        # context: drop it once the file is validated (-700 MB at 300,000 staff)
+        del batch
+        manager = source.get_execution_engine().batch_manager
+        manager.reset_batch_cache()
+        manager.batch_data_cache.clear()
+        _give_back_memory()
         if progress is not None:
             progress(name)
     return results
+
+
+def _give_back_memory() -> None:
+    """Return freed heap pages to the system (glibc keeps them after pandas frees a large
+    frame; the next file's frame would then add to the peak instead of reusing them)."""
+    import ctypes
+    import ctypes.util
+
+    try:
+        ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):  # not glibc: nothing to do
+        pass
 
 
 def _result(f: RawFile, rule: Rule, res: Any) -> RuleResult:

@@ -323,8 +323,8 @@ def _to_pandas(frame: pl.DataFrame, columns: set[str]):  # noqa: ANN202
     ids = [c for c in frame.columns if c in _IDS]
     pdf = frame.with_columns(casts).drop(ids).to_pandas()
     for c in ids:
-        pdf[c] = pd.arrays.ArrowExtensionArray(
-            frame[c].to_arrow(compat_level=pl.CompatLevel.newest()))  # string views: no copy
+        # (large_string: GX's row-index lists fail on Arrow string views)
+        pdf[c] = pd.arrays.ArrowExtensionArray(frame[c].to_arrow())
     return pdf.set_index(ROW, drop=True)
 
 
@@ -398,6 +398,12 @@ def _give_back_memory() -> None:
 
 
 def _result(f: RawFile, rule: Rule, res: Any) -> RuleResult:
+    # a rule GX could not evaluate must not pass silently (its result would be empty)
+    info = res.exception_info or {}
+    for e in [info] if "raised_exception" in info else list(info.values()):
+        if isinstance(e, dict) and e.get("raised_exception"):
+            raise RuntimeError(f"{f.table.file}: {rule.column}: GX could not check "
+                               f"'{rule.text}': {e.get('exception_message')}")
     r = res.result or {}
     rows = _rows(r.get("partial_unexpected_index_list"))
     if rule.code == "required":

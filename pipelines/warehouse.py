@@ -22,6 +22,7 @@ import errno
 import fcntl
 import importlib
 import os
+import re
 import secrets
 import shutil
 import stat
@@ -64,7 +65,7 @@ class BuildResult:
     data_origin: str
     warnings: list[str] = field(default_factory=list)
     rules_checked: int = 0
-    phases: list[dict] = field(default_factory=list)  # name, start, end (s), peak_mb
+    phases: list[dict] = field(default_factory=list)  # name, start, end (s), peak_mb, rss_mb
 
 
 def _empty_frame(name: str) -> pl.DataFrame:
@@ -95,18 +96,22 @@ def _remove_leftovers(target: Path) -> list[str]:
     return [p.name for p in found]
 
 
-def _peak_mb() -> float:
-    """This process's peak resident memory so far (VmHWM), in MB."""
+def _memory_mb() -> tuple[float, float]:
+    """This process's (peak so far, current) resident memory (VmHWM, VmRSS), in MB."""
+    found: dict[str, float] = {}
     try:
         with open("/proc/self/status", encoding="ascii") as f:
             for line in f:
-                if line.startswith("VmHWM:"):
-                    return int(line.split()[1]) / 1024
+                if line.startswith(("VmHWM:", "VmRSS:")):
+                    found[line[:5]] = int(line.split()[1]) / 1024
     except OSError:
         pass
+    if len(found) == 2:
+        return found["VmHWM"], found["VmRSS"]
     import resource
 
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return peak, peak
 
 
 class _Phases:
@@ -125,9 +130,10 @@ class _Phases:
     def end(self, name: str) -> None:
         with self._lock:
             start = self._open.pop(name)
+            peak, now = _memory_mb()
             self.done.append({"name": name, "start": round(start, 3),
                               "end": round(time.perf_counter() - self.t0, 3),
-                              "peak_mb": round(_peak_mb())})
+                              "peak_mb": round(peak), "rss_mb": round(now)})
 
     @contextlib.contextmanager
     def phase(self, name: str) -> Iterator[None]:
@@ -275,12 +281,8 @@ def _build(raw_dir: Path, warehouse: Path, step: Step) -> BuildResult:
     rows = {name: f.rows for name, f in files.items()}
     file_rows = [(f.table.file, f.sha256, f.rows, f.encoding) for f in files.values()]
     tmp, leftovers = _tmp_paths(warehouse)
-    # The tables are built speculatively while GX validates: validation is mostly Python (one
-    # core, GIL), DuckDB works outside the GIL. Invalid input cancels the build; the temporary
-    # file is removed either way and only a fully valid build is swapped into place.
-    spec = _Speculative(tmp, frames, phases)
+    con: duckdb.DuckDBPyConnection | None = None
     try:
-        spec.start()
         step("validate")
         with phases.phase("validate"):
             gx_import.join()
@@ -288,17 +290,27 @@ def _build(raw_dir: Path, warehouse: Path, step: Step) -> BuildResult:
         failed = [r for r in results if not r.success]
         if failed:
             raise InputError([r.message() for r in failed])
+        # DuckDB runs after validation, not beside it: their memory would add up (peak 1.75 GB
+        # instead of 1.3 GB at 300,000 staff; docs/PERFORMANCE.md)
+        files.clear()  # the frames with flag columns; `frames` shares their data columns
         step("warehouse")
-        con, facts = spec.result()
-        del files, frames  # (the Arrow data was only needed by the staging statements)
+        con = duckdb.connect(str(tmp), config={
+            # out of core: a bounded buffer pool, spilling beside the new file; no insertion
+            # order to keep (staging tables are unsorted, marts and kpi ORDER BY)
+            "memory_limit": DUCKDB_MEMORY_LIMIT,
+            "temp_directory": str(tmp.with_name(tmp.name + ".spill")),
+            "preserve_insertion_order": False})
+        facts = _populate(con, frames, phases)  # (empties `frames` as staging consumes them)
         with phases.phase("swap"):
             _run_tables(con, file_rows, results, facts.warnings, run_id, started, origin,
                         raw_dir, facts.as_of, facts.as_of_fy, warehouse)
             con.execute("CHECKPOINT")
-            spec.close()
+            con.close()
+            con = None
             _swap(tmp, warehouse)
     finally:
-        spec.cancel()
+        if con is not None:
+            con.close()
         for p in leftovers:
             _remove(p)
     step("done")
@@ -315,57 +327,10 @@ class _Facts:
     warnings: list[str]
 
 
-class _Speculative:
-    """Build every data table into ``tmp`` in a thread; cancel or collect the result."""
-
-    def __init__(self, tmp: Path, frames: dict[str, pl.DataFrame], phases: _Phases):
-        self.tmp, self.frames, self.phases = tmp, frames, phases
-        self.con: duckdb.DuckDBPyConnection | None = None
-        self.facts: _Facts | None = None
-        self.error: BaseException | None = None
-        self.thread = threading.Thread(target=self._run, daemon=True)
-
-    def start(self) -> None:
-        self.thread.start()
-
-    def _run(self) -> None:
-        try:
-            spill = self.tmp.with_name(self.tmp.name + ".spill")
-            self.con = duckdb.connect(str(self.tmp), config={
-                # out of core: a bounded buffer pool, spilling beside the new file; no
-                # insertion order to keep (staging tables are unsorted, marts ORDER BY)
-                "memory_limit": DUCKDB_MEMORY_LIMIT, "temp_directory": str(spill),
-                "preserve_insertion_order": False})
-            self.facts = _populate(self.con, self.frames, self.phases)
-        except BaseException as exc:  # noqa: BLE001 — re-raised by result() when it matters
-            self.error = exc
-        finally:
-            self.frames = {}  # the staging tables hold the data now
-
-    def result(self) -> tuple[duckdb.DuckDBPyConnection, _Facts]:
-        self.thread.join()
-        if self.error is not None:
-            raise self.error
-        assert self.con is not None and self.facts is not None
-        return self.con, self.facts
-
-    def cancel(self) -> None:
-        """Stop a running build (invalid input) and close its connection; idempotent."""
-        if self.thread.is_alive() and self.con is not None:
-            with contextlib.suppress(duckdb.Error):
-                self.con.interrupt()
-        if self.thread.ident is not None:
-            self.thread.join()
-        self.close()
-
-    def close(self) -> None:
-        if self.con is not None:
-            self.con.close()
-            self.con = None
-
-
 def _populate(con: duckdb.DuckDBPyConnection, frames: dict[str, pl.DataFrame],
               phases: _Phases) -> _Facts:
+    """Stage, marts, kpi and the published-figure check into ``con``. Each raw frame is let go
+    as soon as no staging statement still reads it (the roster before the training join)."""
     phases.start("stage")
     for name, frame in frames.items():
         # registered Arrow data is read in place (no copy) by the staging statements; the newest
@@ -374,9 +339,13 @@ def _populate(con: duckdb.DuckDBPyConnection, frames: dict[str, pl.DataFrame],
         con.register(f"raw_{name}", frame.to_arrow(compat_level=pl.CompatLevel.newest()))
     con.execute(sql.FY_MACRO)
     con.execute(sql.REFERENCE)
-    con.execute(sql.STAGING)
-    for name in frames:
-        con.unregister(f"raw_{name}")
+    statements = [q for q in sql.STAGING.split(";") if q.strip()]
+    for i, query in enumerate(statements):
+        con.execute(query)
+        later = ";".join(statements[i + 1:])
+        for name in [n for n in frames if not re.search(rf"\braw_{n}\b", later)]:
+            con.unregister(f"raw_{name}")
+            del frames[name]
     phases.end("stage")
     phases.start("marts")
     con.execute(sql.MARTS)

@@ -134,15 +134,17 @@ def main(staff: int, workdir: Path | None, pages: bool, raw: Path | None = None,
 
     console.print(f"load average after the runs: {_load_avg()}")
     pt = Table(title=f"Build phases, run {best + 1} (s from the start)")
-    console.print("stage, marts and kpi run in a thread while validate runs; peak MB = the "
-                  "build's peak memory reached by the end of the phase")
-    for col in ("phase", "start", "end", "seconds", "peak MB"):
+    console.print("CPU s = the build process's CPU time during the phase (the read includes "
+                  "importing GX in a thread); peak MB = the build's peak memory reached by the "
+                  "end of the phase; MB in use = at its end")
+    for col in ("phase", "start", "end", "seconds", "CPU s", "peak MB", "MB in use"):
         pt.add_column(col, justify="right" if col != "phase" else "left")
     order = ["read", "validate", "stage", "marts", "kpi", "swap"]
     for ph in sorted(phase_runs[best], key=lambda p: order.index(p["name"])
                      if p["name"] in order else 99):
         pt.add_row(ph["name"], f"{ph['start']:.2f}", f"{ph['end']:.2f}",
-                   f"{ph['end'] - ph['start']:.2f}", f"{ph['peak_mb']:,}")
+                   f"{ph['end'] - ph['start']:.2f}", f"{ph['cpu']:.2f}", f"{ph['peak_mb']:,}",
+                   f"{ph['rss_mb']:,}")
     console.print(pt)
 
     _exports(wh, staff)

@@ -65,7 +65,8 @@ class BuildResult:
     data_origin: str
     warnings: list[str] = field(default_factory=list)
     rules_checked: int = 0
-    phases: list[dict] = field(default_factory=list)  # name, start, end (s), peak_mb, rss_mb
+    # name, start, end, cpu (s), peak_mb, rss_mb: see _Phases
+    phases: list[dict] = field(default_factory=list)
 
 
 def _empty_frame(name: str) -> pl.DataFrame:
@@ -115,7 +116,8 @@ def _memory_mb() -> tuple[float, float]:
 
 
 class _Phases:
-    """Wall-clock start/end of each build phase and the peak memory reached by its end."""
+    """Wall-clock start/end of each build phase, the CPU seconds of the process meanwhile (all
+    threads), the peak memory reached by its end and the memory in use then."""
 
     def __init__(self) -> None:
         self.t0 = time.perf_counter()
@@ -125,14 +127,15 @@ class _Phases:
 
     def start(self, name: str) -> None:
         with self._lock:
-            self._open[name] = time.perf_counter() - self.t0
+            self._open[name] = (time.perf_counter() - self.t0, time.process_time())
 
     def end(self, name: str) -> None:
         with self._lock:
-            start = self._open.pop(name)
+            start, cpu = self._open.pop(name)
             peak, now = _memory_mb()
             self.done.append({"name": name, "start": round(start, 3),
                               "end": round(time.perf_counter() - self.t0, 3),
+                              "cpu": round(time.process_time() - cpu, 3),
                               "peak_mb": round(peak), "rss_mb": round(now)})
 
     @contextlib.contextmanager

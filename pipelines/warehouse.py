@@ -406,7 +406,7 @@ def _populate(con: duckdb.DuckDBPyConnection, frames: dict[str, pl.DataFrame],
         shown = "no value" if got is None else f"{got:g}"
         warnings.append(f"published.csv: {metric} FY{fy}: published {pub:g} ({src}) but the "
                         f"warehouse computes {shown}")
-    con.execute("CHECKPOINT")  # write the data tables now, still in parallel with validation
+    con.execute("CHECKPOINT")
     phases.end("kpi")
     return _Facts(as_of, as_of_fy, fys, warnings)
 

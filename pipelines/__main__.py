@@ -81,6 +81,9 @@ def cmd_build(raw: Path, warehouse: Path, wait: float = 0.0,
         phase_log.write_text(json.dumps(res.phases), encoding="utf-8")
     out.print(f"Built {res.warehouse} (run {res.run_id}, data origin: {res.data_origin})",
               markup=False)
+    if res.cleaned:
+        out.print(f"Removed {len(res.cleaned)} leftover file(s) of an interrupted build: "
+                  f"{', '.join(res.cleaned)}", markup=False)
     width = max(len(k) for k in res.rows)
     for name, n in res.rows.items():
         out.print(f"  {name.ljust(width)}  {n:>12,} rows", markup=False)

@@ -21,6 +21,7 @@ from pipelines.schema import TABLES, RawTable
 
 TYPE_FLAG = "__type_ok__"
 ROW = "__row"  # row number as a spreadsheet shows it (the header is row 1)
+_TYPED = "__typed__"
 
 # code columns (a few distinct values each): Categorical, 4 bytes a cell instead of a 16-byte
 # string view (-300 MB at 300,000 staff); DuckDB reads them as VARCHAR
@@ -182,7 +183,7 @@ def _read_text(table: RawTable, path: Path) -> tuple[str, str, pl.DataFrame]:
     sha = hashlib.sha256(raw_bytes).hexdigest()
     data, enc = _decode(path, raw_bytes)
     del raw_bytes
-    if not data.strip():
+    if not data or data.isspace():  # (strip() would copy the whole file)
         raise InputError(f"{path.name}: the file is empty (expected a header row: "
                          f"{', '.join(table.column_names)})")
     header = _header(path, data)
@@ -218,19 +219,22 @@ def _read_text(table: RawTable, path: Path) -> tuple[str, str, pl.DataFrame]:
 
 def read_table(table: RawTable, path: Path) -> RawFile:
     sha, enc, text = _read_text(table, path)
+    # each typed column is converted once (a second select derives its flag from the result)
+    typed = text.with_columns(_typed(pl.col(c.name), c.dtype).alias(_TYPED + c.name)
+                              for c in table.columns if c.dtype != "str")
     exprs: list[pl.Expr] = [pl.col(ROW)]
     for c in table.columns:
         col = pl.col(c.name)
         if c.dtype == "str":
             exprs.append(col.cast(pl.Categorical) if c.enum or c.name in _CODES else col)
         else:
-            typed = _typed(col, c.dtype)
-            exprs.append(typed.alias(c.name))
-            exprs.append((col.is_null() | typed.is_not_null()).alias(TYPE_FLAG + c.name))
+            exprs.append(pl.col(_TYPED + c.name).alias(c.name))
+            exprs.append((col.is_null() | pl.col(_TYPED + c.name).is_not_null())
+                         .alias(TYPE_FLAG + c.name))
     # one chunk per column: Arrow export (to DuckDB) and pandas conversion (for GX) are then
     # zero-copy; with the reader's many chunks beside single-chunk categoricals, every export
     # re-chunked the whole frame (+470 MB at 300,000 staff)
-    return RawFile(table, path, sha, enc, text.select(exprs).rechunk())
+    return RawFile(table, path, sha, enc, typed.select(exprs).rechunk())
 
 
 def read_all(raw_dir: Path) -> dict[str, RawFile]:

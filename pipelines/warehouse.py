@@ -67,6 +67,7 @@ class BuildResult:
     rules_checked: int = 0
     # name, start, end, cpu (s), peak_mb, rss_mb: see _Phases
     phases: list[dict] = field(default_factory=list)
+    cleaned: list[str] = field(default_factory=list)  # leftovers of killed builds, removed
 
 
 def _empty_frame(name: str) -> pl.DataFrame:
@@ -91,7 +92,9 @@ def _remove(path: Path) -> None:
 def _remove_leftovers(target: Path) -> list[str]:
     """Temporary files of builds that were killed (called with the lock held: no build of this
     warehouse is running, so every one of them is stale)."""
-    found = sorted(target.parent.glob(f".{target.name}.*.tmp*"))
+    mine = re.compile(rf"\.{re.escape(target.name)}\.\d+\.[0-9a-f]{{8}}\.tmp(\.wal|\.spill)?")
+    found = sorted(p for p in target.parent.glob(f".{target.name}.*.tmp*")
+                   if mine.fullmatch(p.name))  # (not those of a warehouse named <name>.x)
     for p in found:
         _remove(p)
     return [p.name for p in found]
@@ -246,7 +249,7 @@ def build(raw_dir: Path, warehouse: Path, step: Step | None = None,
     target = Path(os.path.realpath(warehouse))
     target.parent.mkdir(parents=True, exist_ok=True)
     with build_lock(target, wait):
-        _remove_leftovers(target)
+        cleaned = _remove_leftovers(target)
         try:
             res = _build(raw_dir, target, step)
         except Exception as exc:
@@ -257,7 +260,7 @@ def build(raw_dir: Path, warehouse: Path, step: Step | None = None,
                                f"file in {target.parent}): about {need / 2**20:,.0f} MB of free "
                                f"space needed there, {free / 2**20:,.0f} MB free") from None
             raise
-    res.warehouse = warehouse
+    res.warehouse, res.cleaned = warehouse, cleaned
     return res
 
 

@@ -96,9 +96,10 @@ def test_kill_9_keeps_the_old_warehouse_and_the_next_build_cleans_up(raw, wh, mo
     left = sorted(p.name for p in wh.parent.iterdir() if p != wh)
     assert left, "nothing left behind: the kill came too late to test anything"
 
-    assert main(["build", "--raw", str(raw), "--warehouse", str(wh)]) == 0
+    res = build(raw, wh)
     assert sorted(os.listdir(wh.parent)) == [wh.name], "leftovers of the killed build remain"
-    assert runs(wh)[:-1] == history  # the old history carried over, one new run
+    assert res.cleaned == [n for n in left if not n.endswith(".lock")]
+    assert runs(wh) == [*history, res.run_id]  # the old history carried over, one new run
 
 
 # --- full disk ---------------------------------------------------------------------------------

@@ -40,7 +40,7 @@ test: setup browser
 	$(PY) -m pytest -q
 
 bench: setup
-	$(PY) -m pipelines bench
+	$(PY) -m bench
 	$(PY) -m bench.brief
 
 lint: setup

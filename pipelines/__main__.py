@@ -1,4 +1,4 @@
-"""Command line: ``python -m pipelines build | sample | publish | bench``.
+"""Command line: ``python -m pipelines build | sample | publish`` (benchmarks: ``python -m bench``).
 
 Exit codes: 0 success, 1 invalid input (a clear message, no stack trace), 2 usage error.
 """
@@ -6,8 +6,14 @@ Exit codes: 0 success, 1 invalid input (a clear message, no stack trace), 2 usag
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
+
+# Polars' allocator (jemalloc) hands freed pages back to the system at once rather than after
+# ~10 s: the build's peak memory is ~300 MB lower at 300,000 staff (docs/PERFORMANCE.md). Read
+# when Polars is first imported, so set before anything imports it.
+os.environ.setdefault("_RJEM_MALLOC_CONF", "dirty_decay_ms:0,muzzy_decay_ms:0")
 
 from rich.console import Console
 
@@ -34,6 +40,10 @@ def _parser() -> argparse.ArgumentParser:
     b.add_argument("--raw", type=Path, default=s.raw_dir, help=f"raw CSV folder ({s.raw_dir})")
     b.add_argument("--warehouse", type=Path, default=s.warehouse,
                    help=f"warehouse file ({s.warehouse})")
+    b.add_argument("--wait", type=float, default=0.0, metavar="SECONDS",
+                   help="if another build of this warehouse is running, wait up to SECONDS "
+                        "for it (default: exit 1 at once)")
+    b.add_argument("--phase-log", type=Path, default=None, help=argparse.SUPPRESS)  # bench
     g = sub.add_parser("sample", help="write the deterministic synthetic sample data set")
     g.add_argument("--out", type=Path, default=s.raw_dir)
     g.add_argument("--staff", type=int, default=None)
@@ -46,16 +56,13 @@ def _parser() -> argparse.ArgumentParser:
                    help="output folder, replaced as a whole (publication)")
     u.add_argument("--threshold", type=_threshold, default=s.suppress_below,
                    help=f"counts 1..N-1 are suppressed; an integer >= 2 ({s.suppress_below})")
-    k = sub.add_parser("bench", help="benchmark build against DuckDB's own CSV load")
-    k.add_argument("--staff", type=int, default=300_000)
-    k.add_argument("--workdir", type=Path, default=None)
-    k.add_argument("--pages", action="store_true", help="also time dashboard pages")
     return p
 
 
-def cmd_build(raw: Path, warehouse: Path) -> int:
+def cmd_build(raw: Path, warehouse: Path, wait: float = 0.0,
+              phase_log: Path | None = None) -> int:
     from pipelines.raw import InputError
-    from pipelines.warehouse import build
+    from pipelines.warehouse import BuildBusy, DiskFull, build
 
     labels = {"read": "Reading CSV files", "validate": "Validating (Great Expectations)",
               "warehouse": "Writing warehouse", "staging": "Staging tables",
@@ -66,7 +73,11 @@ def cmd_build(raw: Path, warehouse: Path) -> int:
                 key, _, detail = msg.partition(":")
                 status.update(labels.get(key, key) + (f" — {detail}" if detail else "") + " …")
         try:
-            res = build(raw, warehouse, step)
+            res = build(raw, warehouse, step, wait=wait)
+        except (BuildBusy, DiskFull) as exc:
+            status.stop()
+            err.print(f"Not built — the warehouse was not changed: {exc}", markup=False)
+            return 1
         except InputError as exc:
             status.stop()
             kept = ("the warehouse was not changed" if warehouse.exists()
@@ -79,8 +90,15 @@ def cmd_build(raw: Path, warehouse: Path) -> int:
             status.stop()
             err.print(f"File system error (the warehouse was not changed): {exc}", markup=False)
             return 1
+    if phase_log is not None:
+        import json
+
+        phase_log.write_text(json.dumps(res.phases), encoding="utf-8")
     out.print(f"Built {res.warehouse} (run {res.run_id}, data origin: {res.data_origin})",
               markup=False)
+    if res.cleaned:
+        out.print(f"Removed {len(res.cleaned)} leftover file(s) of an interrupted build: "
+                  f"{', '.join(res.cleaned)}", markup=False)
     width = max(len(k) for k in res.rows)
     for name, n in res.rows.items():
         out.print(f"  {name.ljust(width)}  {n:>12,} rows", markup=False)
@@ -150,7 +168,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "publish":
         return cmd_publish(args.warehouse, args.out, args.threshold)
     if args.command == "build":
-        return cmd_build(args.raw, args.warehouse)
+        if args.wait < 0:
+            parser.error("--wait must not be negative")
+        return cmd_build(args.raw, args.warehouse, args.wait, args.phase_log)
     if args.command == "sample":
         from pipelines.sample import MIN_STAFF
 
@@ -159,11 +179,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.seed is not None and args.seed < 0:
             parser.error("--seed must be a non-negative integer")
         return cmd_sample(args.out, args.staff, args.seed)
-    if args.command == "bench" and args.staff < 100:
-        parser.error("--staff must be at least 100")
-    from pipelines import bench
-
-    return bench.main(args.staff, args.workdir, args.pages)
+    parser.error(f"unknown command {args.command}")
 
 
 if __name__ == "__main__":

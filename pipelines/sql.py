@@ -72,7 +72,7 @@ SELECT t.record_id, t.employee_id, t.course_code, CAST(t.fiscal_year AS INTEGER)
        t.status, t.completed_on, c.provider, c.category, c.level, r.bureau_code
 FROM raw_training t
 JOIN raw_courses c USING (course_code)
-LEFT JOIN raw_roster r ON r.employee_id = t.employee_id AND r.fiscal_year = t.fiscal_year;
+LEFT JOIN stg_roster r ON r.employee_id = t.employee_id AND r.fiscal_year = t.fiscal_year;
 
 CREATE TABLE stg_certification AS
 SELECT x.record_id, x.employee_id, x.exam_code, x.exam_date,
@@ -80,14 +80,14 @@ SELECT x.record_id, x.employee_id, x.exam_code, x.exam_date,
        CAST(e.itss_level AS INTEGER) AS itss_level, r.bureau_code
 FROM raw_certification x
 JOIN raw_exams e USING (exam_code)
-LEFT JOIN raw_roster r ON r.employee_id = x.employee_id AND r.fiscal_year = fy_of(x.exam_date);
+LEFT JOIN stg_roster r ON r.employee_id = x.employee_id AND r.fiscal_year = fy_of(x.exam_date);
 
 CREATE TABLE stg_phishing_drills AS
 SELECT d.drill_id, CAST(d.fiscal_year AS INTEGER) AS fiscal_year,
        CAST(d.round AS INTEGER) AS round, d.sent_on, d.employee_id, d.opened, d.reported,
        r.bureau_code
 FROM raw_phishing_drills d
-LEFT JOIN raw_roster r ON r.employee_id = d.employee_id AND r.fiscal_year = d.fiscal_year;
+LEFT JOIN stg_roster r ON r.employee_id = d.employee_id AND r.fiscal_year = d.fiscal_year;
 """
 
 MARTS = """

@@ -1,4 +1,4 @@
-"""Dashboard page render times (Streamlit AppTest), for ``python -m pipelines bench --pages``.
+"""Dashboard page render times (Streamlit AppTest), for ``python -m bench --pages``.
 
 Each page is opened in its own AppTest session, rendered once to warm up (imports, the query
 cache for this warehouse's run id), then rendered ``repeats`` more times; the median of those

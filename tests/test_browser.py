@@ -88,7 +88,9 @@ def test_every_page_loads_with_a_chart(server: str, page: object, name: str) -> 
     if name == "overview":
         assert page.locator('[data-testid="stMetric"]').count() >= 5
         assert page.locator('[data-testid="stMetric"] svg').count() >= 1  # sparklines
-    else:
+    else:  # charts draw one after another: wait for the third, then count
+        page.wait_for_function(
+            "() => document.querySelectorAll('.js-plotly-plot').length >= 3", timeout=30_000)
         assert page.locator(".js-plotly-plot").count() >= 3
     # the banner and Japanese labels are there
     assert "サンプルデータ" in page.inner_text("body")

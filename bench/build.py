@@ -63,7 +63,7 @@ def _load_avg() -> str:
 
 def _exports(wh: Path, staff: int) -> None:
     """Time the data page's downloads (warehouse → file bytes) of the row-level roster."""
-    from dashboard import access, analyst
+    from dashboard import access, downloads
     from dashboard.datasets import DataFilter
 
     with duckdb.connect(str(wh), read_only=True) as con:
@@ -75,7 +75,7 @@ def _exports(wh: Path, staff: int) -> None:
                        ("all FYs", DataFilter("stg_roster"))):
         cells, n = [], 0
         for kind in ("csv", "xlsx", "parquet"):
-            make = analyst.download(kind, str(wh), flt, lang="ja", publication=False,
+            make = downloads.download(kind, str(wh), flt, lang="ja", publication=False,
                                     threshold=5, bureau_names={}, principal=access.LOCAL)
             start = time.perf_counter()
             data = make()

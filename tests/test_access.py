@@ -13,7 +13,7 @@ import duckdb
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from dashboard import access, analyst, audit, catalogue, queries
+from dashboard import access, audit, catalogue, downloads, queries
 from dashboard.access import AccessDenied, AccessFileError, Identity
 from dashboard.datasets import DataFilter
 from pipelines import settings
@@ -171,7 +171,7 @@ def test_download_callable_made_before_a_role_change_is_refused(tiny_warehouse, 
     monkeypatch.setenv("DTP_EDITION", "internal")
     p = principal("analyst")
     f = DataFilter("stg_roster")
-    make = analyst.download("csv", str(tiny_warehouse), f, lang="ja", publication=False,
+    make = downloads.download("csv", str(tiny_warehouse), f, lang="ja", publication=False,
                             threshold=5, bureau_names={}, principal=p)
     data = make()
     with duckdb.connect(str(tiny_warehouse), read_only=True) as con:
@@ -190,14 +190,14 @@ def test_download_callable_made_before_a_role_change_is_refused(tiny_warehouse, 
         make()
     assert [x["event"] for x in lines(audit_log)] == ["download", "denied"]
     # a viewer's callable for an unprotected table is refused even if built by hand
-    viewer = analyst.download("csv", str(tiny_warehouse), DataFilter("kpi"), lang="ja",
+    viewer = downloads.download("csv", str(tiny_warehouse), DataFilter("kpi"), lang="ja",
                               publication=False, threshold=5, bureau_names={},
                               principal=principal("viewer"))
     with pytest.raises(AccessDenied):
         viewer()
     # ... and the access file going missing stops every download
     access_file.unlink()
-    pub = analyst.download("csv", str(tiny_warehouse), DataFilter("kpi"), lang="ja",
+    pub = downloads.download("csv", str(tiny_warehouse), DataFilter("kpi"), lang="ja",
                            publication=True, threshold=5, bureau_names={},
                            principal=principal("admin"))
     with pytest.raises(AccessDenied):
@@ -205,11 +205,11 @@ def test_download_callable_made_before_a_role_change_is_refused(tiny_warehouse, 
 
 
 def test_download_budget_refuses_before_rendering(tiny_warehouse, monkeypatch, audit_log):
-    monkeypatch.setitem(analyst.BUDGET_ROWS, "xlsx", 3)
-    make = analyst.download("xlsx", str(tiny_warehouse), DataFilter("stg_roster"), lang="ja",
+    monkeypatch.setitem(downloads.BUDGET_ROWS, "xlsx", 3)
+    make = downloads.download("xlsx", str(tiny_warehouse), DataFilter("stg_roster"), lang="ja",
                             publication=False, threshold=5, bureau_names={},
                             principal=access.LOCAL)
-    with pytest.raises(analyst.OverBudget):
+    with pytest.raises(downloads.OverBudget):
         make()
     assert lines(audit_log) == []  # nothing left, nothing logged as downloaded
 
@@ -218,7 +218,7 @@ def test_no_audit_line_no_bytes(tiny_warehouse, tmp_path, monkeypatch):
     not_a_folder = tmp_path / "file"
     not_a_folder.write_text("x")
     monkeypatch.setenv("DTP_AUDIT_LOG", str(not_a_folder / "audit.jsonl"))
-    make = analyst.download("csv", str(tiny_warehouse), DataFilter("kpi"), lang="ja",
+    make = downloads.download("csv", str(tiny_warehouse), DataFilter("kpi"), lang="ja",
                             publication=True, threshold=5, bureau_names={},
                             principal=access.LOCAL)
     with pytest.raises(OSError):
@@ -488,8 +488,8 @@ def test_local_mode_on_an_open_address_shows_no_data(tiny_warehouse, monkeypatch
 
 def test_data_page_past_the_budget_disables_csv_and_xlsx_and_offers_parquet(
         tiny_warehouse, monkeypatch):
-    monkeypatch.setitem(analyst.BUDGET_ROWS, "csv", 3)
-    monkeypatch.setitem(analyst.BUDGET_ROWS, "xlsx", 3)
+    monkeypatch.setitem(downloads.BUDGET_ROWS, "csv", 3)
+    monkeypatch.setitem(downloads.BUDGET_ROWS, "xlsx", 3)
     at = app(tiny_warehouse, monkeypatch, page="views/data.py", dataset="stg_roster")
     buttons = {b.proto.id.split("data_dl_")[-1]: b for b in at.get("download_button")}
     assert {k: b.proto.disabled for k, b in buttons.items()} == {

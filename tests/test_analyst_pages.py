@@ -14,7 +14,7 @@ import pytest
 from conftest import build_from
 from streamlit.testing.v1 import AppTest
 
-from dashboard import access, analyst, catalogue, datasets, i18n, queries
+from dashboard import access, catalogue, datasets, downloads, i18n, queries
 from dashboard import disclosure as ex
 from dashboard.datasets import DataFilter
 from pipelines.schema import BY_NAME, METRICS
@@ -228,7 +228,7 @@ def make(kind: str, wh: Path, f: DataFilter, **kw: object) -> bytes:
     opts = dict(lang="ja", publication=False, threshold=5, bureau_names={"B1": "第一局"},
                 principal=access.LOCAL)
     opts.update(kw)
-    return analyst.download(kind, str(wh), f, **opts)()  # type: ignore[arg-type]
+    return downloads.download(kind, str(wh), f, **opts)()  # type: ignore[arg-type]
 
 
 def test_csv_download_holds_exactly_the_filtered_rows(tiny_warehouse):
@@ -284,7 +284,7 @@ def test_ministry_wide_rows_are_labelled_and_rows_without_a_bureau_left_empty(ti
                                                                              lang):
     ministry = "省全体" if lang == "ja" else "Ministry-wide"
     for name, label in (("kpi", ministry), ("mart_training", None), ("stg_training", None)):
-        frame, _, _ = analyst.rows(str(tiny_warehouse), DataFilter(name), False, 5, lang)
+        frame, _, _ = downloads.rows(str(tiny_warehouse), DataFilter(name), False, 5, lang)
         assert frame["bureau_code"].null_count() > 0, name  # the tiny data set has such rows
         want = with_bureau_name(frame.drop("bureau_name"), tiny_warehouse, lang, label)
         assert frame.equals(want), name
@@ -295,7 +295,7 @@ def test_ministry_wide_rows_are_labelled_and_rows_without_a_bureau_left_empty(ti
 @pytest.mark.parametrize("lang", LANGS)
 def test_publication_leaves_bureau_names_alone(tiny_warehouse, lang):
     ministry = "省全体" if lang == "ja" else "Ministry-wide"
-    frame, _, supp = analyst.rows(str(tiny_warehouse), DataFilter("kpi"), True, 5, lang)
+    frame, _, supp = downloads.rows(str(tiny_warehouse), DataFilter("kpi"), True, 5, lang)
     assert supp is not None and supp.cells > 0
     assert "bureau_name" not in supp.columns  # a name, not a count
     want = with_bureau_name(frame.drop("bureau_name"), tiny_warehouse, lang, ministry)
@@ -346,7 +346,7 @@ def test_download_reads_the_warehouse_only_when_clicked(tiny_warehouse, monkeypa
     real = datasets.data_for_download
     monkeypatch.setattr(datasets, "data_for_download",
                         lambda *a, **k: calls.append(a) or real(*a, **k))
-    fn = analyst.download("csv", str(tiny_warehouse), TRAINING, lang="en", publication=False,
+    fn = downloads.download("csv", str(tiny_warehouse), TRAINING, lang="en", publication=False,
                           threshold=5, bureau_names={}, principal=access.LOCAL)
     assert calls == []
     fn()
@@ -356,7 +356,7 @@ def test_download_reads_the_warehouse_only_when_clicked(tiny_warehouse, monkeypa
 @pytest.mark.parametrize("name", [ds.name for ds in catalogue.DOWNLOADABLE if ds.aggregated])
 def test_publication_download_has_no_small_cells(tiny_warehouse, name):
     ds = catalogue.DOWNLOADS[name]
-    frame, _, supp = analyst.rows(str(tiny_warehouse), DataFilter(name), True, 5, "ja")
+    frame, _, supp = downloads.rows(str(tiny_warehouse), DataFilter(name), True, 5, "ja")
     assert supp is not None
     for col in ds.counts:
         vals = frame.filter((pl.col("metric") != "phishing_drills_held") & ~PUBLISHED_FIGURE) \
@@ -364,16 +364,16 @@ def test_publication_download_has_no_small_cells(tiny_warehouse, name):
         assert not vals.filter(pl.col(col).is_in(["1", "2", "3", "4"])).height, (name, col)
     data = make("csv", tiny_warehouse, DataFilter(name), publication=True)
     assert data.startswith(b"\xef\xbb\xbf")
-    assert analyst.file_name("csv", ds, DataFilter(name), None, True).endswith(
+    assert downloads.file_name("csv", ds, DataFilter(name), None, True).endswith(
         "_suppressed.csv")
     with pytest.raises(ValueError):
-        analyst.rows(str(tiny_warehouse), DataFilter("stg_roster"), True, 5, "ja")
+        downloads.rows(str(tiny_warehouse), DataFilter("stg_roster"), True, 5, "ja")
 
 
 def test_kpi_suppression_sees_whole_groups_before_the_bureau_filter(tiny_warehouse):
     """Two filtered publication downloads agree cell by cell with the unfiltered one."""
-    full, _, _ = analyst.rows(str(tiny_warehouse), DataFilter("kpi"), True, 5, "ja")
-    one, _, _ = analyst.rows(str(tiny_warehouse), DataFilter("kpi", ("B1",)), True, 5, "ja")
+    full, _, _ = downloads.rows(str(tiny_warehouse), DataFilter("kpi"), True, 5, "ja")
+    one, _, _ = downloads.rows(str(tiny_warehouse), DataFilter("kpi", ("B1",)), True, 5, "ja")
     keys = ["metric", "fiscal_year", "bureau_code"]
     joined = one.join(full, on=keys, suffix="_full")
     assert joined.height == one.height > 0

@@ -21,7 +21,7 @@ import openpyxl
 import polars as pl
 import pytest
 
-from dashboard import analyst, disclosure, publication
+from dashboard import disclosure, downloads, publication
 from dashboard.datasets import DataFilter
 from pipelines.settings import SettingsError, get_settings
 from pipelines.warehouse import build
@@ -185,7 +185,7 @@ def test_data_page_publication_rows_equal_the_pack(tiny_warehouse, tmp_path):
     for name, f in [("kpi", DataFilter("kpi", ("B1",), 2019, 2020)),
                     ("mart_hiring", DataFilter("mart_hiring", None, 2020, 2020)),
                     ("mart_drills", DataFilter("mart_drills", ("B2",)))]:
-        frame, run, supp = analyst.rows(str(tiny_warehouse), f, True, 5, "en")
+        frame, run, supp = downloads.rows(str(tiny_warehouse), f, True, 5, "en")
         ds = disclosure.BY_NAME[name]
         packed = pl.read_csv(p.out_dir / f"{name}.csv", infer_schema=False)
         packed = packed.rename({packed.columns[0]: packed.columns[0].lstrip("\ufeff")})

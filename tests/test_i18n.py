@@ -13,7 +13,7 @@ import datetime as dt
 import string
 from pathlib import Path
 
-from dashboard import access, analyst, catalogue, fmt, i18n, nav
+from dashboard import access, catalogue, downloads, fmt, i18n, nav
 
 CODE = sorted((Path(__file__).parent.parent / "dashboard").rglob("*.py"))
 
@@ -23,7 +23,7 @@ FAMILIES: dict[str, tuple[str, ...]] = {
     "data_kind_": tuple(sorted({ds.kind for ds in catalogue.DOWNLOADABLE})),
     "dict_kind_": catalogue.KINDS,
     "qa_origin_": ("sample", "provided"),
-    "data_": analyst.FORMATS,  # the download buttons
+    "data_": downloads.FORMATS,  # the download buttons
     "role_": (*access.ROLES, "public"),  # the signed-in line (signin.py)
     "brief_": ("pptx", "pdf"),  # the Overview's briefing-pack buttons
 }

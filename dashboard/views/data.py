@@ -15,7 +15,7 @@ from typing import Any
 import polars as pl
 import streamlit as st
 
-from dashboard import access, analyst, audit, datasets, state, ui, xlsx
+from dashboard import access, audit, datasets, downloads, state, ui, xlsx
 from dashboard.catalogue import DOWNLOADS, FILTER_PREFIX, Dataset
 from dashboard.datasets import DataFilter
 from pipelines.settings import get_settings
@@ -48,8 +48,8 @@ def page_filters(ds: Dataset) -> tuple[tuple[str, tuple[Any, ...]], ...]:
                 picked = state.url_multiselect(
                     FILTER_PREFIX + column, f"data_f_{column}",
                     f"{short(ds.column(column).meaning(v.lang))} ({column})", options,
-                    lambda o, c=column: analyst.value_label(c, o, v.lang),
-                    placeholder=v.t("data_filter_help"), token=analyst.token)
+                    lambda o, c=column: downloads.value_label(c, o, v.lang),
+                    placeholder=v.t("data_filter_help"), token=downloads.token)
             if picked:
                 chosen.append((column, tuple(picked)))
     return tuple(chosen)
@@ -93,7 +93,7 @@ if v.filtered and ds.bureau_column:
 
 if publication:
     with st.spinner(v.t("data_publication_wait")):
-        shown, _, supp = analyst.publication_form(v.run.path, f, threshold, v.lang)
+        shown, _, supp = downloads.publication_form(v.run.path, f, threshold, v.lang)
     total, preview = shown.height, shown.head(PREVIEW_ROWS)
 else:
     supp = None
@@ -104,7 +104,7 @@ seen = (name, f, publication)
 if ss.get("_audit_data_view") != seen:  # which rows this person looked at (the preview)
     ss["_audit_data_view"] = seen
     audit.record("view", principal, page="data", dataset=name, rows=total,
-                 filters=analyst.audit_filters(f), publication=publication, run_id=v.run.run_id)
+                 filters=downloads.audit_filters(f), publication=publication, run_id=v.run.run_id)
 st.metric(v.t("data_rows"), f"{total:,}")
 if supp is not None:
     st.info(v.t("data_publication_on", n=f"{supp.cells:,}", t=threshold),
@@ -121,29 +121,29 @@ encoding = st.radio(v.t("data_encoding"), ["utf-8-sig", "cp932"], key="data_enc"
                                               else "data_enc_cp932"))
 if encoding == "cp932":
     st.caption(v.t("data_cp932_note"))
-buttons = st.columns(len(analyst.FORMATS))
-for col, kind in zip(buttons, analyst.FORMATS, strict=True):
-    ok = analyst.within_budget(kind, total)
+buttons = st.columns(len(downloads.FORMATS))
+for col, kind in zip(buttons, downloads.FORMATS, strict=True):
+    ok = downloads.within_budget(kind, total)
     with col:
         st.download_button(
             v.t(f"data_{kind}"),
-            data=analyst.download(kind, v.run.path, f, lang=v.lang, publication=publication,
+            data=downloads.download(kind, v.run.path, f, lang=v.lang, publication=publication,
                                   threshold=threshold, bureau_names=v.bureau_names,
                                   principal=principal, encoding=encoding) if ok else b"",
-            file_name=analyst.file_name(kind, ds, f, v.run.as_of_date, publication),
-            mime=analyst.MIME[kind], key=f"data_dl_{kind}", on_click="ignore",
+            file_name=downloads.file_name(kind, ds, f, v.run.as_of_date, publication),
+            mime=downloads.MIME[kind], key=f"data_dl_{kind}", on_click="ignore",
             icon=":material/download:", width="stretch", disabled=not ok)
 for kind in ("csv", "xlsx"):
-    if not analyst.within_budget(kind, total):
+    if not downloads.within_budget(kind, total):
         st.warning(v.t("data_budget_over", fmt=kind.upper(), n=f"{total:,}",
-                       rows=f"{analyst.BUDGET_ROWS[kind]:,}"), icon=":material/filter_alt:")
+                       rows=f"{downloads.BUDGET_ROWS[kind]:,}"), icon=":material/filter_alt:")
         break
-if not analyst.within_budget("parquet", total):
-    st.warning(v.t("data_budget_parquet_over", rows=f"{analyst.BUDGET_ROWS['parquet']:,}"))
-st.caption(v.t("data_budget_note", csv=f"{analyst.BUDGET_ROWS['csv']:,}",
-               xlsx=f"{analyst.BUDGET_ROWS['xlsx']:,}",
-               parquet=f"{analyst.BUDGET_ROWS['parquet']:,}",
-               mb=analyst.BUDGET_BYTES // 2**20))
+if not downloads.within_budget("parquet", total):
+    st.warning(v.t("data_budget_parquet_over", rows=f"{downloads.BUDGET_ROWS['parquet']:,}"))
+st.caption(v.t("data_budget_note", csv=f"{downloads.BUDGET_ROWS['csv']:,}",
+               xlsx=f"{downloads.BUDGET_ROWS['xlsx']:,}",
+               parquet=f"{downloads.BUDGET_ROWS['parquet']:,}",
+               mb=downloads.BUDGET_BYTES // 2**20))
 if total > xlsx.XLSX_MAX_ROWS - 1:
     st.caption("ℹ️ " + v.t("data_xlsx_split"))
 st.caption(v.t("data_files_note"))

@@ -95,3 +95,14 @@ def chromium() -> Iterator[object]:
             yield b
         finally:
             b.close()
+
+
+def settle(page: object, timeout: int = 60_000) -> None:
+    """Wait until Streamlit has drawn the page's title and finished its run (checked twice:
+    a rerun can start right after the first one ends)."""
+    page.wait_for_selector('[data-testid="stMain"] h1', timeout=timeout)
+    page.wait_for_function(
+        "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=timeout)
+    page.wait_for_timeout(400)
+    page.wait_for_function(
+        "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=timeout)

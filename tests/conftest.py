@@ -65,3 +65,12 @@ def browser() -> Iterator[object]:
     """Debian chromium through Playwright, one per browser test module (browser_support)."""
     with browser_support.chromium() as b:
         yield b
+
+
+@pytest.fixture()
+def page(browser: object) -> Iterator[object]:
+    """A fresh context (1440×1000, Japanese locale) and page in the module's chromium."""
+    ctx = browser.new_context(viewport={"width": 1440, "height": 1000}, locale="ja-JP")
+    pg = ctx.new_page()
+    yield pg
+    ctx.close()

@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from browser_support import ARTIFACTS, MARKS, serve, stop, streamlit_app
+from browser_support import ARTIFACTS, MARKS, serve, settle, stop, streamlit_app
 
 PAGES = ("overview", "hiring", "training", "certification", "security", "workforce")
 PATHS = {"overview": ""}  # the default page lives at "/"
@@ -39,25 +39,6 @@ def server(sample_warehouse: Path) -> Iterator[str]:
         yield url
 
 
-@pytest.fixture()
-def page(browser: object) -> Iterator[object]:
-    ctx = browser.new_context(viewport={"width": 1440, "height": 1000}, locale="ja-JP")
-    pg = ctx.new_page()
-    yield pg
-    ctx.close()
-
-
-def _settle(page: object) -> None:
-    """Wait until Streamlit has finished the run and the charts are drawn."""
-    page.wait_for_selector('[data-testid="stApp"]', timeout=30_000)
-    page.wait_for_selector('[data-testid="stMain"] h1', timeout=30_000)
-    page.wait_for_function(
-        "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=30_000)
-    page.wait_for_timeout(400)
-    page.wait_for_function(
-        "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=30_000)
-
-
 def _screenshot(page: object, name: str) -> None:
     """The whole page: Streamlit scrolls inside its main block, so grow the viewport to it."""
     ARTIFACTS.mkdir(exist_ok=True)
@@ -82,7 +63,7 @@ def _chart_data(page: object, index: int = 0) -> list:
 @pytest.mark.parametrize("name", PAGES)
 def test_every_page_loads_with_a_chart(server: str, page: object, name: str) -> None:
     page.goto(f"{server}/{PATHS.get(name, name)}")
-    _settle(page)
+    settle(page)
     page.wait_for_selector(".js-plotly-plot, [data-testid='stMetric']", timeout=30_000)
     assert page.locator('[data-testid="stException"]').count() == 0
     if name == "overview":
@@ -99,7 +80,7 @@ def test_every_page_loads_with_a_chart(server: str, page: object, name: str) -> 
 
 def test_english_screenshot(server: str, page: object) -> None:
     page.goto(f"{server}/hiring?lang=en&bureau=ICB&fy_from=2019&fy_to=2023")
-    _settle(page)
+    settle(page)
     page.wait_for_selector(".js-plotly-plot")
     assert page.locator('[data-testid="stException"]').count() == 0
     assert "Digital-talent hires" in page.inner_text("body")
@@ -109,7 +90,7 @@ def test_english_screenshot(server: str, page: object) -> None:
 def test_bureau_filter_changes_url_and_chart_and_reload_restores(server: str,
                                                                  page: object) -> None:
     page.goto(f"{server}/hiring")
-    _settle(page)
+    settle(page)
     before = _chart_data(page)
     assert "bureau=" not in page.url
 
@@ -119,7 +100,7 @@ def test_bureau_filter_changes_url_and_chart_and_reload_restores(server: str,
     page.keyboard.press("Enter")
     page.keyboard.press("Escape")
     page.wait_for_url("**bureau=ICB**", timeout=15_000)
-    _settle(page)
+    settle(page)
     page.wait_for_function(
         "(b) => JSON.stringify(document.querySelector('.js-plotly-plot').data"
         ".map(t => [t.x, t.y])) !== b", arg=json.dumps(before), timeout=15_000)
@@ -130,18 +111,18 @@ def test_bureau_filter_changes_url_and_chart_and_reload_restores(server: str,
 
     # a reload (or the same link in another browser) restores the view
     page.reload()
-    _settle(page)
+    settle(page)
     assert "bureau=ICB" in page.url
     assert "情報流通行政局" in box.inner_text()
     assert _chart_data(page) == after
     page.goto(url)
-    _settle(page)
+    settle(page)
     assert _chart_data(page) == after
 
     # the filter carries across pages
     page.locator('[data-testid="stSidebarNav"] a', has_text="概要").click()
     page.wait_for_url(lambda u: "/hiring" not in u, timeout=15_000)
-    _settle(page)
+    settle(page)
     assert "bureau=ICB" in page.url
     assert page.locator('[data-testid="stException"]').count() == 0
 
@@ -164,7 +145,7 @@ def test_rebuild_while_serving(sample_warehouse: Path, page: object,
     proc, url = serve(live)
     try:
         page.goto(f"{url}/hiring?bureau=ICB")
-        _settle(page)
+        settle(page)
         old_run = page.inner_text("body")
         assert "情報流通行政局" in old_run
         done = threading.Event()
@@ -181,11 +162,11 @@ def test_rebuild_while_serving(sample_warehouse: Path, page: object,
         threading.Thread(target=rebuild).start()
         while not done.is_set():  # interact during the rebuild
             page.reload()
-            _settle(page)
+            settle(page)
             assert page.locator('[data-testid="stException"]').count() == 0
         assert not errors
         page.reload()
-        _settle(page)
+        settle(page)
         body = page.inner_text("body")
         assert page.locator('[data-testid="stException"]').count() == 0
         import duckdb

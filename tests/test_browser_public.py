@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from browser_support import MARKS, streamlit_app
+from browser_support import MARKS, settle, streamlit_app
 
 pytestmark = MARKS
 ROOT = Path(__file__).resolve().parent.parent
@@ -24,26 +24,9 @@ def public_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         yield url
 
 
-@pytest.fixture()
-def page(browser: object) -> Iterator[object]:
-    ctx = browser.new_context(viewport={"width": 1440, "height": 1000}, locale="ja-JP")
-    pg = ctx.new_page()
-    yield pg
-    ctx.close()
-
-
-def _settle(page: object) -> None:
-    page.wait_for_selector('[data-testid="stMain"] h1', timeout=90_000)
-    page.wait_for_function(
-        "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=90_000)
-    page.wait_for_timeout(400)
-    page.wait_for_function(
-        "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=90_000)
-
-
 def test_public_overview_shows_c_and_no_internals(public_server: str, page: object) -> None:
     page.goto(f"{public_server}/?bureau=AEB")
-    _settle(page)
+    settle(page, 90_000)
     page.wait_for_selector('[data-testid="stMetric"]', timeout=60_000)
     assert page.locator('[data-testid="stException"]').count() == 0
     body = page.inner_text("body")
@@ -54,7 +37,7 @@ def test_public_overview_shows_c_and_no_internals(public_server: str, page: obje
 def test_public_data_page_offers_publication_data_only(public_server: str,
                                                        page: object) -> None:
     page.goto(f"{public_server}/data?dataset=stg_roster")
-    _settle(page)
+    settle(page, 90_000)
     page.wait_for_selector('[data-testid="stDataFrame"]', timeout=90_000)
     assert page.locator('[data-testid="stException"]').count() == 0
     box = page.locator('[data-testid="stSelectbox"]').filter(has_text="データセット").first
@@ -67,6 +50,6 @@ def test_public_data_page_offers_publication_data_only(public_server: str,
 
 def test_quality_page_is_not_served(public_server: str, page: object) -> None:
     page.goto(f"{public_server}/quality")
-    _settle(page)
+    settle(page, 90_000)
     assert "validation" not in page.inner_text("body").lower()
     assert "データ品質" not in page.inner_text("body")

@@ -16,15 +16,21 @@ validation result and no input-file list in it to leak through a page, a URL or 
 * ``pub_<dataset>``: the publication form itself (text, ``[c]``) and ``publication_meta``, so
   the Data page's publication downloads come from the very same release.
 
-The file is derived from the warehouse once per warehouse version and threshold (cached in
-the temp directory, written atomically), or ``DTP_WAREHOUSE`` may point at one directly.
+The file is derived from the warehouse once per warehouse version and threshold, written
+atomically into a folder of this process's own (``mkdtemp``: mode 0700, a name nobody can
+guess in advance, so no other local user can plant a file for the public edition to serve);
+an older version is removed when a newer one is made, and the folder when the process ends.
+``DTP_WAREHOUSE`` may also point at a public-edition file directly.
 """
 
 from __future__ import annotations
 
+import atexit
 import hashlib
 import os
+import shutil
 import tempfile
+import threading
 from pathlib import Path
 
 import duckdb
@@ -34,6 +40,17 @@ from dashboard.disclosure import BY_NAME, DATASETS, SUPPRESSED, Release, release
 
 MARKER = "publication_meta"
 SUPPRESSED_STATUS = "suppressed"
+
+_LOCK = threading.Lock()  # one session makes a version; the others wait for it
+_DIR: Path | None = None
+
+
+def _private_dir() -> Path:
+    global _DIR
+    if _DIR is None:
+        _DIR = Path(tempfile.mkdtemp(prefix="dtp-public-"))
+        atexit.register(shutil.rmtree, _DIR, ignore_errors=True)
+    return _DIR
 
 
 def is_public(path: str | os.PathLike) -> bool:
@@ -53,11 +70,17 @@ def public_path(warehouse: str | os.PathLike, threshold: int) -> Path:
     if is_public(warehouse):
         return Path(warehouse)
     st = os.stat(warehouse)
-    key = hashlib.sha256(f"{Path(warehouse).resolve()}|{st.st_ino}|{st.st_mtime_ns}|"
-                         f"{st.st_size}|{threshold}".encode()).hexdigest()[:16]
-    out = Path(tempfile.gettempdir()) / f"dtp-public-{key}.duckdb"
-    if not out.exists():
-        write(release(warehouse, threshold), warehouse, out)
+    which = hashlib.sha256(str(Path(warehouse).resolve()).encode()).hexdigest()[:12]
+    version = hashlib.sha256(f"{st.st_ino}|{st.st_mtime_ns}|{st.st_size}|{threshold}"
+                             .encode()).hexdigest()[:12]
+    with _LOCK:
+        folder = _private_dir()
+        out = folder / f"{which}-{version}.duckdb"
+        if not out.exists():
+            write(release(warehouse, threshold), warehouse, out)
+            for old in folder.glob(f"{which}-*.duckdb"):  # this warehouse's earlier versions
+                if old != out:
+                    old.unlink(missing_ok=True)
     return out
 
 

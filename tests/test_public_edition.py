@@ -128,3 +128,20 @@ def test_public_cards_show_a_bureau_sum_only_if_it_follows_from_the_pack(
         value = (num / den if den else None) if m.is_rate else num
         assert cards[label] == fmt.value(value, m.is_rate), code
     assert checked >= 5
+
+
+def test_public_file_lives_in_a_private_folder_and_old_versions_go(tiny_warehouse, tmp_path):
+    import os
+    import shutil
+    import stat
+
+    path = public.public_path(tiny_warehouse, 5)
+    assert stat.S_IMODE(os.stat(path.parent).st_mode) == 0o700  # no other user plants a file
+    assert public.public_path(tiny_warehouse, 5) == path  # made once per version
+    copy = tmp_path / "warehouse.duckdb"
+    shutil.copy(tiny_warehouse, copy)
+    first = public.public_path(copy, 5)
+    os.utime(copy, ns=(0, 0))  # a rebuilt warehouse: a new version replaces the old one
+    second = public.public_path(copy, 5)
+    assert second != first and second.exists() and not first.exists()
+    assert path.exists()  # another warehouse's file is left alone

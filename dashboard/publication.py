@@ -30,6 +30,7 @@ from dashboard.disclosure import release as _release
 
 MINISTRY = {"ja": "省全体", "en": "Ministry-wide"}
 XLSX_NAME = "publication.xlsx"
+PUBLIC_NAME = "public.duckdb"  # the public edition's data file (dashboard/public.py)
 
 
 @dataclass(frozen=True)
@@ -129,7 +130,9 @@ def _readme(rel: Release, sizes: Mapping[str, int]) -> str:
         "- 丸め・ノイズ付加はしていません(publication.json の rounding_base = 1、"
         "max_perturbation = 0)。",
         f"- ファイル: 表ごとの CSV(UTF-8 BOM付き、数値は書式なし)と、同じ内容の "
-        f"{XLSX_NAME}。", "",
+        f"{XLSX_NAME}。{PUBLIC_NAME} は同じデータを公開版ダッシュボード用にまとめたもの"
+        f"(`DTP_EDITION=public DTP_WAREHOUSE=…/{PUBLIC_NAME}`: 人事データ本体を公開サーバーに"
+        "置かずに済みます)。", "",
         "## English", "",
         f"- As-of date: {as_of} (pipeline run {rel.run_id})",
         f"- Disclosure control: cell suppression (primary, plus secondary suppression across "
@@ -145,7 +148,9 @@ def _readme(rel: Release, sizes: Mapping[str, int]) -> str:
         "denominator shown.",
         "- No rounding or noise (publication.json: rounding_base = 1, max_perturbation = 0).",
         f"- Files: one CSV per table (UTF-8 with BOM, numbers unformatted) and the same tables "
-        f"in {XLSX_NAME}.", "",
+        f"in {XLSX_NAME}. {PUBLIC_NAME} holds the same release for the public edition of "
+        f"the dashboard (`DTP_EDITION=public DTP_WAREHOUSE=…/{PUBLIC_NAME}`), so the public "
+        "server never holds the personnel warehouse.", "",
         "| file | rows | 名称 / name |", "|---|---|---|",
     ]
     lines += [f"| {n}.csv | {sizes[n]:,} | {BY_NAME[n].ja} / {BY_NAME[n].en} |" for n in sizes]
@@ -183,6 +188,9 @@ def write_pack(warehouse: str | os.PathLike, out_dir: str | os.PathLike, thresho
             json.dumps(metadata(rel), ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
         (tmp / "README.md").write_text(_readme(rel, {n: f.height for n, f in frames.items()}),
                                        encoding="utf-8")
+        from dashboard import public  # the same release as a file the public edition serves
+
+        public.write(rel, warehouse, tmp / PUBLIC_NAME)
         if out.exists():
             old = out.with_name(f".{out.name}.old-{dt.datetime.now():%Y%m%d%H%M%S%f}")
             os.replace(out, old)

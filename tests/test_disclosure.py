@@ -155,7 +155,8 @@ def test_pack_files(tiny_warehouse, tmp_path):
     p = pack(tiny_warehouse, tmp_path / "pack")
     names = {f.name for f in p.out_dir.iterdir()}
     expected = {f"{ds.name}.csv" for ds in disclosure.DATASETS}
-    assert expected | {"publication.json", "publication.xlsx", "README.md"} == names
+    assert expected | {"publication.json", "publication.xlsx", "README.md",
+                       "public.duckdb"} == names
     meta = json.loads((p.out_dir / "publication.json").read_text(encoding="utf-8"))
     assert list(meta) == ["method", "threshold", "rounding_base", "max_perturbation", "run_id",
                           "as_of_date"]

@@ -145,3 +145,29 @@ def test_public_file_lives_in_a_private_folder_and_old_versions_go(tiny_warehous
     second = public.public_path(copy, 5)
     assert second != first and second.exists() and not first.exists()
     assert path.exists()  # another warehouse's file is left alone
+
+
+def test_public_edition_serves_the_publish_packs_own_file(tiny_warehouse, tmp_path,
+                                                         monkeypatch):
+    """The pack carries public.duckdb: a web server can run the public edition on it alone,
+    without the personnel warehouse, and it shows the pack's own cells."""
+    import io
+
+    from dashboard import publication
+
+    out = publication.write_pack(tiny_warehouse, tmp_path / "pack", 5).out_dir
+    served = out / publication.PUBLIC_NAME
+    raw = (out / "kpi.csv").read_bytes()
+    pack_kpi = pl.read_csv(io.BytesIO(raw[3:]), infer_schema=False)
+    with duckdb.connect(str(served), read_only=True) as con:
+        kpi = con.sql("SELECT metric, fiscal_year, bureau_code, value FROM kpi").pl()
+        assert not con.sql("SELECT * FROM duckdb_tables() WHERE table_name LIKE 'stg_%'"
+                           ).fetchall()
+    hidden = {(r["metric"], int(r["fiscal_year"]), r["bureau_code"])
+              for r in pack_kpi.iter_rows(named=True) if r["value"] == "[c]"}
+    nan = {(r["metric"], r["fiscal_year"], r["bureau_code"])
+           for r in kpi.iter_rows(named=True)
+           if r["value"] is not None and r["value"] != r["value"]}
+    assert hidden and hidden == nan
+    at = open_public(served, "overview", monkeypatch)
+    assert "[c]" in json.dumps([m.value for m in at.metric], ensure_ascii=False)

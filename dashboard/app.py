@@ -26,7 +26,7 @@ ui.style()
 try:  # a setting the dashboard cannot use stops it with a clear message (no stack trace)
     get_settings()
 except SettingsError as exc:
-    st.error(f"設定エラー / Setting error: {exc}", icon=":material/error:")
+    st.error(i18n.t("settings_error", signin.lang(), error=str(exc)), icon=":material/error:")
     st.stop()
 
 # the access gate (dashboard/access.py): nothing from the warehouse before it says ok

@@ -432,6 +432,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "role_analyst": ("分析担当", "analyst"),
     "role_admin": ("管理者", "admin"),
     "role_public": ("公開", "public"),
+    "settings_error": ("設定エラー: {error}", "Setting error: {error}"),
     "error_friendly": ("表示中に問題が発生しました。時間をおいて再度お試しください。続く場合は管理者に連絡してください(時刻: {ts})。",
                        "Something went wrong while showing this page. Please try again; if it persists, tell the administrator (time: {ts})."),
     "data_viewer_publication": ("あなたの権限では、集計データを公表用(秘匿処理済み)の形でのみダウンロードできます。",

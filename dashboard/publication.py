@@ -24,11 +24,10 @@ from pathlib import Path
 
 import polars as pl
 
-from dashboard import exports
+from dashboard import exports, i18n
 from dashboard.disclosure import BY_NAME, DATASETS, METHOD, SUPPRESSED, Release, Suppression
 from dashboard.disclosure import release as _release
 
-MINISTRY = {"ja": "省全体", "en": "Ministry-wide"}
 XLSX_NAME = "publication.xlsx"
 PUBLIC_NAME = "public.duckdb"  # the public edition's data file (dashboard/public.py)
 
@@ -56,8 +55,8 @@ def _with_names(frame: pl.DataFrame, name: str, rel: Release, langs: Mapping[str
     for column, lang in langs.items():
         e = pl.col(f"name_{lang}")
         if ds.margin_by:  # rows without a bureau are the whole ministry's
-            e = pl.when(pl.col(ds.bureau_column).is_null()).then(pl.lit(MINISTRY[lang])) \
-                .otherwise(e)
+            whole = pl.lit(i18n.t("ministry_total", lang))
+            e = pl.when(pl.col(ds.bureau_column).is_null()).then(whole).otherwise(e)
         cols.append(e.alias(column))
     out = out.with_columns(cols)
     order: list[str] = []

@@ -527,3 +527,13 @@ def test_briefing_pack_callable_rechecks_the_role_and_is_audited(tiny_warehouse,
     with pytest.raises(AccessDenied):
         access.authorize_brief(planner)
     assert [x["event"] for x in lines(audit_log)] == ["denied", "denied"]
+
+
+@pytest.mark.parametrize("bad", ["1", "5.0", "five"])
+def test_a_bad_suppression_threshold_stops_the_app_with_a_message(bad, tiny_warehouse,
+                                                                   monkeypatch):
+    monkeypatch.setenv("DTP_SUPPRESS_BELOW", bad)
+    at = app(tiny_warehouse, monkeypatch)
+    (err,) = at.error
+    assert "DTP_SUPPRESS_BELOW" in err.value and "設定エラー" in err.value
+    assert not at.metric and not at.dataframe and not at.get("plotly_chart")

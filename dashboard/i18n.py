@@ -246,17 +246,17 @@ STRINGS: dict[str, tuple[str, str]] = {
     "data_publication": ("公表用 / for publication", "公表用 / for publication"),
     "data_publication_help": (
         "府省外に出す表のための秘匿処理(公表用データと同じ): 人数が1〜{m}のセル({t}未満)と、"
-        "分子と分母の差が1〜{m}の率を [c] に置き換え、指標と集計表・省全体と局・公表値の"
-        "あいだの足し算から逆算できないよう別のセルも秘匿します。[c] から計算される率・達成"
-        "状況も [c] です。個票データは選べません。",
+        "分子と分母の差が1〜{m}の率を `[c]` に置き換え、指標と集計表・省全体と局・公表値の"
+        "あいだの足し算から逆算できないよう別のセルも秘匿します。`[c]` から計算される率・達成"
+        "状況も `[c]` です。個票データは選べません。",
         "Disclosure control for tables leaving the ministry (the same as the publication "
         "pack): counts of 1–{m} people (below {t}) and rates whose numerator and denominator "
-        "differ by 1–{m} become [c], and further cells are suppressed so that no sum between "
+        "differ by 1–{m} become `[c]`, and further cells are suppressed so that no sum between "
         "metrics and tables, ministry and bureaus, or the published figures gives them away. "
-        "Rates and statuses computed from a [c] are [c]. Row-level datasets are not offered."),
+        "Rates and statuses computed from a `[c]` are `[c]`. Row-level datasets are not offered."),
     "public_note": (
-        "公表用データ: 人数が{t}未満のセルなどは [c](秘匿)と表示しています。",
-        "Publication data: cells of fewer than {t} people and the like are shown as [c] "
+        "公表用データ: 人数が{t}未満のセルなどは `[c]`(秘匿)と表示しています。",
+        "Publication data: cells of fewer than {t} people and the like are shown as `[c]` "
         "(withheld)."),
     "data_publication_wait": ("公表用の秘匿処理をしています…",
                               "Applying disclosure control…"),
@@ -384,21 +384,25 @@ STRINGS: dict[str, tuple[str, str]] = {
     "about_rows": ("行数", "Rows"),
     "about_suppression": ("秘匿処理(公表用)", "Disclosure control (for publication)"),
     "about_supp_on": (
-        "適用: {t}未満の件数(1〜{m})を[c]に置換、分母が{t}未満の率も[c]、"
-        "合計からの逆算を防ぐ二次秘匿あり。秘匿したセル {n} 件(うち合計 {d} 件)",
-        "applied: counts 1–{m} (below {t}) replaced by [c], rates with a denominator "
-        "below {t} replaced by [c], secondary suppression so no cell can be recovered from a "
-        "total. {n} cells suppressed ({d} of them totals)"),
+        "適用(公表用データと同じ): 人数1〜{m}({t}未満)と、分子と分母の差が1〜{m}の"
+        "セルを[c]に置換。指標と集計表・省全体と局・公表値のあいだの足し算から逆算"
+        "できないよう二次秘匿あり(線形計画法で確認)。[c]から計算される率・達成状況"
+        "も[c]。秘匿したセル {n} 件(うち省全体 {d} 件)",
+        "applied (the same as the publication pack): counts of 1–{m} people (below "
+        "{t}) and numerator/denominator differences of 1–{m} replaced by [c]; secondary "
+        "suppression so that no sum between metrics and tables, ministry and bureaus, or the "
+        "published figures gives a cell back (checked by linear programming); rates and "
+        "statuses made from a [c] are [c]. {n} cells suppressed ({d} of them ministry-wide)"),
     "about_supp_off": (
         "なし(内部用。府省外に出す表は「公表用」で作成すること)",
         "not applied (internal use; use 'for publication' for tables leaving the "
         "ministry)"),
     "about_formula": ("数式対策", "Formula safety"),
     "about_formula_text": (
-        "=、+、-、@、タブ、改行で始まる文字列は文字列として記録"
-        "(数式として実行されない)",
-        "text starting with =, +, -, @, tab or CR is "
-        "stored as text and never runs as a formula"),
+        "=、+、-、@、タブ、改行(全角・小書き・ダッシュ類を含む)で始まる文字列は"
+        "文字列として記録(数式として実行されない)",
+        "text starting with =, +, -, @, tab, CR or LF (full-width, small and dash forms "
+        "included) is stored as text and never runs as a formula"),
     "about_sheets": ("データシート", "Data sheets"),
     "about_columns": ("列", "Columns"),
     "about_column": ("列名", "Column"),

@@ -145,8 +145,11 @@ def chart(fig: go.Figure, key: str, caption: str | None = None, alt: str | None 
     if table is not None:
         lang = st.session_state.get("lang", i18n.DEFAULT_LANG)
         # st.table renders its cells and headings as Markdown: the labels (trace names and
-        # categories, which may come from the data) go in escaped; the numbers are our own
+        # categories, which may come from the data) go in as plain text; the numbers are our
+        # own, and only "[c]" among them needs its brackets escaped
         first = table.columns[0]
+        for column in table.columns[1:]:
+            table[column] = table[column].map(_escape_markdown)
         table[first] = table[first].map(_table_text)
         table = table.rename(columns=_table_text)
         with st.expander(i18n.t("chart_numbers", lang), icon=":material/table:"):
@@ -154,8 +157,10 @@ def chart(fig: go.Figure, key: str, caption: str | None = None, alt: str | None 
 
 
 def _cell(value: object, percent: bool) -> str:
-    if value is None or (isinstance(value, float) and value != value):
-        return "–"
+    if value is None:
+        return fmt.MISSING
+    if isinstance(value, float) and value != value:  # NaN: a protected cell (public edition)
+        return fmt.SUPPRESSED
     if isinstance(value, int | float):
         return f"{value * 100:.1f}%" if percent else (
             f"{int(value):,}" if float(value).is_integer() else f"{value:,.2f}")
@@ -292,8 +297,12 @@ _TABLE_SPECIAL = re.compile(r"([\\`*_\[\]<>!#|~$])")
 _AUTOLINK = re.compile(r"([:.@])")
 
 
+def _escape_markdown(text: object) -> str:
+    return _TABLE_SPECIAL.sub(r"\\\1", str(text))
+
+
 def _table_text(text: object) -> str:
-    return _AUTOLINK.sub("\\1\u2060", _TABLE_SPECIAL.sub(r"\\\1", str(text)))
+    return _AUTOLINK.sub("\\1\u2060", _escape_markdown(text))
 
 
 def md(text: object) -> str:

@@ -44,7 +44,7 @@ def _ident(ds: catalogue.Dataset, column: str) -> str:
     return f'"{column}"'
 
 
-def _data_where(f: DataFilter, skip: frozenset[str] = frozenset()) -> tuple[str, dict]:
+def _data_where(f: DataFilter) -> tuple[str, dict]:
     """WHERE clause (constant text built from allowlisted names) and its bound values."""
     ds = _dataset(f.dataset)
     clauses: list[str] = []
@@ -52,12 +52,10 @@ def _data_where(f: DataFilter, skip: frozenset[str] = frozenset()) -> tuple[str,
     if ds.fy_column and f.fy_from is not None and f.fy_to is not None:
         clauses.append(f"{_ident(ds, ds.fy_column)} BETWEEN $fy_from AND $fy_to")
         params.update(fy_from=int(f.fy_from), fy_to=int(f.fy_to))
-    if ds.bureau_column and f.bureaus is not None and ds.bureau_column not in skip:
+    if ds.bureau_column and f.bureaus is not None:
         clauses.append(f"{_ident(ds, ds.bureau_column)} IN (SELECT unnest($bureaus))")
         params["bureaus"] = tuple(f.bureaus)
     for i, (column, values) in enumerate(f.values):
-        if column in skip:
-            continue
         ident = _ident(ds, column)
         if column not in ds.filters:
             raise ValueError(f"{column!r} is not a filter of {ds.name}")
@@ -71,12 +69,11 @@ def _data_where(f: DataFilter, skip: frozenset[str] = frozenset()) -> tuple[str,
     return (" WHERE " + " AND ".join(clauses)) if clauses else "", params
 
 
-def _data_select(f: DataFilter, lang: str, skip: frozenset[str] = frozenset()
-                 ) -> tuple[str, dict]:
+def _data_select(f: DataFilter, lang: str) -> tuple[str, dict]:
     """The rows of a download or preview: the export columns (``bureau_name`` = the bureau's
     name in ``lang``, the ministry-wide label on a total row; a left join keeps every row)."""
     ds = _dataset(f.dataset)
-    where, params = _data_where(f, skip)
+    where, params = _data_where(f)
     cols, join = [], ""
     for c in ds.export_columns:
         if not c.export_only:
@@ -116,24 +113,14 @@ def data_options(run: Run, dataset: str, column: str) -> list:
     return _one(run, sql)["v"].to_list()
 
 
-def data_frame(run: Run, f: DataFilter, lang: str) -> pl.DataFrame:
-    """Every filtered row, cached: for the small aggregated tables only (publication view)."""
-    if not _dataset(f.dataset).aggregated:
-        raise ValueError("row-level datasets are never loaded whole into the page")
-    sql, params = _data_select(f, lang)
-    return _one(run, sql, **params)
-
-
-def data_for_download(path: str, f: DataFilter, lang: str,
-                      skip: frozenset[str] = frozenset()) -> tuple[pl.DataFrame, dict]:
+def data_for_download(path: str, f: DataFilter, lang: str) -> tuple[pl.DataFrame, dict]:
     """Every filtered row and the run it was read from, in one connection, uncached.
 
     Called by a download button's callable on click (outside the script run, so no
-    Streamlit cache); ``skip`` leaves out filters applied later (disclosure control first
-    needs whole groups). The run is read together with the rows, so a download states the run
+    Streamlit cache). The run is read together with the rows, so a download states the run
     it really came from even if the warehouse was rebuilt since the page was drawn.
     """
-    sql, params = _data_select(f, lang, skip)
+    sql, params = _data_select(f, lang)
     rows, meta = _run_batch(path, [
         _q(sql, **params),
         _q("SELECT run_id, as_of_date, data_origin FROM pipeline_runs "

@@ -14,7 +14,7 @@ import logging  # noqa: E402
 
 import streamlit as st  # noqa: E402
 
-from dashboard import access, i18n, nav, queries, signin, state, ui  # noqa: E402
+from dashboard import access, audit, i18n, nav, queries, signin, state, ui  # noqa: E402
 from pipelines.settings import SettingsError, get_settings  # noqa: E402
 
 log = logging.getLogger("dtp.app")
@@ -85,9 +85,7 @@ elif page_def is None or not access.can_page(principal, page_def.url_path):
 else:
     ui.header(view, page.title, internals=access.show_run_internals(principal))
     signin.banner(principal, lang)
-    signin.page_view(principal, page_def.url_path,
-                     {"bureaus": list(view.bureaus) if view.bureaus else None,
-                      "fy_from": view.fy_from, "fy_to": view.fy_to}, view.run.run_id)
+    signin.page_view(principal, page_def.url_path, audit.view_filters(view), view.run.run_id)
     try:
         page.run()
     except Exception:  # noqa: BLE001 — the browser gets a friendly message, the log the details

@@ -29,6 +29,7 @@ from pipelines import settings
 
 if TYPE_CHECKING:
     from dashboard.access import Principal
+    from dashboard.state import View
 
 log = logging.getLogger("dtp.audit")
 
@@ -71,6 +72,12 @@ def append(text: str, target: Path | None = None) -> None:
                 view = view[n:]
         finally:
             os.close(fd)  # closing releases the flock
+
+
+def view_filters(v: View) -> dict[str, object]:
+    """The global view (bureaus, FY span) as an audit line's ``filters``."""
+    return {"bureaus": list(v.bureaus) if v.bureaus else None, "fy_from": v.fy_from,
+            "fy_to": v.fy_to}
 
 
 def record(event: str, who: Principal, *, strict: bool = False, **fields: object) -> None:

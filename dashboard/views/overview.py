@@ -33,8 +33,7 @@ def pack_bytes(kind: str) -> bytes:
     data = brief.build(v, kind)
     audit.record("download", who, strict=True, page="overview", dataset="briefing_pack",
                  format=kind, rows=len(METRICS), publication=False,
-                 filters={"bureaus": list(v.bureaus) if v.bureaus else None,
-                          "fy_from": v.fy_from, "fy_to": v.fy_to, "lang": v.lang},
+                 filters={**audit.view_filters(v), "lang": v.lang},
                  run_id=v.run.run_id)
     return data
 

@@ -26,6 +26,7 @@ an older version is removed when a newer one is made, and the folder when the pr
 from __future__ import annotations
 
 import atexit
+import functools
 import hashlib
 import os
 import shutil
@@ -53,8 +54,20 @@ def _private_dir() -> Path:
     return _DIR
 
 
+def _version(path: str | os.PathLike) -> tuple[str, int, int, int]:
+    """The file's identity: a rebuilt or replaced file is a new version."""
+    st = os.stat(path)
+    return str(path), st.st_ino, st.st_mtime_ns, st.st_size
+
+
 def is_public(path: str | os.PathLike) -> bool:
-    """True if ``path`` is a public-edition file (it has ``publication_meta``)."""
+    """True if ``path`` is a public-edition file (it has ``publication_meta``); looked up once
+    per file version (every rerun of the public edition asks)."""
+    return _is_public(*_version(path))
+
+
+@functools.lru_cache(maxsize=16)
+def _is_public(path: str, _ino: int, _mtime_ns: int, _size: int) -> bool:
     con = duckdb.connect(":memory:")
     try:
         con.execute("ATTACH ? AS wh (READ_ONLY)", [str(path)])
@@ -69,10 +82,9 @@ def public_path(warehouse: str | os.PathLike, threshold: int) -> Path:
     """The public-edition file for ``warehouse`` (made if missing)."""
     if is_public(warehouse):
         return Path(warehouse)
-    st = os.stat(warehouse)
+    _, ino, mtime_ns, size = _version(warehouse)
     which = hashlib.sha256(str(Path(warehouse).resolve()).encode()).hexdigest()[:12]
-    version = hashlib.sha256(f"{st.st_ino}|{st.st_mtime_ns}|{st.st_size}|{threshold}"
-                             .encode()).hexdigest()[:12]
+    version = hashlib.sha256(f"{ino}|{mtime_ns}|{size}|{threshold}".encode()).hexdigest()[:12]
     with _LOCK:
         folder = _private_dir()
         out = folder / f"{which}-{version}.duckdb"
@@ -139,7 +151,12 @@ def write(rel: Release, warehouse: str | os.PathLike, out: Path) -> None:
 
 
 def read_release(path: str | os.PathLike) -> Release:
-    """The release stored in a public-edition file."""
+    """The release stored in a public-edition file (read once per file version)."""
+    return _read_release(*_version(path))
+
+
+@functools.lru_cache(maxsize=4)
+def _read_release(path: str, _ino: int, _mtime_ns: int, _size: int) -> Release:
     con = duckdb.connect(":memory:")
     try:
         con.execute("ATTACH ? AS wh (READ_ONLY)", [str(path)])

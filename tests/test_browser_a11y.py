@@ -18,7 +18,7 @@ import json
 from pathlib import Path
 
 import pytest
-from browser_support import ARTIFACTS, MARKS, streamlit_app
+from browser_support import ARTIFACTS, MARKS, settle, streamlit_app
 
 pytestmark = MARKS
 
@@ -39,11 +39,8 @@ def live_app(tiny_warehouse):
 
 
 def _settle(page) -> None:  # noqa: ANN001
-    page.wait_for_selector('[data-testid="stMain"] h1', timeout=60_000)
-    page.wait_for_timeout(500)
-    page.wait_for_function(
-        "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=60_000)
-    page.wait_for_timeout(800)
+    settle(page)
+    page.wait_for_timeout(800)  # axe reads the layout: let the last charts finish drawing
 
 
 def _audit(page, rules: dict | None = None) -> list[dict]:  # noqa: ANN001
@@ -84,36 +81,26 @@ def test_axe_audit_every_page(live_app, browser, lang):
     assert not problems, json.dumps(problems, ensure_ascii=False, indent=1)
 
 
-def test_audit_sees_the_project_elements(live_app, browser):
+def test_audit_sees_the_project_elements(live_app, page):
     """The audit is not blind: a caption drawn at Streamlit's faded colour is reported."""
-    ctx = browser.new_context(viewport={"width": 1400, "height": 1000})
-    page = ctx.new_page()
-    try:
-        page.goto(f"{live_app}/hiring")
-        _settle(page)
-        page.add_style_tag(content='[data-testid="stCaptionContainer"] {opacity: .6 !important}')
-        ids = {v["id"] for v in _audit(page)}
-    finally:
-        ctx.close()
+    page.goto(f"{live_app}/hiring")
+    _settle(page)
+    page.add_style_tag(content='[data-testid="stCaptionContainer"] {opacity: .6 !important}')
+    ids = {v["id"] for v in _audit(page)}
     assert "color-contrast" in ids
 
 
-def test_overview_path_shows_the_overview(live_app, browser):
-    ctx = browser.new_context(viewport={"width": 1400, "height": 1000})
-    page = ctx.new_page()
-    try:
-        page.goto(f"{live_app}/overview?lang=en&fy=2021")
-        _settle(page)
-        assert page.locator('[data-testid="stMain"] h1').first.inner_text() == "Overview"
-        assert page.get_by_text("Page not found").count() == 0
-        page.wait_for_function("() => location.pathname === '/' && location.search.includes("
-                               "'lang=en') && location.search.includes('fy=2021')",
-                               timeout=10_000)
-        # the navigation marks the Overview as the current page
-        current = page.locator('[data-testid="stSidebarNav"] a[aria-current="page"]')
-        assert current.count() == 1 and "Overview" in current.inner_text()
-    finally:
-        ctx.close()
+def test_overview_path_shows_the_overview(live_app, page):
+    page.goto(f"{live_app}/overview?lang=en&fy=2021")
+    _settle(page)
+    assert page.locator('[data-testid="stMain"] h1').first.inner_text() == "Overview"
+    assert page.get_by_text("Page not found").count() == 0
+    page.wait_for_function("() => location.pathname === '/' && location.search.includes("
+                           "'lang=en') && location.search.includes('fy=2021')",
+                           timeout=10_000)
+    # the navigation marks the Overview as the current page
+    current = page.locator('[data-testid="stSidebarNav"] a[aria-current="page"]')
+    assert current.count() == 1 and "Overview" in current.inner_text()
 
 
 def test_phone_sidebar_does_not_cover_the_content(live_app, browser):

@@ -153,9 +153,12 @@ GROUP BY ALL ORDER BY ALL;
 # Each metric query yields (metric, fiscal_year, bureau_code, is_total, num, den); GROUPING SETS
 # give the ministry-wide row (is_total) and the bureau rows in one pass.
 
+# Completed training, as the metrics below read it: each takes the DISTINCT (employee, FY) of
+# its own categories, so this is a view, not a de-duplicated table (a DISTINCT over every
+# completion cost 1.0 CPU s at 300,000 staff and removed almost nothing).
 COMPLETED = """
-CREATE TEMP TABLE done AS
-SELECT DISTINCT employee_id, fiscal_year, category, level
+CREATE TEMP VIEW done AS
+SELECT employee_id, fiscal_year, category, level
 FROM stg_training WHERE status = 'completed';
 """
 

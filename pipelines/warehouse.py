@@ -288,8 +288,13 @@ def _build(raw_dir: Path, warehouse: Path, step: Step) -> BuildResult:
     rows = {name: f.rows for name, f in files.items()}
     file_rows = [(f.table.file, f.sha256, f.rows, f.encoding) for f in files.values()]
     tmp, leftovers = _tmp_paths(warehouse)
-    con: duckdb.DuckDBPyConnection | None = None
+    # The tables are built while GX validates: validation is mostly single-threaded Python and
+    # leaves a core idle, DuckDB works outside the GIL. Invalid input cancels the tables; the
+    # temporary file is removed either way, and only a build whose input passed every rule is
+    # swapped into place (docs/PERFORMANCE.md).
+    tables = _Tables(tmp, frames, phases)
     try:
+        tables.start()
         step("validate")
         with phases.phase("validate"):
             gx_import.join()
@@ -297,33 +302,79 @@ def _build(raw_dir: Path, warehouse: Path, step: Step) -> BuildResult:
         failed = [r for r in results if not r.success]
         if failed:
             raise InputError([r.message() for r in failed])
-        # DuckDB runs after validation, not beside it: their memory would add up (peak 1.75 GB
-        # instead of 1.3 GB at 300,000 staff; docs/PERFORMANCE.md)
         files.clear()  # the frames with flag columns; `frames` shares their data columns
         step("warehouse")
-        con = duckdb.connect(str(tmp), config={
-            # out of core: a bounded buffer pool, spilling beside the new file; no insertion
-            # order to keep (staging tables are unsorted, marts and kpi ORDER BY)
-            "memory_limit": DUCKDB_MEMORY_LIMIT,
-            "temp_directory": str(tmp.with_name(tmp.name + ".spill")),
-            "preserve_insertion_order": False})
-        facts = _populate(con, frames, phases)  # (empties `frames` as staging consumes them)
+        con, facts = tables.result()
         with phases.phase("swap"):
             _run_tables(con, file_rows, results, facts.warnings, run_id, started, origin,
                         raw_dir, facts.as_of, facts.as_of_fy, warehouse)
             con.execute("CHECKPOINT")
-            con.close()
-            con = None
+            tables.close()
             _swap(tmp, warehouse)
     finally:
-        if con is not None:
-            con.close()
+        tables.cancel()
         for p in leftovers:
             _remove(p)
     step("done")
     span = (facts.fys[0], facts.fys[-1]) if facts.fys else None
     return BuildResult(run_id, warehouse, rows, span, facts.as_of, origin, facts.warnings,
                        len(results), phases.done)
+
+
+class _Cancelled(Exception):
+    """The tables' thread was told to stop (the input failed validation)."""
+
+
+class _Tables:
+    """Stage, marts and kpi into the temporary file ``tmp``, in a thread; collect or cancel.
+
+    The connection belongs to the thread until :meth:`result` has joined it. :meth:`cancel`
+    stops it between statements (a flag) and inside one (``interrupt``)."""
+
+    def __init__(self, tmp: Path, frames: dict[str, pl.DataFrame], phases: _Phases):
+        self.tmp, self.frames, self.phases = tmp, frames, phases
+        self.con: duckdb.DuckDBPyConnection | None = None
+        self.facts: _Facts | None = None
+        self.error: BaseException | None = None
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self._run, name="build-tables", daemon=True)
+
+    def start(self) -> None:
+        self.con = duckdb.connect(str(self.tmp), config={
+            # out of core: a bounded buffer pool, spilling beside the new file; no insertion
+            # order to keep (staging tables are unsorted, marts and kpi ORDER BY)
+            "memory_limit": DUCKDB_MEMORY_LIMIT,
+            "temp_directory": str(self.tmp.with_name(self.tmp.name + ".spill")),
+            "preserve_insertion_order": False})
+        self.thread.start()
+
+    def _run(self) -> None:
+        try:
+            self.facts = _populate(self.con, self.frames, self.phases, self.stop)
+        except BaseException as exc:  # noqa: BLE001 - handed to the main thread by result()
+            self.error = exc
+
+    def result(self) -> tuple[duckdb.DuckDBPyConnection, _Facts]:
+        self.thread.join()
+        if self.error is not None:
+            raise self.error
+        assert self.con is not None and self.facts is not None
+        return self.con, self.facts
+
+    def cancel(self) -> None:
+        """Stop the thread if it still runs and close the connection (idempotent)."""
+        self.stop.set()
+        while self.thread.is_alive():
+            if self.con is not None:
+                with contextlib.suppress(duckdb.Error, RuntimeError):
+                    self.con.interrupt()
+            self.thread.join(0.05)
+        self.close()
+
+    def close(self) -> None:
+        if self.con is not None:
+            self.con.close()
+            self.con = None
 
 
 @dataclass
@@ -335,9 +386,15 @@ class _Facts:
 
 
 def _populate(con: duckdb.DuckDBPyConnection, frames: dict[str, pl.DataFrame],
-              phases: _Phases) -> _Facts:
+              phases: _Phases, stop: threading.Event | None = None) -> _Facts:
     """Stage, marts, kpi and the published-figure check into ``con``. Each raw frame is let go
-    as soon as no staging statement still reads it (the roster before the training join)."""
+    as soon as no staging statement still reads it (the roster before the training join).
+    ``stop``: checked between statements (the caller interrupts a running one)."""
+
+    def check() -> None:
+        if stop is not None and stop.is_set():
+            raise _Cancelled
+
     phases.start("stage")
     for name, frame in frames.items():
         # registered Arrow data is read in place (no copy) by the staging statements; the newest
@@ -348,6 +405,7 @@ def _populate(con: duckdb.DuckDBPyConnection, frames: dict[str, pl.DataFrame],
     con.execute(sql.REFERENCE)
     statements = [q for q in sql.STAGING.split(";") if q.strip()]
     for i, query in enumerate(statements):
+        check()
         con.execute(query)
         later = ";".join(statements[i + 1:])
         for name in [n for n in frames if not re.search(rf"\braw_{n}\b", later)]:
@@ -355,6 +413,7 @@ def _populate(con: duckdb.DuckDBPyConnection, frames: dict[str, pl.DataFrame],
             del frames[name]
     phases.end("stage")
     phases.start("marts")
+    check()
     con.execute(sql.MARTS)
     phases.end("marts")
     phases.start("kpi")
@@ -391,6 +450,7 @@ def _populate(con: duckdb.DuckDBPyConnection, frames: dict[str, pl.DataFrame],
     con.execute("CREATE TEMP TABLE metric_values (metric VARCHAR, fiscal_year INTEGER, "
                 "bureau_code VARCHAR, is_total BOOLEAN, num DOUBLE, den DOUBLE)")
     for code, query in sql.METRIC_SQL.items():
+        check()
         con.execute(f"INSERT INTO metric_values SELECT ?, * FROM ({query})", [code])
     con.execute(sql.KPI)
 

@@ -155,8 +155,9 @@ def main(staff: int, workdir: Path | None, pages: bool, raw: Path | None = None,
     console.print(f"load average after the runs: {_load_avg()}")
     pt = Table(title=f"Build phases, run {best + 1} (s from the start)")
     console.print("CPU s = the build process's CPU time during the phase (the read includes "
-                  "importing GX in a thread); peak MB = the build's peak memory reached by the "
-                  "end of the phase; MB in use = at its end")
+                  "importing GX in a thread; validate and stage run at the same time, in two "
+                  "threads, so each one's CPU s counts both); peak MB = the build's peak memory "
+                  "reached by the end of the phase; MB in use = at its end")
     for col in ("phase", "start", "end", "seconds", "CPU s", "peak MB", "MB in use"):
         pt.add_column(col, justify="right" if col != "phase" else "left")
     order = ["read", "validate", "stage", "marts", "kpi", "swap"]

@@ -1,4 +1,8 @@
-"""Build the DuckDB warehouse: read → validate → staging → marts → kpi → atomic swap.
+"""Build the DuckDB warehouse: read → (validate ∥ staging → marts → kpi) → atomic swap.
+
+GX validates in the calling thread while DuckDB builds the tables in another (``_Tables``);
+invalid input stops the tables' thread, and only a build whose input passed every rule is
+swapped into place.
 
 The new warehouse is written to a temporary file beside the target and ``os.replace``d into
 place only when everything succeeded; on any failure the temporary file is removed and the

@@ -11,6 +11,7 @@ the dashboard's import path.
 
 from __future__ import annotations
 
+import functools
 import os
 from dataclasses import dataclass, field
 from typing import Any
@@ -425,18 +426,26 @@ def validate(files: dict[str, RawFile], progress: Any = None) -> list[RuleResult
     return results
 
 
-def _give_back_memory() -> None:
-    """Return freed heap pages to the system (glibc keeps them after pandas frees a large
-    frame; the next file's frame would then add to the peak instead of reusing them)."""
-    import contextlib
+@functools.cache
+def _malloc_trim() -> Any:  # noqa: ANN401 - a ctypes function, or None
+    """glibc's ``malloc_trim``, looked up once (``find_library`` runs ``ldconfig``)."""
     import ctypes
     import ctypes.util
 
+    try:
+        return ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6").malloc_trim
+    except (OSError, AttributeError):  # not glibc: nothing to trim
+        return None
+
+
+def _give_back_memory() -> None:
+    """Return freed heap pages to the system (glibc keeps them after pandas frees a large
+    frame; the next batch's frame would then add to the peak instead of reusing them)."""
     import pyarrow as pa
 
-    with contextlib.suppress(OSError, AttributeError):  # not glibc: nothing to do
-        ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6").malloc_trim(0)
-
+    trim = _malloc_trim()
+    if trim is not None:
+        trim(0)
     pa.default_memory_pool().release_unused()  # the identifiers handed to GX as Arrow strings
 
 

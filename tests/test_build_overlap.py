@@ -123,3 +123,53 @@ def test_valid_input_builds_with_the_tables_thread_gone(tmp_path, warehouse):
     assert names.index("stage") < names.index("marts") < names.index("kpi") < names.index("swap")
     with duckdb.connect(str(warehouse), read_only=True) as con:
         assert con.execute("SELECT count(*) FROM kpi").fetchone()[0] > 0
+
+
+@pytest.mark.parametrize("variant", ["utf-8", "bom", "crlf", "bom+crlf", "blank-lines",
+                                     "quoted-empty", "cp932", "ragged"])
+def test_utf8_fast_path_reads_exactly_what_the_full_path_reads(tmp_path, monkeypatch, variant):
+    """pipelines/raw.py lets Polars check UTF-8 while parsing (no decode in Python first):
+    the frame, the encoding and any message are those of the full path."""
+    from pipelines import raw as rawmod
+    from pipelines.schema import TABLES
+
+    folder = dataset.write(dataset.base(), tmp_path / "raw")
+    path = folder / "roster.csv"
+    text = path.read_bytes().decode("utf-8")
+    if "crlf" in variant:
+        text = text.replace("\n", "\r\n")
+    if variant == "blank-lines":
+        lines = text.split("\n")
+        text = "\n".join(lines[:3] + ["", ",,,,,,,,"] + lines[3:])
+    if variant == "quoted-empty":
+        text = text.replace(",staff,", ',"",', 1)
+    if variant == "ragged":
+        text = text.replace(",staff,", ",staff,x,", 1)
+    if variant == "cp932":  # (Excel's Japanese CSV; 髙 and ① are outside Shift_JIS)
+        text = text.replace(",E1,", ",髙①E1,", 1)
+    data = text.encode("cp932" if variant == "cp932" else "utf-8")
+    if "bom" in variant:
+        data = b"\xef\xbb\xbf" + data
+    path.write_bytes(data)
+    table = next(t for t in TABLES if t.name == "roster")
+
+    def read() -> tuple[str, object]:
+        try:
+            f = rawmod.read_table(table, path)
+        except InputError as exc:
+            return "error", exc.messages
+        return f.encoding, f.frame
+
+    took_fast = rawmod._read_utf8(table, path, data) is not None
+    assert took_fast == (variant not in ("cp932", "ragged"))
+    fast = read()
+    monkeypatch.setattr(rawmod, "_read_utf8", lambda *a: None)  # the full path only
+    full = read()
+    assert fast[0] == full[0]
+    if fast[0] == "error":
+        assert fast[1] == full[1]
+    else:
+        assert fast[1].equals(full[1])
+    expected = {"bom": "utf-8-sig", "bom+crlf": "utf-8-sig", "cp932": "cp932",
+                "ragged": "error"}.get(variant, "utf-8")
+    assert fast[0] == expected

@@ -5,6 +5,8 @@
 - The tables are built in a thread while GX validates: invalid input stops that thread (also
   inside a long statement) and leaves nothing behind; a failure of the tables with valid input
   is an error, never a silent success.
+- The reader's UTF-8 fast path (Polars checks the bytes while parsing) reads exactly what the
+  full path reads, and leaves CP932 and broken files to it.
 """
 
 from __future__ import annotations

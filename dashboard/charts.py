@@ -176,6 +176,12 @@ def _hover_rows(points: Sequence[Point], ticks: dict[int, str], is_rate: bool, l
     return rows
 
 
+def _shown(values: Sequence[float | None], percent: bool) -> list[str]:
+    """Each value as hover text shows it, formatted here rather than by Plotly: a protected
+    cell (NaN, public edition) reads [c] and a missing one a dash, never "NaN"."""
+    return [fmt.value(v, percent) for v in values]
+
+
 HOVER = ("<b>%{customdata[0]}</b><br>%{customdata[1]}<br>"
          + "%{meta[0]}: %{customdata[2]}<br>%{customdata[3]}%{customdata[4]}<extra></extra>")
 
@@ -288,11 +294,11 @@ def stacked_bars(fys: Sequence[int], groups: dict[str, Sequence[float]], ticks: 
     pal = list(colours or CATEGORY)
     labels = [ticks[f].replace("<br>", " ") for f in fys]
     for i, (name, ys) in enumerate(groups.items()):
-        number_format = "%{y:.1%}" if percent else "%{y:,}"
         fig.add_bar(x=list(fys), y=list(ys), name=name, marker_color=pal[i % len(pal)],
-                    customdata=labels,
-                    hovertemplate="<b>%{customdata}</b><br>" + name + ": " + number_format + unit
-                                  + "<extra></extra>")
+                    customdata=[[lb, v] for lb, v in zip(labels, _shown(ys, percent),
+                                                          strict=True)],
+                    hovertemplate="<b>%{customdata[0]}</b><br>" + name + ": %{customdata[1]}"
+                                  + unit + "<extra></extra>")
     fig.update_layout(barmode=barmode)
     if percent:
         fig.update_yaxes(tickformat=".0%", range=[0, 1.05])
@@ -313,15 +319,15 @@ def lines(fys: Sequence[int], groups: dict[str, Sequence[float | None]], ticks: 
     labels = [ticks[f].replace("<br>", " ") for f in fys]
     for i, (name, ys) in enumerate(groups.items()):
         extra = (hover_extra or {}).get(name, [""] * len(fys))
-        number_format = "%{y:.1%}" if percent else "%{y:,}"
         fig.add_scatter(x=list(fys), y=list(ys), name=name, mode="lines+markers",
                         line=dict(color=CATEGORY[i % len(CATEGORY)], width=2,
                                   dash=["solid", "dash", "dot", "dashdot"][i % 4]),
                         marker=dict(size=9, symbol=["circle", "square", "diamond",
                                                     "triangle-up"][i % 4]),
-                        customdata=[[lb, ex] for lb, ex in zip(labels, extra, strict=True)],
-                        hovertemplate="<b>%{customdata[0]}</b><br>" + name + ": " + number_format
-                                      + "%{customdata[1]}<extra></extra>")
+                        customdata=[[lb, ex, v] for lb, ex, v in
+                                    zip(labels, extra, _shown(ys, percent), strict=True)],
+                        hovertemplate="<b>%{customdata[0]}</b><br>" + name
+                                      + ": %{customdata[2]}%{customdata[1]}<extra></extra>")
     if percent:
         fig.update_yaxes(tickformat=".0%", range=[0, 1.05])
     else:
@@ -339,15 +345,16 @@ def hbars(labels: Sequence[str], groups: dict[str, Sequence[float]], *,
     fig = _base(height or max(260, 34 * len(labels) + 90))
     pal = list(colours or CATEGORY)
     for i, (name, xs) in enumerate(groups.items()):
-        number_format = "%{x:.1%}" if percent else "%{x:,}"
         col = colours if colours and len(colours) == len(labels) and len(groups) == 1 else None
         fig.add_bar(y=list(labels), x=list(xs), name=name, orientation="h",
                     marker_color=col or pal[i % len(pal)],
                     text=list(text) if text is not None and len(groups) == 1 else None,
                     textposition="outside" if text is not None else None, cliponaxis=False,
-                    customdata=list(hover_extra) if hover_extra else None,
-                    hovertemplate="<b>%{y}</b><br>" + name + ": " + number_format
-                                  + ("%{customdata}" if hover_extra else "") + "<extra></extra>")
+                    customdata=[[v, ex] for v, ex in
+                                zip(_shown(xs, percent), hover_extra or [""] * len(xs),
+                                    strict=True)],
+                    hovertemplate="<b>%{y}</b><br>" + name
+                                  + ": %{customdata[0]}%{customdata[1]}<extra></extra>")
     fig.update_layout(barmode=barmode)
     fig.update_yaxes(autorange="reversed", showgrid=False)
     fig.update_xaxes(gridcolor="#E5E5E5", showgrid=True)
@@ -371,9 +378,10 @@ def date_lines(dates: Sequence[dt.date], groups: dict[str, Sequence[float | None
                         line=dict(color=CATEGORY[i % len(CATEGORY)], width=2,
                                   dash=["solid", "dash"][i % 2]),
                         marker=dict(size=7, symbol=["circle", "square"][i % 2]),
-                        customdata=list(hover),
-                        hovertemplate="<b>%{customdata}</b><br>" + name
-                                      + ": %{y:.1%}<extra></extra>")
+                        customdata=[[h, v] for h, v in zip(hover, _shown(ys, True),
+                                                           strict=True)],
+                        hovertemplate="<b>%{customdata[0]}</b><br>" + name
+                                      + ": %{customdata[1]}<extra></extra>")
     fig.update_yaxes(tickformat=".0%", range=[0, 1.05])
     fig.update_xaxes(tickformat=i18n.t("date_axis", lang))
     fig.update_layout(hovermode="closest")
@@ -392,8 +400,10 @@ def dots(labels: Sequence[str], values: Sequence[float | None], statuses: Sequen
                                 symbol=[STATUS_MARKERS.get(s, "circle") for s in statuses]),
                     text=list(texts), textposition="middle right",
                     textfont=dict(color="#222222", size=12), cliponaxis=False,
-                    customdata=list(hover),
-                    hovertemplate="<b>%{y}</b><br>%{x:.1%}%{customdata}<extra></extra>")
+                    customdata=[[v, h] for v, h in zip(_shown(values, True), hover,
+                                                       strict=True)],
+                    hovertemplate="<b>%{y}</b><br>%{customdata[0]}%{customdata[1]}"
+                                  "<extra></extra>")
     known = [v for v in values if v is not None and v == v]  # NaN: a protected cell
     low = min(known + [1.0])
     lo = max(0.0, math.floor((low - max(0.01, (1 - low) * 0.3)) * 20) / 20)

@@ -49,3 +49,43 @@ def test_hiring_table_holds_the_bars(tiny_warehouse, monkeypatch):
     rows = [tuple(r) for r in frame.itertuples(index=False)]
     assert [r[0] for r in rows] == [fy_label(fy, "en", fy == open_fy) for fy, _ in want]
     assert [r[1] for r in rows] == [f"{int(v):,}" for _, v in want]
+
+
+def _hover_texts(fig) -> list[str]:  # noqa: ANN001
+    """Each point's hover line as Plotly would fill it in (customdata into the template)."""
+    import re
+
+    out = []
+    for tr in fig.data:
+        for i in range(len(tr.x if tr.x is not None else tr.y)):
+            row = tr.customdata[i]
+            text = re.sub(r"%\{customdata\[(\d)\]\}", lambda m, r=row: str(r[int(m.group(1))]),
+                          tr.hovertemplate)
+            out.append(text)
+    return out
+
+
+@pytest.mark.parametrize("percent", [False, True])
+def test_hover_shows_protected_and_missing_points_as_text_never_nan(percent):
+    """A protected cell (NaN in the public edition) reads [c] on hover, a missing one a dash;
+    hover values are formatted by fmt, not by Plotly (which would print NaN)."""
+    from dashboard import charts
+
+    fys = [2021, 2022, 2023]
+    ticks = {f: fy_label(f, "ja") for f in fys}
+    ys = [0.5 if percent else 12, float("nan"), None]
+    figs = [charts.stacked_bars(fys, {"a": ys}, ticks, lang="ja", percent=percent),
+            charts.lines(fys, {"a": ys}, ticks, lang="ja", percent=percent),
+            charts.hbars(["x", "y", "z"], {"a": ys}, percent=percent)]
+    if percent:
+        figs += [charts.date_lines([dt.date(2023, 5, d) for d in (1, 2, 3)], {"a": ys},
+                                   ["r1", "r2", "r3"], lang="ja"),
+                 charts.dots(["x", "y", "z"], ys, ["met", "met", "met"], ["", "", ""],
+                             ["", "", ""], name="a")]
+    for fig in figs:
+        assert not [t for tr in fig.data for t in [tr.hovertemplate]
+                    if "%{y:" in t or "%{x:" in t], "a number formatted by Plotly"
+        texts = _hover_texts(fig)
+        assert ("50.0%" if percent else "12") in texts[0]
+        assert "[c]" in texts[1] and "nan" not in texts[1].lower()
+        assert "–" in texts[2]

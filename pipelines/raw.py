@@ -123,7 +123,9 @@ def _header(path: Path, data: bytes, start: int = 0) -> list[str]:
     return [h.strip().strip('"') for h in first.split(",")]
 
 
-_BLANK = re.compile(rb"[ \t\n\r\x0b\x0c]*")  # what bytes.isspace() counts as space
+# an empty file: nothing but what bytes.isspace() counts as space (matched in place: strip()
+# or a slice would copy the whole file)
+_BLANK = re.compile(rb"[ \t\n\r\x0b\x0c]*")
 
 
 def _parse_error(path: Path, data: bytes, width: int, exc: Exception) -> str:
@@ -183,6 +185,11 @@ def _typed(col: pl.Expr, dtype: str) -> pl.Expr:
 _BOM = b"\xef\xbb\xbf"
 
 
+def _parse(data: bytes) -> pl.DataFrame:
+    """Every cell as written (text), a UTF-8 BOM skipped, empty cells null."""
+    return pl.read_csv(data, infer_schema=False, has_header=True, empty_string_is_null=True)
+
+
 def _read_utf8(table: RawTable, path: Path, raw: bytes) -> pl.DataFrame | None:
     """The file parsed as UTF-8 if it is a well-formed UTF-8 file with the contract's header;
     None for anything the full path must look at (and word the message for)."""
@@ -192,7 +199,7 @@ def _read_utf8(table: RawTable, path: Path, raw: bytes) -> pl.DataFrame | None:
     try:
         header = _header(path, raw, start)
         check_header(table, path, header)
-        return pl.read_csv(raw, infer_schema=False, has_header=True, empty_string_is_null=True)
+        return _parse(raw)
     except (UnicodeDecodeError, InputError, pl.exceptions.PolarsError):
         return None
 
@@ -213,18 +220,13 @@ def _read_text(table: RawTable, path: Path) -> tuple[str, str, pl.DataFrame]:
     else:
         data, enc = _decode(path, raw_bytes)
         del raw_bytes
-        if not data or data.isspace():  # (strip() would copy the whole file)
+        if _BLANK.fullmatch(data):
             raise InputError(f"{path.name}: the file is empty (expected a header row: "
                              f"{', '.join(table.column_names)})")
         header = _header(path, data)
         check_header(table, path, header)
         try:
-            df = pl.read_csv(
-                data,
-                infer_schema=False,
-                has_header=True,
-                empty_string_is_null=True,
-            )
+            df = _parse(data)
         except pl.exceptions.PolarsError as exc:
             raise InputError(_parse_error(path, data, len(header), exc)) from None
         del data

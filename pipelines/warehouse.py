@@ -390,13 +390,13 @@ class _Facts:
 
 
 def _populate(con: duckdb.DuckDBPyConnection, frames: dict[str, pl.DataFrame],
-              phases: _Phases, stop: threading.Event | None = None) -> _Facts:
+              phases: _Phases, stop: threading.Event) -> _Facts:
     """Stage, marts, kpi and the published-figure check into ``con``. Each raw frame is let go
     as soon as no staging statement still reads it (the roster before the training join).
     ``stop``: checked between statements (the caller interrupts a running one)."""
 
     def check() -> None:
-        if stop is not None and stop.is_set():
+        if stop.is_set():
             raise _Cancelled
 
     phases.start("stage")

@@ -39,11 +39,11 @@ from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
-import duckdb
 import numpy as np
 import polars as pl
 
 from dashboard.catalogue import KPI, MARTS, Dataset
+from dashboard.connection import connect
 from pipelines.settings import MIN_SUPPRESS_BELOW, SettingsError, suppress_below
 
 SUPPRESSED = "[c]"  # the marker UK Civil Service Statistics use for a suppressed cell
@@ -146,10 +146,8 @@ def text_columns(ds: Dataset) -> tuple[str, ...]:
 
 def read_inputs(path: str | os.PathLike) -> tuple[dict[str, pl.DataFrame], dict]:
     """kpi, every mart and the published figures of a warehouse, and its latest run."""
-    con = duckdb.connect(":memory:")
+    con = connect(str(path))
     try:
-        con.execute("ATTACH ? AS wh (READ_ONLY)", [str(path)])
-        con.execute("USE wh")
         tables = {ds.name: con.sql(
             "SELECT " + ", ".join(f'"{c}"' for c in ds.column_names) + f' FROM "{ds.name}"'
         ).pl() for ds in DATASETS}

@@ -37,6 +37,7 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
+from dashboard.connection import connect
 from dashboard.disclosure import BY_NAME, DATASETS, SUPPRESSED, Release, release
 
 MARKER = "publication_meta"
@@ -68,9 +69,8 @@ def is_public(path: str | os.PathLike) -> bool:
 
 @functools.lru_cache(maxsize=16)
 def _is_public(path: str, _ino: int, _mtime_ns: int, _size: int) -> bool:
-    con = duckdb.connect(":memory:")
+    con = connect(str(path))
     try:
-        con.execute("ATTACH ? AS wh (READ_ONLY)", [str(path)])
         return bool(con.execute(
             "SELECT count(*) FROM duckdb_tables() WHERE database_name = 'wh' "
             "AND table_name = ?", [MARKER]).fetchall()[0][0])
@@ -157,10 +157,8 @@ def read_release(path: str | os.PathLike) -> Release:
 
 @functools.lru_cache(maxsize=4)
 def _read_release(path: str, _ino: int, _mtime_ns: int, _size: int) -> Release:
-    con = duckdb.connect(":memory:")
+    con = connect(str(path))
     try:
-        con.execute("ATTACH ? AS wh (READ_ONLY)", [str(path)])
-        con.execute("USE wh")
         tables = {ds.name: con.sql(f'SELECT * FROM "pub_{ds.name}"').pl() for ds in DATASETS}
         meta = con.sql(f"SELECT * FROM {MARKER}").pl().row(0, named=True)
         bureaus = con.sql("SELECT bureau_code, name_ja, name_en FROM bureaus "

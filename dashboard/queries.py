@@ -12,8 +12,8 @@
 * The plan pages read the marts and ``kpi`` only, never the row-level ``stg_`` tables; the
   Data and Dictionary pages read the catalogued datasets through ``dashboard.datasets``, which
   uses this module's connection and cache.
-* Locked after the ATTACH (``_LOCK``): no external access, no extension autoload, settings
-  locked, so a view stored in the file cannot read other files.
+* Locked after the ATTACH (``dashboard.connection``): no external access, no extension
+  autoload, settings locked, so a view stored in the file cannot read other files.
 """
 
 from __future__ import annotations
@@ -28,9 +28,9 @@ import duckdb
 import polars as pl
 import streamlit as st
 
+from dashboard.connection import connect as _connect
 from pipelines.schema import METRICS
 from pipelines.settings import edition, get_settings
-from pipelines.sql import RULES
 
 Selection = tuple[str, ...] | None  # bureau codes; None = all bureaus (the ministry-wide rows)
 
@@ -75,27 +75,6 @@ def warehouse_path() -> Path:
 
 
 # --- connection and caching -------------------------------------------------------------------
-
-# After the read-only ATTACH the connection is locked: no file, URL or extension beyond the
-# warehouse (a view stored in the file cannot read other files), and no setting can be undone.
-_LOCK = ("SET autoinstall_known_extensions = false", "SET autoload_known_extensions = false",
-         "SET enable_external_access = false", "SET lock_configuration = true")
-
-
-def _connect(path: str) -> duckdb.DuckDBPyConnection:
-    con = duckdb.connect(":memory:", config={"autoinstall_known_extensions": False,
-                                             "autoload_known_extensions": False})
-    try:
-        con.execute("ATTACH ? AS wh (READ_ONLY)", [path])
-        con.execute("USE wh")
-        con.execute(RULES)  # the status rule's macros, the build's own (pipelines/sql.py)
-        for sql in _LOCK:
-            con.execute(sql)
-    except BaseException:
-        con.close()
-        raise
-    return con
-
 
 Query = tuple[str, tuple[tuple[str, object], ...]]  # (sql, named params as sorted pairs)
 

@@ -537,3 +537,18 @@ def test_a_bad_suppression_threshold_stops_the_app_with_a_message(bad, tiny_ware
     (err,) = at.error
     assert "DTP_SUPPRESS_BELOW" in err.value and "設定エラー" in err.value
     assert not at.metric and not at.dataframe and not at.get("plotly_chart")
+
+
+def test_the_disclosure_control_reads_through_the_locked_connection(tiny_warehouse, tmp_path):
+    """publish and the public edition read a warehouse the way the pages do: a view stored in
+    the file in place of a table cannot make them read another file."""
+    from dashboard import disclosure, public
+
+    evil = tmp_path / "evil.duckdb"
+    evil.write_bytes(tiny_warehouse.read_bytes())
+    with duckdb.connect(str(evil)) as con:
+        con.execute("DROP TABLE published")
+        con.execute("CREATE VIEW published AS SELECT * FROM read_csv('/etc/hostname')")
+    with pytest.raises(duckdb.Error, match="disabled by configuration"):
+        disclosure.read_inputs(evil)
+    assert public.is_public(tiny_warehouse) is False  # (a personnel warehouse, read locked)

@@ -97,12 +97,22 @@ def chromium() -> Iterator[object]:
             b.close()
 
 
-def settle(page: object, timeout: int = 60_000) -> None:
-    """Wait until Streamlit has drawn the page's title and finished its run (checked twice:
+# Streamlit's run is over, and no widget or chart still shows the placeholder it draws while
+# its code loads in the browser (``stSkeleton``: under load a multiselect's chips came ~1 s
+# after the run ended, and a test that read the page then missed them)
+_SETTLED = ("() => !document.querySelector("
+            "'[data-testid=\"stStatusWidget\"], [data-testid=\"stSkeleton\"]')")
+
+
+def idle(page: object, timeout: int = 60_000) -> None:
+    """Wait until Streamlit's run is over and every element is drawn in full (checked twice:
     a rerun can start right after the first one ends)."""
-    page.wait_for_selector('[data-testid="stMain"] h1', timeout=timeout)
-    page.wait_for_function(
-        "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=timeout)
+    page.wait_for_function(_SETTLED, timeout=timeout)
     page.wait_for_timeout(400)
-    page.wait_for_function(
-        "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=timeout)
+    page.wait_for_function(_SETTLED, timeout=timeout)
+
+
+def settle(page: object, timeout: int = 60_000) -> None:
+    """Wait until Streamlit has drawn the page's title, then until it is ``idle``."""
+    page.wait_for_selector('[data-testid="stMain"] h1', timeout=timeout)
+    idle(page, timeout)

@@ -11,7 +11,7 @@ import duckdb
 import openpyxl
 import polars as pl
 import pytest
-from browser_support import ARTIFACTS, MARKS, streamlit_app
+from browser_support import ARTIFACTS, MARKS, idle, streamlit_app
 
 pytestmark = MARKS
 
@@ -20,11 +20,6 @@ pytestmark = MARKS
 def live_app(tiny_warehouse):
     with streamlit_app(tiny_warehouse) as url:
         yield url
-
-
-def _wait_idle(page) -> None:  # noqa: ANN001
-    page.wait_for_timeout(300)
-    page.locator('[data-testid="stStatusWidget"]').wait_for(state="hidden", timeout=30_000)
 
 
 def _pick(page, key: str, option: str, url_part: str, rows: int) -> None:  # noqa: ANN001
@@ -50,7 +45,7 @@ def _pick(page, key: str, option: str, url_part: str, rows: int) -> None:  # noq
             if attempt == 2:
                 raise
     _wait_rows(page, rows)
-    _wait_idle(page)
+    idle(page)
 
 
 def _wait_rows(page, rows: int) -> None:  # noqa: ANN001
@@ -81,7 +76,7 @@ def test_filtered_csv_download_in_a_real_browser(live_app, browser, tiny_warehou
     try:
         page.goto(f"{live_app}/data?dataset=stg_training")
         page.locator('[data-testid="stMetricValue"]').first.wait_for(timeout=60_000)
-        _wait_idle(page)
+        idle(page)
         _wait_rows(page, total)
 
         # change filters: one bureau in the sidebar, two categories on the page

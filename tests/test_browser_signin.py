@@ -19,7 +19,7 @@ from urllib.parse import unquote
 import duckdb
 import polars as pl
 import pytest
-from browser_support import ARTIFACTS, MARKS, free_port, serve, stop
+from browser_support import ARTIFACTS, MARKS, free_port, idle, serve, stop
 
 pytestmark = MARKS
 
@@ -99,11 +99,6 @@ def signed_app(provider, tiny_warehouse, tmp_path_factory) -> Iterator[tuple[str
         stop(proc)
 
 
-def _idle(page) -> None:  # noqa: ANN001
-    page.wait_for_timeout(300)
-    page.locator('[data-testid="stStatusWidget"]').wait_for(state="hidden", timeout=30_000)
-
-
 def _sign_in(browser, url: str, who: str):  # noqa: ANN001
     """A new browser context, signed in as ``who`` through the provider's form."""
     ctx = browser.new_context(accept_downloads=True, locale="ja-JP",
@@ -120,7 +115,7 @@ def _sign_in(browser, url: str, who: str):  # noqa: ANN001
     page.locator('[data-testid="stApp"]').wait_for(timeout=30_000)
     page.get_by_text("総務省デジタル人材確保・育成計画").or_(
         page.locator('[data-testid="stSidebarNav"]')).first.wait_for(timeout=30_000)
-    _idle(page)
+    idle(page)
     return ctx, page
 
 
@@ -177,7 +172,7 @@ def test_each_role_signs_in_and_gets_its_row(role, browser, signed_app, tiny_war
         # the URL bypass: ask for the roster by URL
         page.goto(f"{url}/data?dataset=stg_roster")
         page.locator('[data-testid="stMetricValue"]').first.wait_for(timeout=60_000)
-        _idle(page)
+        idle(page)
         options = set(_options(page))
         box = page.locator(".st-key-data_dataset")
         chosen = box.inner_text() + " " + (box.locator("input").get_attribute("value") or "")
@@ -203,7 +198,7 @@ def test_each_role_signs_in_and_gets_its_row(role, browser, signed_app, tiny_war
         if role == "admin":
             page.goto(f"{url}/audit")
             page.locator('[data-testid="stDataFrame"]').first.wait_for(timeout=60_000)
-            _idle(page)
+            idle(page)
             assert page.locator(".st-key-audit_dl button").count() == 1
         _shot(page, role)
     except Exception:
@@ -235,7 +230,7 @@ def test_unlisted_person_is_denied_and_names_the_contact(browser, signed_app):
         for path in ("/data?dataset=stg_roster", "/audit", "/quality"):
             page.goto(url + path)
             body.get_by_text("dx-jinzai@example.go.jp").wait_for(timeout=30_000)
-            _idle(page)
+            idle(page)
             assert page.locator('[data-testid="stDataFrame"]').count() == 0
             assert page.locator('[data-testid="stDownloadButton"]').count() == 0
             assert "stg_roster" not in unquote(page.locator("body").inner_text())
@@ -254,7 +249,7 @@ def test_nobody_reaches_a_figure_before_signing_in(browser, signed_app):
         for path in ("/", "/data?dataset=stg_roster", "/quality", "/audit"):
             page.goto(url + path)
             page.get_by_role("button", name="サインイン").wait_for(timeout=30_000)
-            _idle(page)
+            idle(page)
             assert page.locator('[data-testid="stMetricValue"]').count() == 0
             assert page.locator('[data-testid="stDataFrame"]').count() == 0
             assert page.locator('[data-testid="stPlotlyChart"]').count() == 0

@@ -9,7 +9,7 @@ import json
 
 import dataset as tiny_data
 import pytest
-from browser_support import CHROMIUM, streamlit_app
+from browser_support import CHROMIUM, idle, streamlit_app
 from conftest import build_from
 from streamlit.testing.v1 import AppTest
 from test_access import APP
@@ -70,9 +70,7 @@ def test_browser_shows_hostile_names_as_text(hostile_warehouse, browser):
             for p in ("overview", "hiring", "certification", "security", "workforce", "data"):
                 page.goto(f"{url}/{p}?bureau=B1,B2")
                 page.locator('[data-testid="stMainBlockContainer"]').wait_for(timeout=60_000)
-                page.wait_for_timeout(300)
-                page.locator('[data-testid="stStatusWidget"]').wait_for(state="hidden",
-                                                                       timeout=30_000)
+                idle(page)
                 if p not in ("data", "overview"):
                     page.locator(".js-plotly-plot").first.wait_for(timeout=30_000)
                 bad = page.evaluate(EVIL_NODES)

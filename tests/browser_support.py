@@ -52,17 +52,24 @@ def serve(warehouse: Path, port: int | None = None, args: tuple[str, ...] = (),
              "--server.fileWatcherType", "none", *args],
             cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
+    wait_http(url + "/_stcore/health", proc, log)
+    return proc, url
+
+
+def wait_http(url: str, proc: subprocess.Popen, log: Path) -> None:
+    """Wait (at most 60 s) until ``url`` answers 200; if ``proc`` ends first or the time runs
+    out, stop it and raise with its ``log``."""
     deadline = time.monotonic() + 60
     while True:
         try:
-            with urllib.request.urlopen(url + "/_stcore/health", timeout=2) as r:
+            with urllib.request.urlopen(url, timeout=2) as r:
                 if r.status == 200:
-                    return proc, url
+                    return
         except OSError:
             pass
         if proc.poll() is not None or time.monotonic() > deadline:
             stop(proc)
-            raise RuntimeError("streamlit did not start: " + log.read_text())
+            raise RuntimeError(f"{url} did not answer: " + log.read_text())
         time.sleep(0.3)
 
 

@@ -11,7 +11,6 @@ import os
 import subprocess
 import sys
 import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import unquote
@@ -19,7 +18,7 @@ from urllib.parse import unquote
 import duckdb
 import polars as pl
 import pytest
-from browser_support import ARTIFACTS, MARKS, free_port, idle, serve, stop
+from browser_support import ARTIFACTS, MARKS, free_port, idle, serve, stop, wait_http
 
 pytestmark = MARKS
 
@@ -37,21 +36,6 @@ PEOPLE = {
 }
 
 
-def _wait_http(url: str, proc: subprocess.Popen, log: Path) -> None:
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            with urllib.request.urlopen(url, timeout=2) as r:
-                if r.status == 200:
-                    return
-        except OSError:
-            pass
-        if proc.poll() is not None or time.monotonic() > deadline:
-            stop(proc)
-            raise RuntimeError("did not start: " + log.read_text())
-        time.sleep(0.3)
-
-
 @pytest.fixture(scope="module")
 def provider(tmp_path_factory) -> Iterator[str]:
     """oidc-provider-mock on a free loopback port, with the test people as predefined users."""
@@ -65,7 +49,7 @@ def provider(tmp_path_factory) -> Iterator[str]:
     with open(log, "w") as out:
         proc = subprocess.Popen(args, stdout=out, stderr=subprocess.STDOUT, cwd=tmp)
     url = f"http://127.0.0.1:{port}"
-    _wait_http(url + "/.well-known/openid-configuration", proc, log)
+    wait_http(url + "/.well-known/openid-configuration", proc, log)
     try:
         yield url
     finally:

@@ -43,12 +43,44 @@ CREATE OR REPLACE TEMP MACRO grade_rank(g) AS
            WHEN 'director' THEN 4 WHEN 'executive' THEN 5 END;
 """
 
+# The plan's generations (raw-data.md, plans.csv): plans.csv as given, or without it the
+# implicit plan ``plan`` over the targets' span (no targets: no plan; its titles and adoption
+# date are NULL, the dashboard names it). ``generation``: the plan a chain of revisions started
+# from (``revises`` followed back; a plan that revises none is its own generation).
+PLANS = """
+CREATE TABLE plans AS
+WITH RECURSIVE given AS (
+    SELECT plan_id, title_ja, title_en, CAST(fy_from AS INTEGER) AS fy_from,
+           CAST(fy_to AS INTEGER) AS fy_to, adopted_on, revises, source, false AS implicit
+    FROM raw_plans
+    UNION ALL
+    SELECT 'plan', NULL, NULL, CAST(min(fy_from) AS INTEGER), CAST(max(fy_to) AS INTEGER),
+           NULL, NULL, NULL, true
+    FROM raw_plan_targets WHERE NOT EXISTS (SELECT 1 FROM raw_plans) HAVING count(*) > 0
+),
+lineage AS (
+    SELECT plan_id, plan_id AS generation, 0 AS depth FROM given WHERE revises IS NULL
+    UNION ALL
+    SELECT g.plan_id, l.generation, l.depth + 1 FROM given g JOIN lineage l
+      ON g.revises = l.plan_id AND g.plan_id <> l.plan_id
+    WHERE l.depth < 64  -- (invalid input, cancelled anyway, could hold a cycle)
+)
+SELECT g.plan_id, g.title_ja, g.title_en, g.fy_from, g.fy_to, g.adopted_on, g.revises,
+       g.source, g.implicit,
+       coalesce((SELECT min(l.generation) FROM lineage l WHERE l.plan_id = g.plan_id),
+                g.plan_id) AS generation
+FROM given g ORDER BY g.adopted_on NULLS FIRST, g.plan_id
+"""
+
 REFERENCE = """
 CREATE TABLE bureaus AS SELECT * FROM raw_bureaus ORDER BY bureau_code;
 CREATE TABLE units AS SELECT * FROM raw_units ORDER BY unit_code;
 CREATE TABLE courses AS SELECT * FROM raw_courses ORDER BY course_code;
 CREATE TABLE exams AS SELECT * FROM raw_exams ORDER BY exam_code;
-CREATE TABLE plan_targets AS SELECT * FROM raw_plan_targets ORDER BY metric, fy_from;
+CREATE TABLE plan_targets AS
+SELECT * REPLACE (coalesce(plan_id, 'plan') AS plan_id) FROM raw_plan_targets
+ORDER BY metric, fy_from, plan_id;
+""" + PLANS + """
 CREATE TABLE published AS SELECT * FROM raw_published ORDER BY metric, fiscal_year;
 """
 
@@ -158,7 +190,7 @@ GROUP BY ALL ORDER BY ALL;
 # completion cost 1.0 CPU s at 300,000 staff and removed almost nothing).
 COMPLETED = """
 CREATE TEMP VIEW done AS
-SELECT employee_id, fiscal_year, category, level
+SELECT employee_id, fiscal_year, category, level, completed_on
 FROM stg_training WHERE status = 'completed';
 """
 
@@ -293,10 +325,19 @@ with_value AS (
     FROM valued
 ),
 targeted AS (
-    SELECT w.*, t.kind AS target_kind, CAST(t.target_min AS DOUBLE) AS target_min,
+    -- the plan in force for the FY: among the plans covering it, the latest adopted; the
+    -- FY's targets are that plan's targets for it (raw-data.md, plans.csv)
+    SELECT w.*, f.plan_id, t.kind AS target_kind, CAST(t.target_min AS DOUBLE) AS target_min,
            CAST(t.target_max AS DOUBLE) AS target_max
-    FROM with_value w LEFT JOIN plan_targets t
-      ON t.metric = w.metric AND w.fiscal_year BETWEEN t.fy_from AND t.fy_to
+    FROM with_value w
+    LEFT JOIN (SELECT y.fiscal_year, p.plan_id FROM fy_span y JOIN plans p
+                 ON y.fiscal_year BETWEEN p.fy_from AND p.fy_to
+               QUALIFY row_number() OVER (PARTITION BY y.fiscal_year
+                                          ORDER BY p.adopted_on DESC NULLS LAST) = 1) f
+      ON f.fiscal_year = w.fiscal_year
+    LEFT JOIN plan_targets t
+      ON t.plan_id = f.plan_id AND t.metric = w.metric
+     AND w.fiscal_year BETWEEN t.fy_from AND t.fy_to
      AND (w.bureau_code IS NULL OR bureau_target(w.metric))
 ),
 with_prev AS (
@@ -311,7 +352,152 @@ SELECT p.metric, CAST(p.fiscal_year AS INTEGER) AS fiscal_year, p.bureau_code, p
        CASE WHEN p.target_kind = 'growth' THEN NULL ELSE p.target_min END AS target_min,
        CASE WHEN p.target_kind = 'growth' THEN NULL ELSE p.target_max END AS target_max,
        kpi_status(p.target_kind, p.target_min, p.target_max, p.value, p.prev_value,
-                  p.prev_fy, p.fiscal_year, a.as_of_date, a.as_of_fy) AS status
+                  p.prev_fy, p.fiscal_year, a.as_of_date, a.as_of_fy) AS status, p.plan_id
 FROM with_prev p CROSS JOIN as_of a
 ORDER BY p.metric, p.fiscal_year, p.bureau_code NULLS FIRST;
+"""
+
+
+# --- kpi_pace (metrics.md "Pace of the year in progress") ------------------------------------
+# Each event metric as its counted units with the date that counts them: a hire by hire_date,
+# a pass by exam_date, a participant by the first qualifying completion of the FY, a rate's
+# numerator unit by its first qualifying completed_on (drills: sent_on), a drill by its
+# sent_on. Counting the units dated on or before April 1 of k + d days is same-day(k) by the
+# metric's definition (denominators are kpi's, unchanged); the units of a whole FY are kpi's
+# numerator (tests/test_pace.py checks this for every row). Yields (fiscal_year, bureau_code,
+# day) per unit; the grouping into ministry-wide and bureau rows is done once, below.
+FIRST_DONE = """
+    SELECT employee_id, fiscal_year, min(completed_on) AS day FROM done
+    WHERE {where} GROUP BY employee_id, fiscal_year"""
+
+PACE_EVENTS = {
+    "digital_hires": """
+        SELECT hire_fiscal_year, bureau_code, hire_date FROM stg_hiring
+        WHERE track = 'digital_candidate'""",
+    "new_hire_a_level_rate": f"""
+        SELECT h.hire_fiscal_year, h.bureau_code, a.day FROM stg_hiring h
+        JOIN ({FIRST_DONE.format(where="category = 'unified_it' AND level = 'A'")}) a
+          ON a.employee_id = h.employee_id AND a.fiscal_year = h.hire_fiscal_year""",
+    "new_hire_security_rate": f"""
+        SELECT h.hire_fiscal_year, h.bureau_code, s.day FROM stg_hiring h
+        JOIN ({FIRST_DONE.format(where="category = 'new_hire'")}) s
+          ON s.employee_id = h.employee_id AND s.fiscal_year = h.hire_fiscal_year""",
+    "training_participants": """
+        SELECT d.fiscal_year, r.bureau_code, min(d.completed_on) FROM done d
+        LEFT JOIN stg_roster r ON r.employee_id = d.employee_id AND r.fiscal_year = d.fiscal_year
+        WHERE d.category IN ('unified_it', 'it_seminar', 'mic_digital', 'exam_prep')
+        GROUP BY d.fiscal_year, d.employee_id, r.bureau_code""",
+    "ipa_passes": """
+        SELECT fiscal_year, bureau_code, exam_date FROM stg_certification WHERE result = 'pass'""",
+    "security_elearning_rate": f"""
+        SELECT r.fiscal_year, r.bureau_code, e.day FROM stg_roster r
+        JOIN ({FIRST_DONE.format(where="category = 'security_elearning'")}) e
+          USING (employee_id, fiscal_year)
+        WHERE r.employment_type <> 'political' AND r.placement = 'home'""",
+    "phishing_drills_held": """
+        SELECT fiscal_year, NULL, min(sent_on) FROM stg_phishing_drills
+        GROUP BY fiscal_year, drill_id""",
+    "phishing_open_rate": """
+        SELECT fiscal_year, bureau_code, sent_on FROM stg_phishing_drills WHERE opened""",
+    "phishing_report_rate": """
+        SELECT fiscal_year, bureau_code, sent_on FROM stg_phishing_drills WHERE reported""",
+    "phishing_followup_rate": f"""
+        WITH o AS (
+            SELECT DISTINCT d.fiscal_year, d.employee_id, r.bureau_code
+            FROM stg_phishing_drills d LEFT JOIN stg_roster r
+                ON r.employee_id = d.employee_id AND r.fiscal_year = d.fiscal_year
+            WHERE d.opened)
+        SELECT o.fiscal_year, o.bureau_code, f.day FROM o
+        JOIN ({FIRST_DONE.format(where="category = 'phishing_followup'")}) f
+          USING (employee_id, fiscal_year)""",
+    "promotion_training_rate": f"""
+        WITH promoted AS (
+            SELECT cur.fiscal_year, cur.employee_id, cur.bureau_code
+            FROM stg_roster cur JOIN stg_roster prev
+                ON prev.employee_id = cur.employee_id AND prev.fiscal_year = cur.fiscal_year - 1
+            WHERE cur.employment_type <> 'political'
+              AND cur.grade IN ('chief', 'deputy_director')
+              AND grade_rank(prev.grade) < grade_rank(cur.grade))
+        SELECT p.fiscal_year, p.bureau_code, f.day FROM promoted p
+        JOIN ({FIRST_DONE.format(where="category = 'promotion'")}) f
+          USING (employee_id, fiscal_year)""",
+}
+
+# One event metric's units of the as-of FY and the 3 before it, counted per fiscal day
+# (day = date − April 1 of the FY) for the ministry-wide row and each bureau.
+# ``pace_events`` (metric, fiscal_year, bureau_code, is_total, fy_day, units) is created by the
+# builder; each PACE_EVENTS query is inserted as
+PACE_INSERT = """
+INSERT INTO pace_events
+SELECT ?, fy, bureau_code, grouping(bureau_code) = 1, day - make_date(fy, 4, 1), count(*)
+FROM (SELECT * FROM ({query}) AS e(fy, bureau_code, day)) e, as_of a
+WHERE fy BETWEEN a.as_of_fy - 3 AND a.as_of_fy
+GROUP BY GROUPING SETS ((fy, day, bureau_code), (fy, day))"""
+
+# ``kpi_pace_curve``: the year-to-date curves the plan pages draw, one row per kpi row (event
+# metric, FY N−3..N, ministry or bureau) and fiscal day on which its count changed, plus day 0:
+# the cumulative numerator and the value (counts: the count; rates: over kpi's denominator).
+# ``pace_base``: per kpi row of the as-of FY, what kpi_pace needs from SQL: ytd, the reference
+# years' mean remainder full(k) − same-day(k), the target of N and the previous FY's value;
+# pipelines/pace.py adds the distributions (scipy) and writes kpi_pace.
+PACE = """
+CREATE TABLE kpi_pace_curve AS
+WITH rows AS (
+    SELECT k.metric, k.fiscal_year, k.bureau_code, k.denominator, m.is_rate
+    FROM kpi k JOIN metric_catalogue m USING (metric) CROSS JOIN as_of a
+    WHERE k.metric IN (SELECT metric FROM pace_metrics)
+      AND k.fiscal_year BETWEEN a.as_of_fy - 3 AND a.as_of_fy
+),
+steps AS (
+    SELECT r.metric, r.fiscal_year, r.bureau_code, r.denominator, r.is_rate, e.fy_day,
+           sum(e.units) OVER (PARTITION BY r.metric, r.fiscal_year, r.bureau_code
+                              ORDER BY e.fy_day) AS numerator
+    FROM rows r JOIN pace_events e
+      ON e.metric = r.metric AND e.fiscal_year = r.fiscal_year
+     AND ((r.bureau_code IS NULL AND e.is_total)
+          OR (e.bureau_code = r.bureau_code AND NOT e.is_total))
+    UNION ALL
+    SELECT metric, fiscal_year, bureau_code, denominator, is_rate, 0, 0 FROM rows
+)
+SELECT metric, CAST(fiscal_year AS INTEGER) AS fiscal_year, bureau_code,
+       CAST(fy_day AS INTEGER) AS fy_day, CAST(max(numerator) AS DOUBLE) AS numerator,
+       CASE WHEN NOT any_value(is_rate) THEN max(numerator)
+            WHEN any_value(denominator) > 0 THEN max(numerator) / any_value(denominator)
+       END AS value
+FROM steps GROUP BY metric, fiscal_year, bureau_code, fy_day
+ORDER BY metric, fiscal_year, bureau_code NULLS FIRST, fy_day;
+
+CREATE TEMP TABLE pace_base AS
+WITH cur AS (
+    SELECT k.*, m.is_rate, a.as_of_date, CAST(a.as_of_date - make_date(a.as_of_fy, 4, 1)
+                                             AS INTEGER) AS fy_day
+    FROM kpi k JOIN metric_catalogue m USING (metric) CROSS JOIN as_of a
+    WHERE k.fiscal_year = a.as_of_fy AND k.metric IN (SELECT metric FROM pace_metrics)
+),
+ref AS (
+    SELECT c.metric, c.bureau_code, k.fiscal_year,
+           k.value - coalesce((SELECT max(v.value) FROM kpi_pace_curve v
+                               WHERE v.metric = k.metric AND v.fiscal_year = k.fiscal_year
+                                 AND v.bureau_code IS NOT DISTINCT FROM k.bureau_code
+                                 AND v.fy_day <= c.fy_day), 0) AS remainder
+    FROM cur c JOIN kpi k
+      ON k.metric = c.metric AND k.bureau_code IS NOT DISTINCT FROM c.bureau_code
+     AND k.fiscal_year BETWEEN c.fiscal_year - 3 AND c.fiscal_year - 1
+    WHERE k.value IS NOT NULL
+),
+prev AS (
+    SELECT k.metric, k.bureau_code, k.value FROM kpi k JOIN cur c
+      ON k.metric = c.metric AND k.bureau_code IS NOT DISTINCT FROM c.bureau_code
+     AND k.fiscal_year = c.fiscal_year - 1
+)
+SELECT c.metric, c.bureau_code, c.fiscal_year, c.as_of_date AS as_of, c.fy_day,
+       c.value AS ytd, c.is_rate, c.denominator,
+       (SELECT count(*) FROM ref r WHERE r.metric = c.metric
+            AND r.bureau_code IS NOT DISTINCT FROM c.bureau_code) AS reference_years,
+       (SELECT avg(r.remainder) FROM ref r WHERE r.metric = c.metric
+            AND r.bureau_code IS NOT DISTINCT FROM c.bureau_code) AS expected_remainder,
+       c.target_kind, c.target_min, c.target_max, p.value AS previous_value
+FROM cur c LEFT JOIN prev p
+  ON p.metric = c.metric AND p.bureau_code IS NOT DISTINCT FROM c.bureau_code
+ORDER BY c.metric, c.bureau_code NULLS FIRST;
 """

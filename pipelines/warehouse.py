@@ -39,7 +39,7 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
-from pipelines import sql
+from pipelines import pace, sql
 from pipelines.fiscal import fiscal_year
 from pipelines.raw import InputError, clean, read_all
 from pipelines.schema import METRICS, TABLES
@@ -457,6 +457,8 @@ def _populate(con: duckdb.DuckDBPyConnection, frames: dict[str, pl.DataFrame],
         check()
         con.execute(f"INSERT INTO metric_values SELECT ?, * FROM ({query})", [code])
     con.execute(sql.KPI)
+    check()
+    pace.build(con)
 
     # published figures vs the warehouse: a warning, not a failure
     con.execute("""

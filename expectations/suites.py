@@ -20,7 +20,7 @@ import polars as pl
 
 from pipelines.fiscal import fy_expr
 from pipelines.raw import ROW, TYPE_FLAG, RawFile
-from pipelines.schema import CATEGORIES, STATUSES, RawTable
+from pipelines.schema import CATEGORIES, IMPLICIT_PLAN, STATUSES, RawTable
 
 CHK = "__chk__"
 EXAMPLES = 3  # rows quoted in a message
@@ -209,16 +209,7 @@ def derive(files: dict[str, RawFile]) -> dict[str, list[Rule]]:
     add("plan_targets", "target_values", kind_ok, "target_min",
         "must hold what the kind needs (range: target_min ≤ target_max; min: target_min; "
         "max: target_max)", ("kind", "target_min", "target_max"))
-    pt = fr["plan_targets"].select(ROW, "metric", "fy_from", "fy_to")
-    pairs = pt.join(pt, on="metric", suffix="_o").filter(
-        (pl.col(ROW) != pl.col(ROW + "_o"))
-        & (pl.col("fy_from") <= pl.col("fy_to_o"))
-        & (pl.col("fy_from_o") <= pl.col("fy_to"))
-    )
-    overlapping = pt[ROW].is_in(pairs[ROW].implode())
-    add("plan_targets", "no_overlap", ~overlapping, "metric",
-        "must have at most one target per metric and FY (the FY spans of these rows overlap)",
-        ("metric", "fy_from", "fy_to"))
+    _plan_rules(files, extra, add)
 
     # hiring
     add("hiring", "hire_fy", pl.col("hire_fiscal_year") == fy_expr("hire_date"),
@@ -275,6 +266,72 @@ def derive(files: dict[str, RawFile]) -> dict[str, list[Rule]]:
     return extra
 
 
+def _plan_rules(files: dict[str, RawFile], extra: dict[str, list[Rule]], add: Any) -> None:
+    """plans.csv's rules and the plan_targets rules that depend on it (raw-data.md, plans.csv).
+    Without plans.csv every target belongs to the implicit plan ``plan``: targets may not
+    overlap at all, as before plans existed."""
+    plans = files.get("plans")
+    pt = files["plan_targets"].frame
+    plan_id = pl.col("plan_id").cast(pl.String)  # (a missing one is reported as missing)
+    targets = pt.select(ROW, plan_id.fill_null(IMPLICIT_PLAN) if plans is None else plan_id,
+                        "metric", "fy_from", "fy_to")
+    pairs = targets.join(targets, on=["plan_id", "metric"], suffix="_o").filter(
+        (pl.col(ROW) != pl.col(ROW + "_o"))
+        & (pl.col("fy_from") <= pl.col("fy_to_o"))
+        & (pl.col("fy_from_o") <= pl.col("fy_to"))
+    )
+    overlapping = targets[ROW].is_in(pairs[ROW].implode())
+    if plans is None:
+        add("plan_targets", "no_overlap", ~overlapping, "metric",
+            "must have at most one target per metric and FY (the FY spans of these rows "
+            "overlap)", ("metric", "fy_from", "fy_to"))
+        extra["plan_targets"].append(Rule(
+            "plan_id", f"must be empty or {IMPLICIT_PLAN} (without plans.csv there is one "
+            f"implicit plan)", "ExpectColumnValuesToBeInSet",
+            {"column": "plan_id", "value_set": [IMPLICIT_PLAN]}, "in_plans"))
+        return
+
+    pf = plans.frame
+    add("plan_targets", "plan_id_given", pl.col("plan_id").is_not_null(), "plan_id",
+        "is required when plans.csv is present (empty cell, or no plan_id column)")
+    ids = sorted(pf["plan_id"].drop_nulls().unique().to_list())
+    extra["plan_targets"].append(Rule(
+        "plan_id", "must be a plan_id listed in plans.csv", "ExpectColumnValuesToBeInSet",
+        {"column": "plan_id", "value_set": ids}, "in_plans"))
+    add("plan_targets", "no_overlap", ~overlapping, "metric",
+        "must have at most one target per plan, metric and FY (the FY spans of these rows "
+        "overlap)", ("plan_id", "metric", "fy_from", "fy_to"))
+    # the first row of a plan_id (a duplicate is reported by plans.csv's unique rule)
+    period = pf.select(pl.col("plan_id").cast(pl.String), pl.col("fy_from").alias("p_from"),
+                       pl.col("fy_to").alias("p_to"), "adopted_on").unique(
+        "plan_id", keep="first", maintain_order=True)
+    inside = pt.select(pl.col("plan_id").cast(pl.String), "fy_from", "fy_to").join(
+        period, on="plan_id", how="left", maintain_order="left").select(
+        pl.when(pl.col("p_from") <= pl.col("p_to"))  # (else the plan's span is reported)
+        .then((pl.col("fy_from") >= pl.col("p_from")) & (pl.col("fy_to") <= pl.col("p_to")))
+    ).to_series()
+    add("plan_targets", "in_plan_period", inside, "fy_from",
+        "fy_from..fy_to must lie inside the period of the target's plan (fy_from..fy_to in "
+        "plans.csv)", ("plan_id", "fy_from", "fy_to"))
+
+    add("plans", "fy_span", pl.col("fy_from") <= pl.col("fy_to"),
+        "fy_to", "must not be before fy_from", ("fy_from", "fy_to"))
+    add("plans", "adopted_unique",
+        ~_duplicated(pf, ["adopted_on"]) | pl.col("adopted_on").is_null(), "adopted_on",
+        "must be unique across plans (another plan was adopted on the same day)",
+        ("plan_id", "adopted_on"))
+    extra["plans"].append(Rule(
+        "revises", "must be a plan_id listed in plans.csv", "ExpectColumnValuesToBeInSet",
+        {"column": "revises", "value_set": ids}, "revises_known"))
+    revised = period.select("plan_id", pl.col("adopted_on").alias("revised_on"))
+    earlier = pf.select(pl.col("revises").cast(pl.String).alias("plan_id"), "adopted_on").join(
+        revised, on="plan_id", how="left", maintain_order="left").select(
+        pl.col("revised_on") < pl.col("adopted_on")).to_series()
+    add("plans", "revises_earlier", earlier, "revises",
+        "must name a plan adopted before this one (its adopted_on is not earlier)",
+        ("plan_id", "adopted_on", "revises"))
+
+
 def table_rules(table: RawTable, files: dict[str, RawFile]) -> list[Rule]:
     rules: list[Rule] = []
     for c in table.columns:
@@ -286,6 +343,9 @@ def table_rules(table: RawTable, files: dict[str, RawFile]) -> list[Rule]:
         if c.enum:
             rules.append(Rule(c.name, _enum_text(c.enum), "ExpectColumnValuesToBeInSet",
                               {"column": c.name, "value_set": list(c.enum)}, "enum"))
+        if c.pattern is not None:
+            rules.append(Rule(c.name, f"must match {c.pattern}", "ExpectColumnValuesToMatchRegex",
+                              {"column": c.name, "regex": c.pattern}, "pattern"))
         if c.min is not None or c.max is not None:
             rules.append(Rule(c.name, f"must be between {c.min:g} and {c.max:g}",
                               "ExpectColumnValuesToBeBetween",

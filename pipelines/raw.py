@@ -144,7 +144,7 @@ def _parse_error(path: Path, data: bytes, width: int, exc: Exception) -> str:
 def check_header(table: RawTable, path: Path, header: list[str]) -> None:
     expected = table.column_names
     problems = []
-    missing = [c for c in expected if c not in header]
+    missing = [c.name for c in table.columns if c.name not in header and not c.omittable]
     extra = [c for c in header if c not in expected]
     dupes = sorted({c for c in header if header.count(c) > 1})
     if missing:
@@ -231,6 +231,9 @@ def _read_text(table: RawTable, path: Path) -> tuple[str, str, pl.DataFrame]:
             raise InputError(_parse_error(path, data, len(header), exc)) from None
         del data
     df = df.rename({c: c.strip() for c in df.columns})
+    # a column the header may leave out (plan_targets.plan_id): present, every cell empty
+    df = df.with_columns(pl.lit(None, pl.String).alias(c) for c in table.column_names
+                         if c not in df.columns)
     # a quoted empty cell ("") is still an empty string: make it null, but rewrite (copy) only
     # the columns that have one
     quoted_empty = df.select(

@@ -29,6 +29,8 @@ PLACEMENTS = ("home", "digital_agency", "ppc", "nisc", "other_ministry", "privat
 STATUSES = ("completed", "incomplete")
 RESULTS = ("pass", "fail")
 TARGET_KINDS = ("range", "min", "max", "growth")
+PLAN_ID_PATTERN = r"^[A-Za-z0-9_-]{1,32}$"
+IMPLICIT_PLAN = "plan"  # without plans.csv every target belongs to this one plan
 METRIC_CODES = (
     "digital_hires",
     "new_hire_a_level_rate",
@@ -57,6 +59,10 @@ class Column:
     enum: tuple[str, ...] | None = None
     min: float | None = None
     max: float | None = None
+    pattern: str | None = None  # a regular expression every value must match whole
+    # the header may leave the column out (its cells are then empty): plan_targets.plan_id,
+    # which only a data set with plans.csv needs
+    omittable: bool = False
 
 
 @dataclass(frozen=True)
@@ -146,6 +152,8 @@ TABLES: tuple[RawTable, ...] = (
         "計画の数値目標",
         "The plan's numeric targets",
         (
+            Column("plan_id", "str", False, "計画ID(plans.csvがあれば必須)",
+                   "Plan ID (required when plans.csv is present)", omittable=True),
             Column("metric", "str", True, "指標コード", "Metric code", enum=METRIC_CODES),
             Column("fy_from", "int", True, "適用開始年度", "First FY the target applies to"),
             Column("fy_to", "int", True, "適用終了年度", "Last FY the target applies to"),
@@ -156,6 +164,23 @@ TABLES: tuple[RawTable, ...] = (
             Column("note_ja", "str", False, "注記(日本語)", "Note in Japanese"),
             Column("note_en", "str", False, "注記(英語)", "Note in English"),
         ),
+    ),
+    RawTable(
+        "plans",
+        "計画の世代(策定・改定)",
+        "The plan's generations (adoptions and revisions)",
+        (
+            Column("plan_id", "str", True, "計画ID", "Plan ID", pattern=PLAN_ID_PATTERN),
+            Column("title_ja", "str", True, "計画名(日本語)", "Plan title in Japanese"),
+            Column("title_en", "str", True, "計画名(英語)", "Plan title in English"),
+            Column("fy_from", "int", True, "計画期間の開始年度", "First FY the plan covers"),
+            Column("fy_to", "int", True, "計画期間の終了年度", "Last FY the plan covers"),
+            Column("adopted_on", "date", True, "策定・改定日", "Date adopted"),
+            Column("revises", "str", False, "改定元の計画ID", "Plan ID this plan revises"),
+            Column("source", "str", False, "出典文書", "Source document"),
+        ),
+        key=("plan_id",),
+        optional=True,
     ),
     RawTable(
         "published",

@@ -69,7 +69,7 @@ SELECT g.plan_id, g.title_ja, g.title_en, g.fy_from, g.fy_to, g.adopted_on, g.re
        g.source, g.implicit,
        coalesce((SELECT min(l.generation) FROM lineage l WHERE l.plan_id = g.plan_id),
                 g.plan_id) AS generation
-FROM given g ORDER BY g.adopted_on NULLS FIRST, g.plan_id
+FROM given g ORDER BY g.adopted_on NULLS FIRST, g.plan_id;
 """
 
 REFERENCE = """
@@ -333,7 +333,8 @@ targeted AS (
     LEFT JOIN (SELECT y.fiscal_year, p.plan_id FROM fy_span y JOIN plans p
                  ON y.fiscal_year BETWEEN p.fy_from AND p.fy_to
                QUALIFY row_number() OVER (PARTITION BY y.fiscal_year
-                                          ORDER BY p.adopted_on DESC NULLS LAST) = 1) f
+                                          ORDER BY p.adopted_on DESC NULLS LAST,
+                                                   p.plan_id) = 1) f
       ON f.fiscal_year = w.fiscal_year
     LEFT JOIN plan_targets t
       ON t.plan_id = f.plan_id AND t.metric = w.metric

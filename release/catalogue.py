@@ -140,6 +140,16 @@ DERIVED: dict[str, tuple[str, str]] = {
                     "Kind of target (range / min / max / growth)"),
     "target_min": ("この行に適用される目標下限", "Target minimum that applies to this row"),
     "target_max": ("この行に適用される目標上限", "Target maximum that applies to this row"),
+    "plan_id": ("その年度に効力を持つ計画のID(その年度を期間に含む計画のうち"
+                "策定・改定日が最新のもの。なければ空欄)",
+                "The plan in force for the FY (of the plans covering it, the latest adopted; "
+                "empty if none)"),
+    "implicit": ("plans.csvがないときの暗黙の計画(ID plan、期間は目標の範囲)",
+                 "The implicit plan of a data set without plans.csv (ID plan, period = the "
+                 "targets' span)"),
+    "generation": ("計画の世代: 改定をたどった元の計画のID(改定でない計画は自身)",
+                   "The plan's generation: the plan its chain of revisions started from "
+                   "(itself if it revises none)"),
     "status": ("達成状況(met / below / above / in_progress / no_target / no_data)",
                "Status (met / below / above / in_progress / no_target / no_data)"),
     # run metadata
@@ -210,7 +220,7 @@ KPI = Dataset(
     columns=(ColumnDoc("metric", *DERIVED["metric"], values=_METRIC_CODES), _FY, _BUREAU,
              derived("value"), derived("numerator"), derived("denominator"),
              derived("target_kind"), derived("target_min"), derived("target_max"),
-             derived("status")),
+             derived("status"), derived("plan_id")),
     fy_column="fiscal_year", bureau_column="bureau_code", filters=("metric", "status"),
     counts=("numerator", "denominator"),
     rates=(RateSpec("value", "numerator", "denominator"),),
@@ -379,7 +389,9 @@ REFERENCE: tuple[Dataset, ...] = tuple(
     Dataset(name=t.name, kind="reference", ja=t.ja, en=t.en,
             definition_ja=f"{t.file} の内容(読み込んだまま)。",
             definition_en=f"The contents of {t.file}, as loaded.",
-            columns=tuple(_from_contract(t.name, c.name) for c in t.columns))
+            columns=tuple(_from_contract(t.name, c.name) for c in t.columns)
+            # plans: the implicit plan when there is no plans.csv, and each plan's generation
+            + ((derived("implicit"), derived("generation")) if t.name == "plans" else ()))
     for t in TABLES if not t.fact
 )
 

@@ -33,7 +33,7 @@ def test_row_set_is_complete(tiny_warehouse):
     assert fys == [2020, 2021]
     assert drills_bureau == 0
     assert cols == ["metric", "fiscal_year", "bureau_code", "value", "numerator", "denominator",
-                    "target_kind", "target_min", "target_max", "status"]
+                    "target_kind", "target_min", "target_max", "status", "plan_id"]
 
 
 def test_digital_hires_march31_belongs_to_previous_fy(tiny_warehouse):

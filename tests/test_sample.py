@@ -90,7 +90,14 @@ def contract_violations(raw_dir: Path) -> list[str]:
           .height == 0, "courses.level set iff unified_it")
     pt = d["plan_targets"]
     check(pt.filter(pl.col("fy_from") > pl.col("fy_to")).height == 0, "plan_targets fy_from>fy_to")
-    check(pt["metric"].is_unique().all(), "plan_targets: overlapping targets")
+    check(pt.select("plan_id", "metric").is_unique().all(), "plan_targets: overlapping targets")
+    plans = d["plans"]
+    inside = pt.join(plans.select("plan_id", p_from="fy_from", p_to="fy_to"), on="plan_id",
+                     how="left")
+    check(inside.filter(~((pl.col("fy_from") >= pl.col("p_from"))
+                          & (pl.col("fy_to") <= pl.col("p_to")))).height == 0,
+          "plan_targets: a target outside its plan's period (or an unknown plan)")
+    check(plans["adopted_on"].is_unique().all(), "plans: duplicate adopted_on")
     need = {"range": ("target_min", "target_max"), "min": ("target_min",),
             "max": ("target_max",), "growth": ()}
     for row in pt.iter_rows(named=True):

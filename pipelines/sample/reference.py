@@ -1,5 +1,6 @@
-"""The sample's reference data: MIC's bureaus, units, courses, IPA exams, the plan's targets
-and its published figures, and those as the contract's reference tables."""
+"""The sample's reference data: MIC's bureaus, units, courses, IPA exams, the plan's
+generations and their targets, and its published figures, and those as the contract's
+reference tables."""
 
 from __future__ import annotations
 
@@ -247,7 +248,56 @@ PLAN_TARGETS = (
      "デジタル庁やNISCといった他府省の情報部門へ出向",
      "Second staff to the IT units of other bodies such as the Digital Agency and NISC"),
 )
-TARGET_FY_FROM, TARGET_FY_TO = 2016, 2030
+
+# The plan's generations (raw-data.md, plans.csv), all synthetic: an earlier plan for the
+# years before 令和3年度 (so those years keep their targets), the 令和3年度 plan (FY2021-FY2024,
+# the targets above) and its revision, and a successor plan from FY2025 with raised targets.
+class Plan(NamedTuple):
+    plan_id: str
+    title_ja: str
+    title_en: str
+    fy_from: int
+    fy_to: int
+    adopted_on: str
+    revises: str | None
+    source: str
+
+
+_SOURCE = "合成データ(架空の計画) / synthetic sample"
+PLANS = (
+    Plan("h28", "デジタル人材確保・育成計画(平成28年度)", "Digital talent plan (FY2016)",
+         2016, 2020, "2016-09-30", None, _SOURCE),
+    Plan("r3", "デジタル人材確保・育成計画(令和3年度)", "Digital talent plan (FY2021)",
+         2021, 2024, "2021-07-30", None, _SOURCE),
+    Plan("r3-rev1", "デジタル人材確保・育成計画(令和5年度改定)",
+         "Digital talent plan (FY2021), revised in FY2023", 2023, 2024, "2023-07-28", "r3",
+         _SOURCE),
+    Plan("r7", "デジタル人材確保・育成計画(令和7年度)", "Digital talent plan (FY2025)",
+         2025, 2029, "2025-06-27", None, _SOURCE),
+)
+# each plan's targets: the plan's own list (a plan in force sets all of its FYs' targets)
+PLAN_TARGETS_BY_PLAN = {
+    "h28": PLAN_TARGETS,
+    "r3": PLAN_TARGETS,
+    # the revision raises the hires target (FY2023 had 3 hires: "above" the 1-2 it replaced)
+    "r3-rev1": tuple(
+        ("digital_hires", "range", 2.0, 4.0, "§2", "毎年度…２～４名程度採用する(令和5年度改定)",
+         "Hire about two to four digital-talent candidates every year (revised FY2023)")
+        if t[0] == "digital_hires" else t for t in PLAN_TARGETS),
+    # the successor raises the hires and secondment targets and adds two drill targets
+    "r7": tuple(
+        ("digital_hires", "range", 2.0, 4.0, "§2", "毎年度…２～４名程度採用する",
+         "Hire about two to four digital-talent candidates every year")
+        if t[0] == "digital_hires" else
+        ("secondees", "min", 50.0, None, "§1 §2 §4", "他府省の情報部門への出向者を50名以上とする",
+         "At least 50 staff seconded to the IT units of other bodies")
+        if t[0] == "secondees" else t for t in PLAN_TARGETS) + (
+        ("phishing_report_rate", "min", 0.75, None, "§5", "不審メールの報告率75%以上",
+         "Report at least 75 % of drill mails"),
+        ("phishing_open_rate", "max", None, 0.10, "§5", "不審メールの開封率10%以下",
+         "Open at most 10 % of drill mails"),
+    ),
+}
 
 
 def reference_tables() -> dict[str, pl.DataFrame]:
@@ -268,10 +318,18 @@ def reference_tables() -> dict[str, pl.DataFrame]:
         [tuple(e) for e in EXAMS], orient="row",
         schema={"exam_code": pl.String, "name_ja": pl.String, "name_en": pl.String,
                 "itss_level": pl.Int64})
+    t["plans"] = pl.DataFrame(
+        [tuple(p) for p in PLANS], orient="row",
+        schema={"plan_id": pl.String, "title_ja": pl.String, "title_en": pl.String,
+                "fy_from": pl.Int64, "fy_to": pl.Int64, "adopted_on": pl.String,
+                "revises": pl.String, "source": pl.String})
+    periods = {p.plan_id: (p.fy_from, p.fy_to) for p in PLANS}
     t["plan_targets"] = pl.DataFrame(
-        [(m, TARGET_FY_FROM, TARGET_FY_TO, k, lo, hi, s, ja, en)
-         for m, k, lo, hi, s, ja, en in PLAN_TARGETS], orient="row",
-        schema={"metric": pl.String, "fy_from": pl.Int64, "fy_to": pl.Int64,
+        [(plan, m, *periods[plan], k, lo, hi, s, ja, en)
+         for plan, targets in PLAN_TARGETS_BY_PLAN.items()
+         for m, k, lo, hi, s, ja, en in targets], orient="row",
+        schema={"plan_id": pl.String, "metric": pl.String, "fy_from": pl.Int64,
+                "fy_to": pl.Int64,
                 "kind": pl.String, "target_min": pl.Float64, "target_max": pl.Float64,
                 "plan_section": pl.String, "note_ja": pl.String, "note_en": pl.String})
     t["published"] = pl.DataFrame(

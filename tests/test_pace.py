@@ -227,6 +227,9 @@ def test_sample_pace_is_meaningful(tmp_path):
     with duckdb.connect(str(wh), read_only=True) as con:
         status = dict(con.execute("SELECT metric, pace_status FROM kpi_pace "
                                   "WHERE bureau_code IS NULL").fetchall())
+        hires = con.execute("SELECT ytd, projected, projected_low, projected_high FROM kpi_pace "
+                            "WHERE metric = 'digital_hires' AND bureau_code IS NULL").fetchall()
+    assert hires == [(1, 2, 1, 4)]  # one winter hire a year in FY2023–FY2025
     assert status["digital_hires"] == "on_track" and status["phishing_drills_held"] == "on_track"
     assert status["security_elearning_rate"] == "at_risk"
     assert status["training_participants"] == "at_risk"

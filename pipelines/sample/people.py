@@ -225,6 +225,12 @@ def build_people(staff: int, seed: int) -> People:
             days[-1] = fy_last_day(fy)  # one hire on a March 31
         if fy == LAST_FY:
             days[-1] = day_no(date(2026, 11, 1))
+        # one digital candidate a year joins mid-career in the winter of the three FYs before
+        # the last, so that the year in progress still has hires to expect (kpi_pace)
+        winter = {LAST_FY - 3: date(LAST_FY - 2, 1, 4), LAST_FY - 2: date(LAST_FY - 2, 12, 2),
+                  LAST_FY - 1: date(LAST_FY, 2, 2)}
+        if fy in winter and dc.any():
+            days[np.flatnonzero(dc)[0]] = day_no(winter[fy])
         w_tech = B_SHARE * np.array([0.3, 0.2, 0.3, 0.3, 0.3, 0.3, 2, 2.5, 3, 1.2, 2, 0.8])
         bureau = np.where(
             dc,

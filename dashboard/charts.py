@@ -47,7 +47,6 @@ STATUS_MARKERS = {"met": "circle", "below": "triangle-down", "above": "triangle-
                   "in_progress": "circle-open", "no_data": "x-thin-open",
                   "no_target": "circle"}
 TARGET_COLOUR = "#009E73"
-PLAN_PERIOD = (2021, 2024)  # §1: 令和３年度からの今後４年間
 FONT = "IPAexGothic, 'IPAexゴシック', 'Noto Sans CJK JP', 'Hiragino Sans', Meiryo, sans-serif"
 
 pio.templates["dtp"] = go.layout.Template(
@@ -82,6 +81,17 @@ class Point:
     target_kind: str | None = None
     target_min: float | None = None
     target_max: float | None = None
+    plan: str | None = None  # the title of the plan in force, which set the FY's target
+
+
+@dataclass(frozen=True)
+class PlanBand:
+    """One plan of the warehouse's ``plans`` table as a time chart draws it."""
+    plan_id: str
+    title: str  # in the page's language (CSV text: drawn through ``plain``)
+    fy_from: int
+    fy_to: int
+    revision: bool  # revises another plan: drawn as a boundary, not a band of its own
 
 
 def _base(height: int, title: str | None = None) -> go.Figure:
@@ -97,30 +107,62 @@ def _fy_axis(fig: go.Figure, fys: Sequence[int], ticks: Sequence[str]) -> None:
 
 
 def plan_period(fig: go.Figure, fys: Sequence[int], lang: str) -> None:
-    """Shade FY2021–FY2024, clipped to the FYs shown, labelled above the plot area."""
-    if not fys:
-        return
-    lo, hi = max(PLAN_PERIOD[0], min(fys)), min(PLAN_PERIOD[1], max(fys))
-    if lo > hi:
-        return
-    _shade(fig, lo - 0.5, hi + 0.5, lang)
-
-
-def _shade(fig: go.Figure, x0: object, x1: object, lang: str) -> None:
-    fig.add_vrect(x0=x0, x1=x1, fillcolor="#888888", opacity=0.10, line_width=0, layer="below")
-    fig.add_annotation(x=x1, xref="x", y=1, yref="paper", yanchor="bottom", xanchor="right",
-                       text=i18n.t("plan_period", lang), showarrow=False,
-                       font=dict(size=11, color="#666666"))
+    """Mark ``fig`` as a chart over FYs: ``add_plans`` draws the plans' periods on it."""
+    fig.update_layout(meta={"time_axis": "fy"})
 
 
 def _date_plan_period(fig: go.Figure, dates: Sequence[dt.date], lang: str) -> None:
-    if not dates:
+    """Mark ``fig`` as a chart over dates: ``add_plans`` draws the plans' periods on it."""
+    fig.update_layout(meta={"time_axis": "date"})
+
+
+PLAN_SHADES = ("#888888", "#56B4E9")  # alternate generations: grey, sky blue (light, below)
+
+
+def add_plans(fig: go.Figure, bands: Sequence[PlanBand], lang: str) -> None:
+    """Each plan's period on a time chart (one marked by ``plan_period``), clipped to the FYs
+    or dates shown: a shaded band per plan, labelled with its title above the plot area, and a
+    dashed boundary, labelled, where a revision took over. Other charts are left as they are."""
+    axis = (fig.layout.meta or {}).get("time_axis") if isinstance(fig.layout.meta, dict) \
+        else None
+    xs = [x for t in fig.data for x in (getattr(t, "x", None) or ())]
+    if axis is None or not xs or not bands:
         return
-    lo = max(fy_start(PLAN_PERIOD[0]), min(dates))
-    hi = min(fy_end(PLAN_PERIOD[1]), max(dates))
-    if lo > hi:
-        return
-    _shade(fig, lo, hi, lang)
+    if axis == "fy":
+        lo_x, hi_x = min(xs) - 0.5, max(xs) + 0.5
+
+        def edge(fy: int, end: bool) -> object:
+            return fy + 0.5 if end else fy - 0.5
+    else:
+        lo_x, hi_x = min(xs), max(xs)
+
+        def edge(fy: int, end: bool) -> object:
+            return fy_end(fy) if end else fy_start(fy)
+    shade = 0
+    for b in bands:
+        x0, x1 = max(edge(b.fy_from, False), lo_x), min(edge(b.fy_to, True), hi_x)
+        if x0 >= x1:
+            continue
+        label = plain(_short(b.title))
+        if b.revision:
+            fig.add_vline(x=x0, line=dict(color="#555555", width=1.5, dash="dash"),
+                          layer="below")
+            fig.add_annotation(x=x0, xref="x", y=1, yref="paper", yanchor="bottom",
+                               xanchor="left", showarrow=False,
+                               text=i18n.t("plan_revised_label", lang, title=label),
+                               font=dict(size=10, color="#444444"))
+            continue
+        fig.add_vrect(x0=x0, x1=x1, fillcolor=PLAN_SHADES[shade % 2], opacity=0.10,
+                      line_width=0, layer="below")
+        fig.add_vline(x=x0, line=dict(color="#888888", width=1), layer="below")
+        fig.add_annotation(x=x0, xref="x", y=1, yref="paper", yanchor="bottom", xanchor="left",
+                           showarrow=False, text=label, font=dict(size=10, color="#444444"))
+        shade += 1
+
+
+def _short(title: str, limit: int = 22) -> str:
+    """A plan title short enough to label a band (the full title is in hover and table)."""
+    return title if len(title) <= limit else title[:limit - 1] + "…"
 
 
 def _segments(points: Sequence[Point]) -> list[tuple[int, int, str, float | None, float | None]]:
@@ -171,6 +213,8 @@ def _hover_rows(points: Sequence[Point], ticks: dict[int, str], is_rate: bool, l
             value += f" ({fmt.value(p.numerator, False)} / "\
                      f"{fmt.value(p.denominator, False)})"
         target = fmt.target(p.target_kind, p.target_min, p.target_max, is_rate, lang)
+        if p.plan:  # which plan set the year's target (CSV text: plain)
+            target += " " + i18n.t("target_set_by", lang, plan=plain(p.plan))
         rows.append([ticks[p.fy].replace("<br>", " "), value, target,
                      i18n.status_text(p.status, lang), extra[i] if extra else ""])
     return rows

@@ -172,7 +172,7 @@ KPI_COLUMNS = ("metric", "fiscal_year", "value", "numerator", "denominator", "ta
 # (``m_target_*``) and whether the metric's targets apply to bureau rows (``bureau_target``).
 _KPI_MINISTRY = """
 SELECT metric, fiscal_year, value, numerator, denominator, target_kind, target_min, target_max,
-       status, false AS ministry_only, target_kind AS m_target_kind,
+       status, plan_id, false AS ministry_only, target_kind AS m_target_kind,
        target_min AS m_target_min, target_max AS m_target_max,
        bureau_target(metric) AS bureau_target
 FROM kpi WHERE bureau_code IS NULL ORDER BY metric, fiscal_year"""
@@ -220,7 +220,7 @@ SELECT m.metric, m.fiscal_year,
             THEN 'suppressed'
             ELSE kpi_status(p.target_kind, p.target_min, p.target_max, p.value, p.prev_value,
                             p.prev_fy, p.fiscal_year, r.as_of_date, r.as_of_fy) END AS status,
-       NOT m.by_bureau AS ministry_only, m.target_kind AS m_target_kind,
+       m.plan_id, NOT m.by_bureau AS ministry_only, m.target_kind AS m_target_kind,
        m.target_min AS m_target_min, m.target_max AS m_target_max,
        bureau_target(m.metric) AS bureau_target
 FROM ministry m JOIN with_prev p USING (metric, fiscal_year)
@@ -255,6 +255,39 @@ def kpi_by_bureau(run: Run, sel: Selection, metric: str) -> pl.DataFrame:
                      "WHERE k.metric = $metric" + _bureau_filter(sel, "k.bureau_code")
                      + " ORDER BY k.fiscal_year, k.bureau_code",
                 **_params(sel, metric=metric))
+
+
+# --- plan generations (issue 18) ---------------------------------------------------------------
+
+def plans(run: Run) -> pl.DataFrame:
+    """The plans table: each plan's period, adoption, what it revises and its generation (the
+    implicit plan of a data set without plans.csv has no title: i18n names it)."""
+    return _one(run, "SELECT plan_id, title_ja, title_en, fy_from, fy_to, adopted_on, revises, "
+                     "source, implicit, generation FROM plans "
+                     "ORDER BY adopted_on NULLS FIRST, plan_id")
+
+
+def plan_in_force(run: Run) -> dict[int, str | None]:
+    """FY → the plan in force (kpi.plan_id: the build's rule, not recomputed here)."""
+    frame = _one(run, "SELECT DISTINCT fiscal_year, plan_id FROM kpi ORDER BY fiscal_year")
+    return dict(frame.iter_rows())
+
+
+def plan_targets_of(run: Run, plan_ids: Sequence[str]) -> pl.DataFrame:
+    """The targets of the given plans (a generation's plans), with each plan's adoption."""
+    return _one(run, "SELECT t.plan_id, p.adopted_on, t.metric, t.fy_from, t.fy_to, t.kind, "
+                     "t.target_min, t.target_max FROM plan_targets t JOIN plans p "
+                     "USING (plan_id) WHERE t.plan_id IN (SELECT unnest($ids)) "
+                     "ORDER BY t.metric, p.adopted_on NULLS FIRST, t.fy_from",
+                ids=tuple(plan_ids))
+
+
+def kpi_of_years(run: Run, fy_from: int, fy_to: int) -> pl.DataFrame:
+    """The ministry-wide kpi rows of a span of FYs, with the plan in force of each."""
+    return _one(run, "SELECT metric, fiscal_year, value, numerator, denominator, target_kind, "
+                     "target_min, target_max, status, plan_id FROM kpi "
+                     "WHERE bureau_code IS NULL AND fiscal_year BETWEEN $lo AND $hi "
+                     "ORDER BY metric, fiscal_year", lo=fy_from, hi=fy_to)
 
 
 # --- marts -------------------------------------------------------------------------------------

@@ -13,7 +13,7 @@ import polars as pl
 import streamlit as st
 
 from dashboard import charts, fmt, i18n, queries
-from dashboard.state import View
+from dashboard.state import View, view
 from pipelines.schema import METRIC_BY_CODE
 from pipelines.settings import edition, get_settings
 
@@ -102,11 +102,44 @@ def ticks(v: View, fys: Sequence[int]) -> dict[int, str]:
 
 
 def points(frame: pl.DataFrame) -> list[charts.Point]:
+    titles = plan_titles(view()) if "plan_id" in frame.columns else {}
     return [charts.Point(fy=r["fiscal_year"], value=r["value"], numerator=r["numerator"],
                          denominator=r["denominator"], status=r["status"],
                          target_kind=r["target_kind"], target_min=r["target_min"],
-                         target_max=r["target_max"])
+                         target_max=r["target_max"], plan=titles.get(r.get("plan_id")))
             for r in frame.iter_rows(named=True)]
+
+
+# --- plan generations (issue 18) ---------------------------------------------------------------
+
+def plan_title(row: dict, lang: str) -> str:
+    """A plan's title in ``lang`` (the implicit plan of a data set without plans.csv: i18n)."""
+    if row.get("implicit") or not row.get("title_ja"):
+        return i18n.t("plan_implicit", lang)
+    return row["title_en" if lang == "en" else "title_ja"]
+
+
+def plan_titles(v: View) -> dict[str, str]:
+    return {r["plan_id"]: plan_title(r, v.lang)
+            for r in queries.plans(v.run).iter_rows(named=True)}
+
+
+def plan_bands(v: View) -> list[charts.PlanBand]:
+    return [charts.PlanBand(r["plan_id"], plan_title(r, v.lang), r["fy_from"], r["fy_to"],
+                            r["revises"] is not None)
+            for r in queries.plans(v.run).iter_rows(named=True)]
+
+
+def _plans_by_tick(v: View, fig: go.Figure) -> dict[str, str]:
+    """The FY tick labels of a chart over FYs → the title of the plan in force that FY."""
+    axis = fig.layout.meta.get("time_axis") if isinstance(fig.layout.meta, dict) else None
+    if axis != "fy":
+        return {}
+    titles, in_force = plan_titles(v), queries.plan_in_force(v.run)
+    ticks = dict(zip(fig.layout.xaxis.tickvals or (), fig.layout.xaxis.ticktext or (),
+                     strict=False))
+    return {_table_text(_plain(ticks.get(fy, fy))): titles.get(pid, "–")
+            for fy, pid in in_force.items() if pid is not None}
 
 
 def per_fy(frame: pl.DataFrame, fys: Sequence[int], measure: str) -> list[int]:
@@ -138,10 +171,13 @@ def in_span(v: View, frame: pl.DataFrame) -> pl.DataFrame:
 def chart(fig: go.Figure, key: str, caption: str | None = None, alt: str | None = None) -> None:
     """A chart with its text alternative: the caption (what it shows) and, in an expander,
     the figure's own numbers as an HTML table."""
+    v = view()
+    charts.add_plans(fig, plan_bands(v), v.lang)
     st.plotly_chart(fig, key=key, theme=None, config=charts.CONFIG, alt=alt or caption)
     if caption:
         st.caption(caption)
     table = figure_table(fig)
+    in_force = _plans_by_tick(v, fig)
     if table is not None:
         lang = st.session_state.get("lang", i18n.DEFAULT_LANG)
         # st.table renders its cells and headings as Markdown: the labels (trace names and
@@ -152,6 +188,9 @@ def chart(fig: go.Figure, key: str, caption: str | None = None, alt: str | None 
             table[column] = table[column].map(_escape_markdown)
         table[first] = table[first].map(_table_text)
         table = table.rename(columns=_table_text)
+        if in_force:  # which plan was in force (and set the target) each FY
+            table[_table_text(i18n.t("plan_in_force", lang))] = [
+                _table_text(in_force.get(c, "–")) for c in table[_table_text(first)]]
         with st.expander(i18n.t("chart_numbers", lang), icon=":material/table:"):
             st.table(table, hide_index=True)
 

@@ -94,7 +94,11 @@ STRINGS: dict[str, tuple[str, str]] = {
         "この指標には局別の内訳がないため、局の選択にかかわらず省全体の値を表示しています。",
         "This metric has no bureau breakdown: it shows the whole ministry whatever bureaus "
         "are selected."),
-    "plan_period": ("計画期間", "Plan period"),
+    # plan generations (issue 18): the plans' periods on every time chart
+    "plan_implicit": ("計画", "The plan"),
+    "plan_revised_label": ("改定: {title}", "Revised: {title}"),
+    "target_set_by": ("({plan})", "(set by {plan})"),
+    "plan_in_force": ("その年度の計画", "Plan in force"),
     "date_axis": ("%Y年%-m月", "%b %Y"),
     "fy": ("年度", "FY"),
     "value": ("値", "Value"),

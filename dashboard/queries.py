@@ -148,8 +148,8 @@ def fiscal_years(run: Run) -> list[int]:
 
 
 def plan_targets(run: Run) -> pl.DataFrame:
-    return _one(run, "SELECT metric, fy_from, fy_to, kind, target_min, target_max, plan_section,"
-                     " note_ja, note_en FROM plan_targets ORDER BY metric, fy_from")
+    return _one(run, "SELECT plan_id, metric, fy_from, fy_to, kind, target_min, target_max, "
+                     "plan_section, note_ja, note_en FROM plan_targets ORDER BY metric, fy_from")
 
 
 def exams(run: Run) -> pl.DataFrame:

@@ -62,8 +62,9 @@ rows = {(r["metric"], r["fiscal_year"]): r for r in kpi.iter_rows(named=True)}
 
 
 def section_of(code: str, fy: int) -> str:
+    plan = rows.get((code, fy), {}).get("plan_id")  # the plan in force set the FY's target
     t = targets.filter((pl.col("metric") == code) & (pl.col("fy_from") <= fy)
-                       & (pl.col("fy_to") >= fy))
+                       & (pl.col("fy_to") >= fy) & (pl.col("plan_id") == plan))
     return t["plan_section"][0] if t.height else METRIC_BY_CODE[code].section
 
 

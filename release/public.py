@@ -10,7 +10,7 @@ validation result and no input-file list in it to leak through a page, a URL or 
 * the marts: the released rows; a protected count is NULL. Sums over bureaus or categories
   are NULL when any part is (``queries``), so a sum is shown only if it follows from shown
   cells.
-* ``bureaus``, ``plan_targets``, ``exams``, ``published``: public reference data.
+* ``bureaus``, ``plans``, ``plan_targets``, ``exams``, ``published``: public reference data.
 * ``pipeline_runs``: run id and as-of date only; ``published_check``: the published figures
   against the protected kpi.
 * ``pub_<dataset>``: the publication form itself (text, ``[c]``) and ``publication_meta``, so
@@ -117,7 +117,7 @@ def write(rel: Release, warehouse: str | os.PathLike, out: Path) -> None:
     con = duckdb.connect(str(tmp))
     try:
         con.execute("ATTACH ? AS src (READ_ONLY)", [str(warehouse)])
-        for t in ("bureaus", "plan_targets", "exams", "published"):
+        for t in ("bureaus", "plans", "plan_targets", "exams", "published"):
             con.execute(f"CREATE TABLE {t} AS SELECT * FROM src.{t}")
         con.execute("CREATE TABLE pipeline_runs AS SELECT run_id, started_at, finished_at, "
                     "as_of_date, as_of_fy, data_origin FROM src.pipeline_runs "

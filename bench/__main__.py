@@ -4,6 +4,9 @@
 own CSV load of the same files (bench/build.py), the data page's downloads, and with
 ``--pages`` every page's render time (bench/pages.py).
 
+``python -m bench serve [--sessions 1,10] …`` — the server's cost of a visit in real browsers,
+against a minimal Streamlit app (bench/serve.py; ``python -m bench serve --help``).
+
 Exit codes: 0 done, 2 usage error.
 """
 
@@ -15,6 +18,11 @@ from pathlib import Path
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["serve"]:
+        from bench.serve import main as serve_main
+
+        return serve_main(argv[1:])
     p = argparse.ArgumentParser(prog="python -m bench",
                                 description="benchmark the build against DuckDB's own CSV load")
     p.add_argument("--staff", type=int, default=300_000,

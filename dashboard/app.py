@@ -10,6 +10,7 @@ if str(ROOT) not in sys.path:  # `streamlit run` puts dashboard/ on the path, no
     sys.path.insert(0, str(ROOT))
 
 import datetime as dt  # noqa: E402
+import gc  # noqa: E402
 import logging  # noqa: E402
 
 import streamlit as st  # noqa: E402
@@ -18,6 +19,13 @@ from dashboard import access, audit, i18n, nav, queries, signin, state, ui  # no
 from pipelines.settings import SettingsError, get_settings  # noqa: E402
 
 log = logging.getLogger("dtp.app")
+
+# Streamlit collects garbage after every script run (``runner.postScriptGC``), a full collection
+# that walks every object of the process: with what this app imports, ~50 ms a run. Once per
+# process, what is here by now (modules, Plotly's classes …, there for the process's life) is
+# moved out of the collector's sight; what a run makes is still collected (issue 19).
+if not gc.get_freeze_count():
+    gc.freeze()
 
 st.set_page_config(page_title=i18n.STRINGS["app_title"][0], page_icon=":material/insights:",
                    layout="wide", initial_sidebar_state="auto")  # closed on a phone (issue 9)

@@ -47,7 +47,7 @@ PUBLIC_USER = "public"
 
 # pages by url_path (dashboard/nav.py): the least role that opens them
 PLAN_PAGES = frozenset({"overview", "hiring", "training", "certification", "security",
-                        "workforce"})
+                        "workforce", "review"})
 PAGE_ROLE: dict[str, str] = {**dict.fromkeys(PLAN_PAGES, "viewer"), "dictionary": "viewer",
                              "quality": "viewer", "data": "viewer", "audit": "admin"}
 PUBLIC_PAGES = PLAN_PAGES | {"dictionary", "data"}

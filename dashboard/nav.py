@@ -24,6 +24,7 @@ PLAN_PAGES: tuple[PageDef, ...] = (
             "certification"),
     PageDef("views/security.py", "page_security", ":material/shield:", "security"),
     PageDef("views/workforce.py", "page_workforce", ":material/groups:", "workforce"),
+    PageDef("views/plan_review.py", "page_plan_review", ":material/history:", "review"),
 )
 
 # the default page's internal url_path is this prefix + its own; its own path is an alias (app.py)

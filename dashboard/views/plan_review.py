@@ -1,0 +1,55 @@
+"""計画の振り返り Plan review (issue 18): one plan generation at a time (URL ``?plan=``): per
+metric the years met / below / above, first and last value, the target across revisions and
+the final status (or "to date"); the previous plan's final year against this one's first; the
+review as CSV. The rows come from dashboard/review.py (the briefing pack shows the same)."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from dashboard import fmt, review, state, ui
+from release import exports
+
+v = state.view()
+st.caption(v.t("review_intro"))
+
+gens = review.generations(v.run, v.lang)
+if not gens:
+    st.info(v.t("review_no_plans"))
+    st.stop()
+by_id = {g.plan_id: g for g in gens}
+# the default: the latest generation that has ended, else the latest
+ended = [g for g in gens if (v.run.as_of_fy or 0) > g.fy_to]
+default = (ended or gens)[-1].plan_id
+chosen = state.url_select("plan", "review_plan", v.t("review_select"), list(by_id), default,
+                          format_func=lambda pid: by_id[pid].title)
+gen = by_id[chosen]
+r = review.review(v.run, v.lang, gen)
+
+st.header(ui.md(gen.title), anchor=False)
+period = f"{fmt.fy_label(gen.fy_from, v.lang)} – {fmt.fy_label(gen.fy_to, v.lang)}"
+st.markdown(v.t("review_period", period=ui.md(period)))
+for p in gen.plans:
+    adopted = fmt.date(p["adopted_on"], v.lang) if p["adopted_on"] else "–"
+    line = v.t("review_plan_line", title=ui.md(review.title(p, v.lang)), adopted=ui.md(adopted),
+               fys=ui.md(f"{fmt.fy_label(p['fy_from'], v.lang)} – "
+                         f"{fmt.fy_label(p['fy_to'], v.lang)}"))
+    st.markdown("- " + line)
+st.caption(v.t("review_ended") if r.ended else v.t("review_in_force"))
+
+st.subheader(v.t("review_by_metric"), anchor=False)
+if r.rows.height == 0:
+    st.info(v.t("review_no_targets"))
+else:
+    st.dataframe(r.rows, hide_index=True, width="stretch", key="review_table")
+
+if r.previous is not None and r.handover.height:
+    st.subheader(v.t("review_handover", previous=ui.md(r.previous.title)), anchor=False)
+    st.dataframe(r.handover, hide_index=True, width="stretch", key="review_handover")
+
+if r.rows.height:
+    csv = exports.to_csv(r.rows)
+    st.download_button(v.t("review_download"), csv.data, key="review_download",
+                       file_name=exports.file_name("plan_review", [gen.plan_id, v.lang],
+                                                   v.run.as_of_date, "csv"),
+                       mime="text/csv")

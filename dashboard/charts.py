@@ -119,6 +119,22 @@ def _date_plan_period(fig: go.Figure, dates: Sequence[dt.date], lang: str) -> No
 PLAN_SHADES = ("#888888", "#56B4E9")  # alternate generations: grey, sky blue (light, below)
 
 
+def _append(fig: go.Figure, shapes: Sequence[dict] = (), annotations: Sequence[dict] = ()
+            ) -> None:
+    """Add shapes and annotations in one assignment each: Plotly's ``add_shape``, ``add_vrect``,
+    ``add_vline`` and ``add_annotation`` validate every item already on the figure again at each
+    call (a chart with plans and targets: 50–90 ms → 2–10 ms; issue 19)."""
+    if shapes:
+        fig.layout.shapes = (*fig.layout.shapes, *shapes)
+    if annotations:
+        fig.layout.annotations = (*fig.layout.annotations, *annotations)
+
+
+def _vline(x: object, **kw: object) -> dict:
+    """What ``fig.add_vline(x, …)`` adds: a line across the plot area's height."""
+    return dict(type="line", x0=x, x1=x, xref="x", y0=0, y1=1, yref="y domain", **kw)
+
+
 def add_plans(fig: go.Figure, bands: Sequence[PlanBand], lang: str) -> None:
     """Each plan's period on a time chart (one marked by ``plan_period``), clipped to the FYs
     or dates shown: a shaded band per plan, labelled with its title above the plot area, and a
@@ -138,26 +154,28 @@ def add_plans(fig: go.Figure, bands: Sequence[PlanBand], lang: str) -> None:
 
         def edge(fy: int, end: bool) -> object:
             return fy_end(fy) if end else fy_start(fy)
+    shapes: list[dict] = []
+    notes: list[dict] = []
     shade = 0
     for b in bands:
         x0, x1 = max(edge(b.fy_from, False), lo_x), min(edge(b.fy_to, True), hi_x)
         if x0 >= x1:
             continue
         label = plain(_short(b.title))
+        note = dict(x=x0, xref="x", y=1, yref="paper", yanchor="bottom", xanchor="left",
+                    showarrow=False, font=dict(size=10, color="#444444"))
         if b.revision:
-            fig.add_vline(x=x0, line=dict(color="#555555", width=1.5, dash="dash"),
-                          layer="below")
-            fig.add_annotation(x=x0, xref="x", y=1, yref="paper", yanchor="bottom",
-                               xanchor="left", showarrow=False,
-                               text=i18n.t("plan_revised_label", lang, title=label),
-                               font=dict(size=10, color="#444444"))
+            shapes.append(_vline(x0, line=dict(color="#555555", width=1.5, dash="dash"),
+                                 layer="below"))
+            notes.append(note | {"text": i18n.t("plan_revised_label", lang, title=label)})
             continue
-        fig.add_vrect(x0=x0, x1=x1, fillcolor=PLAN_SHADES[shade % 2], opacity=0.10,
-                      line_width=0, layer="below")
-        fig.add_vline(x=x0, line=dict(color="#888888", width=1), layer="below")
-        fig.add_annotation(x=x0, xref="x", y=1, yref="paper", yanchor="bottom", xanchor="left",
-                           showarrow=False, text=label, font=dict(size=10, color="#444444"))
+        shapes.append(dict(type="rect", x0=x0, x1=x1, xref="x", y0=0, y1=1, yref="y domain",
+                           fillcolor=PLAN_SHADES[shade % 2], opacity=0.10, line=dict(width=0),
+                           layer="below"))
+        shapes.append(_vline(x0, line=dict(color="#888888", width=1), layer="below"))
+        notes.append(note | {"text": label})
         shade += 1
+    _append(fig, shapes, notes)
 
 
 def _short(title: str, limit: int = 22) -> str:
@@ -182,26 +200,27 @@ def _segments(points: Sequence[Point]) -> list[tuple[int, int, str, float | None
 def add_targets(fig: go.Figure, points: Sequence[Point], is_rate: bool, lang: str,
                 name: str | None = None) -> None:
     """A band for a range target, a dashed line for a min or max target (per FY segment)."""
+    shapes: list[dict] = []
+    notes: list[dict] = []
     for i, (a, b, kind, lo, hi) in enumerate(_segments(points)):
         text = i18n.t("target_band", lang,
                       text=fmt.target(kind, lo, hi, is_rate, lang)) + (
             f" ({name})" if name else "")
         if kind == "range" and lo is not None and hi is not None:
-            fig.add_shape(type="rect", x0=a - 0.5, x1=b + 0.5, y0=lo, y1=hi, layer="below",
-                          fillcolor=TARGET_COLOUR, opacity=0.15,
-                          line=dict(color=TARGET_COLOUR, width=1, dash="dot"))
-            if i == 0:
-                fig.add_annotation(x=b + 0.5, y=hi, text=text, showarrow=False, xanchor="right",
-                                   yanchor="bottom", font=dict(size=11, color=TARGET_COLOUR))
+            shapes.append(dict(type="rect", x0=a - 0.5, x1=b + 0.5, y0=lo, y1=hi, layer="below",
+                               fillcolor=TARGET_COLOUR, opacity=0.15,
+                               line=dict(color=TARGET_COLOUR, width=1, dash="dot")))
+            y = hi
         else:
             y = lo if kind == "min" else hi
             if y is None:
                 continue
-            fig.add_shape(type="line", x0=a - 0.5, x1=b + 0.5, y0=y, y1=y,
-                          line=dict(color=TARGET_COLOUR, width=2, dash="dash"))
-            if i == 0:
-                fig.add_annotation(x=b + 0.5, y=y, text=text, showarrow=False, xanchor="right",
-                                   yanchor="bottom", font=dict(size=11, color=TARGET_COLOUR))
+            shapes.append(dict(type="line", x0=a - 0.5, x1=b + 0.5, y0=y, y1=y,
+                               line=dict(color=TARGET_COLOUR, width=2, dash="dash")))
+        if i == 0:
+            notes.append(dict(x=b + 0.5, y=y, text=text, showarrow=False, xanchor="right",
+                              yanchor="bottom", font=dict(size=11, color=TARGET_COLOUR)))
+    _append(fig, shapes, notes)
 
 
 def _hover_rows(points: Sequence[Point], ticks: dict[int, str], is_rate: bool, lang: str,

@@ -19,7 +19,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from dashboard import i18n
+from release import i18n
 
 _CODES = re.compile(r"^[A-Za-z0-9_-]{1,32}(,[A-Za-z0-9_-]{1,32})*$")
 

@@ -35,8 +35,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from dashboard.catalogue import DOWNLOADS
 from pipelines import settings
+from release.catalogue import DOWNLOADS
 
 log = logging.getLogger("dtp.access")
 

@@ -15,8 +15,9 @@ import logging  # noqa: E402
 
 import streamlit as st  # noqa: E402
 
-from dashboard import access, audit, i18n, nav, queries, signin, state, ui  # noqa: E402
+from dashboard import access, audit, nav, queries, signin, state, ui  # noqa: E402
 from pipelines.settings import SettingsError, get_settings  # noqa: E402
+from release import i18n  # noqa: E402
 
 log = logging.getLogger("dtp.app")
 

@@ -19,7 +19,6 @@ import json
 import logging
 import os
 import threading
-from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -125,19 +124,3 @@ def read(target: Path | None = None) -> tuple[pl.DataFrame, int]:
     schema = {k: pl.String for k in KEYS} | {"rows": pl.Int64, "publication": pl.Boolean}
     return pl.DataFrame(rows, schema=schema) if rows else pl.DataFrame(
         schema=schema), bad
-
-
-def csv_download(frame: pl.DataFrame, who: Principal, filters: dict) -> Callable[[], bytes]:
-    """The audit page's lazy CSV: the admin role is checked again when the bytes are made,
-    and the download leaves its own line."""
-
-    def make() -> bytes:
-        from dashboard import access, exports
-
-        now = access.authorize_page(who, "audit")
-        data = exports.to_csv(frame).data
-        record("download", now, strict=True, page="audit", dataset="audit_log",
-               format="csv", filters=filters, rows=frame.height)
-        return data
-
-    return make

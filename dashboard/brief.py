@@ -13,7 +13,7 @@ call it; it is where an access gate wraps the pack). The pack follows a view
   The slide notes hold each metric's definition and plan clause.
 
 Every number comes from :mod:`dashboard.queries` (``kpi`` and the marts), nothing is
-recomputed; labels come from :mod:`dashboard.i18n` and ``pipelines.schema``. :func:`content`
+recomputed; labels come from :mod:`release.i18n` and ``pipelines.schema``. :func:`content`
 gathers the pack once; :func:`pptx_bytes` and :func:`pdf_bytes` only lay it out.
 
 The PDF embeds a Japanese TrueType font, which must be on the machine (``DTP_PDF_FONT``, else
@@ -31,10 +31,11 @@ from pathlib import Path
 
 import polars as pl
 
-from dashboard import charts, fmt, i18n, queries
+from dashboard import charts, fmt, messages, queries
 from dashboard.state import View
 from pipelines.schema import METRIC_BY_CODE, METRICS
 from pipelines.settings import get_settings
+from release import i18n
 
 KINDS = ("pptx", "pdf")
 MIME = {"pptx": "application/vnd.openxmlformats-officedocument.presentationml.presentation",
@@ -96,6 +97,7 @@ class Section:
     title: str
     charts: tuple[Chart, ...]
     notes: tuple[str, ...]
+    pace: tuple[str, ...] = ()  # each event metric's pace in the year in progress
 
 
 @dataclass(frozen=True)
@@ -111,6 +113,8 @@ class Pack:
     summary: tuple[SummaryRow, ...]
     summary_notes: tuple[str, ...]
     sections: tuple[Section, ...]
+    messages_title: str = ""
+    messages: tuple[str, ...] = ()  # the Overview's key messages (dashboard/messages.py)
 
 
 def _targets(rows: Sequence[dict], lang: str) -> tuple[Series, ...]:
@@ -211,16 +215,30 @@ def content(v: View, made_at: dt.datetime | None = None) -> Pack:
             change_text=fmt.change(value, prev["value"] if prev else None, m.is_rate,
                                         v.lang) or "–"))
 
+    # the year in progress: a projection belongs to one kpi_pace row (the ministry, or the one
+    # selected bureau); several bureaus have no common projection
+    pace_rows = [] if v.bureaus is not None and len(v.bureaus) > 1 or not run.in_progress(
+        run.as_of_fy or 0) else queries.pace(run, v.bureaus).to_dicts()
+    key_messages = tuple(messages.key_messages(pace_rows, v.lang))
+    if run.in_progress(run.as_of_fy or 0) and not key_messages:
+        key_messages = (v.t("pace_multi_bureau") if v.bureaus is not None and len(v.bureaus) > 1
+                        else v.t("msg_none"),)
+
+    def pace_of(codes: Sequence[str]) -> tuple[str, ...]:
+        return tuple(messages.pace_line(r, v.lang) for c in codes for r in pace_rows
+                     if r["metric"] == c)
+
     sections = (
         Section(v.t("brief_s2"), (_kpi_chart(v, kpi, ["digital_hires"], "bar"),),
-                _notes(v, ["digital_hires"], plan)),
+                _notes(v, ["digital_hires"], plan), pace_of(["digital_hires"])),
         Section(v.t("brief_s3"), (
             _kpi_chart(v, kpi, ["training_participants"], "bar"),
             _kpi_chart(v, kpi, ["ipa_certified_staff"], "bar"),
             _kpi_chart(v, kpi, ["ipa_passes"], "bar"),
             _kpi_chart(v, kpi, ["new_hire_a_level_rate"], "line")),
             _notes(v, ["training_participants", "ipa_certified_staff", "ipa_passes",
-                       "new_hire_a_level_rate"], plan)),
+                       "new_hire_a_level_rate"], plan),
+            pace_of(["training_participants", "ipa_passes", "new_hire_a_level_rate"])),
         Section(v.t("brief_s4"), (
             _kpi_chart(v, kpi, ["secondees"], "bar"),
             _kpi_chart(v, kpi, ["digital_talent_staff"], "bar"),
@@ -237,7 +255,10 @@ def content(v: View, made_at: dt.datetime | None = None) -> Pack:
             _notes(v, ["security_elearning_rate", "new_hire_security_rate",
                        "phishing_followup_rate", "promotion_training_rate",
                        "phishing_drills_held", "phishing_open_rate", "phishing_report_rate"],
-                   plan)),
+                   plan),
+            pace_of(["security_elearning_rate", "new_hire_security_rate",
+                     "phishing_followup_rate", "promotion_training_rate",
+                     "phishing_drills_held", "phishing_open_rate", "phishing_report_rate"])),
     )
 
     bureaus = (v.t("all_bureaus") if v.bureaus is None
@@ -267,7 +288,10 @@ def content(v: View, made_at: dt.datetime | None = None) -> Pack:
                        f"{v.t('status_legend')}: " + " ".join(
                            i18n.status_text(s, v.lang) for s in
                            ("met", "below", "above", "in_progress", "no_data", "no_target"))),
-        sections=sections)
+        sections=sections,
+        messages_title=v.t("key_messages") + (
+            f" ({v.fy_label(run.as_of_fy)})" if run.as_of_fy is not None else ""),
+        messages=key_messages)
 
 
 # --- PowerPoint ---
@@ -418,14 +442,17 @@ def pptx_bytes(pack: Pack) -> bytes:
     margin = Inches(0.5)
     inner = W - 2 * margin
 
-    # title slide
+    # title slide: the key messages of the year in progress first, then the view's facts
     s = prs.slides.add_slide(blank)
-    _text(s, margin, Inches(1.3), inner, Inches(1.0), [pack.title], 32, bold=True)
-    _text(s, margin, Inches(2.3), inner, Inches(0.7), [pack.subtitle], 24)
-    _text(s, margin, Inches(3.3), inner, Inches(2.4),
-          [f"{k}: {val}" for k, val in pack.facts], 14, colour="333333")
+    _text(s, margin, Inches(0.5), inner, Inches(0.8), [pack.title], 30, bold=True)
+    _text(s, margin, Inches(1.25), inner, Inches(0.6), [pack.subtitle], 22)
+    if pack.messages:
+        _text(s, margin, Inches(2.0), inner, Inches(0.5), [pack.messages_title], 18, bold=True)
+        _text(s, margin, Inches(2.5), inner, Inches(2.3), list(pack.messages), 14)
+    _text(s, margin, Inches(4.9), inner, Inches(1.2),
+          [f"{k}: {val}" for k, val in pack.facts], 11, colour="333333")
     if pack.sample_notice:
-        _text(s, margin, Inches(6.0), inner, Inches(0.6), ["⚠ " + pack.sample_notice], 14,
+        _text(s, margin, Inches(6.4), inner, Inches(0.6), ["⚠ " + pack.sample_notice], 14,
               bold=True, colour="8A4B00")
     s.notes_slide.notes_text_frame.text = "\n".join(f"{k}: {val}" for k, val in pack.facts)
 
@@ -464,7 +491,7 @@ def pptx_bytes(pack: Pack) -> bytes:
         s = prs.slides.add_slide(blank)
         _text(s, margin, Inches(0.3), inner, Inches(0.6), [sec.title], 22, bold=True)
         k = len(sec.charts)
-        area_top, area_h = Inches(1.0), Inches(6.2)
+        area_top, area_h = Inches(1.0), Inches(6.2) - Inches(0.2) * len(sec.pace)
         if k == 1:
             boxes = [(margin, area_top, inner, area_h)]
         else:
@@ -475,7 +502,10 @@ def pptx_bytes(pack: Pack) -> bytes:
                      for i in range(k)]
         for spec, (x, y, w, h) in zip(sec.charts, boxes, strict=True):
             _pptx_chart(s, spec, x, y, w, h)
-        s.notes_slide.notes_text_frame.text = "\n".join(sec.notes)
+        if sec.pace:
+            _text(s, margin, Inches(7.35) - Inches(0.2) * len(sec.pace), inner,
+                  Inches(0.2) * len(sec.pace), list(sec.pace), 9, colour="1F6A99")
+        s.notes_slide.notes_text_frame.text = "\n".join(sec.pace + sec.notes)
 
     for slide in prs.slides:
         _set_fonts(slide.shapes._spTree)
@@ -670,20 +700,28 @@ def pdf_bytes(pack: Pack) -> bytes:
         pdf.set_xy(M, y)
         pdf.multi_cell(inner, 3.4, _glyphs("\n".join(lines)))
 
+    # page 1: the key messages of the year in progress first, then the view's facts
     pdf.add_page()
     pdf.set_text_color(34, 34, 34)
-    pdf.set_font("jp", size=28)
-    pdf.set_xy(M, 34)
+    pdf.set_font("jp", size=26)
+    pdf.set_xy(M, 12)
     pdf.cell(inner, 14, pack.title)
-    pdf.set_font("jp", size=20)
-    pdf.set_xy(M, 58)
+    pdf.set_font("jp", size=18)
+    pdf.set_xy(M, 30)
     pdf.cell(inner, 10, pack.subtitle)
-    pdf.set_font("jp", size=12)
+    if pack.messages:
+        pdf.set_font("jp", size=14)
+        pdf.set_xy(M, 48)
+        pdf.cell(inner, 8, pack.messages_title)
+        pdf.set_font("jp", size=11)
+        pdf.set_xy(M, 58)
+        pdf.multi_cell(inner, 6.2, _glyphs("\n".join(pack.messages)))
+    pdf.set_font("jp", size=10)
     pdf.set_text_color(51, 51, 51)
-    pdf.set_xy(M, 84)
-    pdf.multi_cell(inner, 7, "\n".join(f"{k}: {val}" for k, val in pack.facts))
+    pdf.set_xy(M, 124)
+    pdf.multi_cell(inner, 5.6, "\n".join(f"{k}: {val}" for k, val in pack.facts))
     if pack.sample_notice:
-        pdf.set_xy(M, 152)
+        pdf.set_xy(M, 162)
         pdf.set_text_color(138, 75, 0)
         pdf.set_font("jp", size=12)
         pdf.multi_cell(inner, 7, _glyphs("⚠ " + pack.sample_notice))
@@ -710,7 +748,7 @@ def pdf_bytes(pack: Pack) -> bytes:
         pdf.add_page()
         heading(sec.title)
         k = len(sec.charts)
-        top, area_h = 22.0, 120.0 if k > 1 else 130.0
+        top, area_h = 22.0, (120.0 if k > 1 else 130.0) - 4.0 * len(sec.pace)
         if k == 1:
             boxes = [(M, top, inner, area_h)]
         else:
@@ -719,12 +757,17 @@ def pdf_bytes(pack: Pack) -> bytes:
             boxes = [(M + (i % 2) * bw, top + (i // 2) * bh, bw - 4, bh - 2) for i in range(k)]
         for spec, box in zip(sec.charts, boxes, strict=True):
             _pdf_chart(pdf, spec, *box, pack.lang)
-        notes(sec.notes, top + area_h + 4)
+        if sec.pace:
+            pdf.set_text_color(31, 106, 153)
+            pdf.set_font("jp", size=8)
+            pdf.set_xy(M, top + area_h + 2)
+            pdf.multi_cell(inner, 4.0, _glyphs("\n".join(sec.pace)))
+        notes(sec.notes, top + area_h + 4 + 4.0 * len(sec.pace))
     return bytes(pdf.output())
 
 
 # symbols IPAex Gothic lacks, drawn with the nearest glyph it has
-_PDF_GLYPHS = str.maketrans({"✔": "✓", "⚠": "※"})
+_PDF_GLYPHS = str.maketrans({"✔": "✓", "⚠": "※", "↗": "→"})
 
 
 def _glyphs(text: str) -> str:

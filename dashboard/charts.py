@@ -17,8 +17,9 @@ from dataclasses import dataclass
 import plotly.graph_objects as go
 import plotly.io as pio
 
-from dashboard import fmt, i18n
+from dashboard import fmt
 from pipelines.fiscal import fy_end, fy_start
+from release import i18n
 
 # categories (tracks, levels, bureaus …): the Okabe & Ito (2008) "Color Universal Design"
 # palette, blue and orange first, so that the status greens and vermillions are not the first
@@ -32,6 +33,8 @@ STATUS_COLOURS = {
     "in_progress": "#56B4E9",  # sky blue
     "no_data": "#999999",
     "no_target": "#0072B2",  # a plain bar: blue
+    "on_track": "#009E73",
+    "at_risk": "#D55E00",
 }
 # the same statuses as text on white (badges, table text): darker, WCAG AA contrast ≥ 4.5:1
 # (#009E73 on white is 3.4:1) — issue 9
@@ -42,6 +45,8 @@ STATUS_TEXT_COLOURS = {
     "in_progress": "#1F6A99",  # 5.9:1
     "no_data": "#666666",  # 5.7:1
     "no_target": "#666666",
+    "on_track": "#00704F",
+    "at_risk": "#B34700",
 }
 STATUS_MARKERS = {"met": "circle", "below": "triangle-down", "above": "triangle-up",
                   "in_progress": "circle-open", "no_data": "x-thin-open",
@@ -482,3 +487,91 @@ def plain(text: object) -> str:
     text. Plotly reads ``<b>``, ``<a href=…>`` and ``<br>`` in labels and hover text, so the
     markup characters go in as entities (shown as the characters themselves)."""
     return html.escape(str(text), quote=False)
+
+
+# --- pace of the year in progress ------------------------------------------------------------
+# Fiscal days (0 = April 1) of each month's first day in a FY without February 29: the x axis
+# of the year-to-date charts.
+MONTH_DAYS = (0, 30, 61, 91, 122, 153, 183, 214, 245, 275, 306, 334)
+FY_LAST_DAY = 364  # March 31 of a 365-day FY (the projection is drawn there)
+
+
+@dataclass(frozen=True)
+class Curve:
+    """One FY's cumulative progress: steps at the fiscal days where it changed."""
+    fy: int
+    days: Sequence[int]
+    values: Sequence[float | None]
+    end_day: int  # where the curve stops: March 31, or the as-of day in the year in progress
+
+
+def pace_chart(curves: Sequence[Curve], current: int, *, is_rate: bool, lang: str,
+               names: dict[int, str], target: tuple[str | None, float | None, float | None],
+               previous: float | None = None,
+               projection: tuple[float, float, float] | None = None,
+               height: int = 360) -> go.Figure:
+    """Year-to-date progress by fiscal day: the year in progress (bold) against the reference
+    years (grey, dashed), drawn as steps (a count moves in whole steps); the target of the year
+    in progress; the projected year-end with its 90 % interval at March 31."""
+    fig = _base(height)
+    greys = ("#555555", "#888888", "#AAAAAA")
+    order = sorted(curves, key=lambda c: (c.fy == current, c.fy))
+    for c in order:
+        days = list(c.days) + [c.end_day]
+        values = list(c.values) + [c.values[-1] if c.values else None]
+        this = c.fy == current
+        colour = "#0072B2" if this else greys[max(0, min(2, current - c.fy - 1))]
+        fig.add_scatter(x=days, y=values, name=names[c.fy], mode="lines",
+                        line=dict(shape="hv", color=colour, width=3 if this else 1.6,
+                                  dash="solid" if this else ["dash", "dot", "dashdot"][
+                                      max(0, min(2, current - c.fy - 1))]),
+                        customdata=[[names[c.fy], v] for v in _shown(values, is_rate)],
+                        hovertemplate="<b>%{customdata[0]}</b><br>%{customdata[1]}"
+                                      "<extra></extra>")
+    kind, lo, hi = target
+    text = i18n.t("target_band", lang, text=fmt.target(kind, lo, hi, is_rate, lang))
+    line_y = lo if kind == "min" else hi if kind == "max" else previous \
+        if kind == "growth" else None
+    if kind == "growth" and previous is not None:
+        text = i18n.t("pace_growth_line", lang, value=fmt.value(previous, is_rate))
+    if kind == "range" and lo is not None and hi is not None:
+        fig.add_hrect(y0=lo, y1=hi, fillcolor=TARGET_COLOUR, opacity=0.15, layer="below",
+                      line=dict(color=TARGET_COLOUR, width=1, dash="dot"))
+        fig.add_annotation(x=0, y=hi, text=text, showarrow=False, xanchor="left",
+                           yanchor="bottom", font=dict(size=11, color=TARGET_COLOUR))
+    elif line_y is not None:
+        fig.add_hline(y=line_y, line=dict(color=TARGET_COLOUR, width=2, dash="dash"))
+        fig.add_annotation(x=0, y=line_y, text=text, showarrow=False, xanchor="left",
+                           yanchor="bottom", font=dict(size=11, color=TARGET_COLOUR))
+    tops = [v for c in curves for v in c.values if v is not None and v == v]
+    if projection is not None:
+        proj, low, high = projection
+        now = next((c for c in curves if c.fy == current), None)
+        if now is not None and now.values:
+            fig.add_scatter(x=[now.end_day, FY_LAST_DAY], y=[now.values[-1], proj],
+                            mode="lines", line=dict(color="#0072B2", width=2, dash="dot"),
+                            name=i18n.t("pace_projection_path", lang), hoverinfo="skip")
+        shown = _shown([proj, low, high], is_rate)
+        fig.add_scatter(x=[FY_LAST_DAY], y=[proj], mode="markers",
+                        name=i18n.t("pace_projected", lang),
+                        marker=dict(size=12, symbol="diamond", color="#0072B2"),
+                        error_y=dict(type="data", symmetric=False, array=[high - proj],
+                                     arrayminus=[proj - low], color="#0072B2", thickness=2,
+                                     width=8),
+                        customdata=[[i18n.t("pace_projected", lang), shown[0], shown[1],
+                                     shown[2]]],
+                        hovertemplate="<b>%{customdata[0]}</b><br>%{customdata[1]} "
+                                      "(90%: %{customdata[2]}–%{customdata[3]})"
+                                      "<extra></extra>")
+        tops += [high]
+    ticks = [i18n.t(f"month_{(i + 3) % 12 + 1}", lang) for i in range(12)]
+    fig.update_xaxes(tickmode="array", tickvals=list(MONTH_DAYS), ticktext=ticks,
+                     range=[-5, FY_LAST_DAY + 12], showgrid=True, gridcolor="#F0F0F0")
+    top = max(tops + [t for t in (lo, hi, previous) if t is not None], default=1) or 1
+    if is_rate:
+        fig.update_yaxes(tickformat=".0%", range=[0, max(1.0, top) * 1.05])
+    else:
+        fig.update_yaxes(range=[0, top * 1.15 + (0.5 if top < 5 else 0)])
+        _count_ticks(fig, top)
+    fig.update_layout(hovermode="closest")
+    return fig

@@ -1,7 +1,7 @@
 """Reading the catalogued datasets: the Data page's filtered rows, previews and downloads,
 and the Dictionary page's tables, columns and row counts.
 
-* Table and column names come only from the catalogue (``dashboard.catalogue``: the documented
+* Table and column names come only from the catalogue (``release.catalogue``: the documented
   warehouse tables) and are checked here before they are quoted into SQL; every value is a
   bound parameter.
 * Reads go through ``dashboard.queries``' connection and cache (read-only ATTACH per batch,
@@ -16,8 +16,8 @@ from dataclasses import dataclass
 
 import polars as pl
 
-from dashboard import catalogue, i18n
 from dashboard.queries import Run, Selection, _one, _q, _run_batch
+from release import catalogue, i18n
 
 
 @dataclass(frozen=True)

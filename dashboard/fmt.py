@@ -1,14 +1,14 @@
 """Formatting values for display: numbers, rates, targets, changes, dates and FY labels.
 
-Words come from the one string table (``dashboard.i18n``); era names from ``pipelines.fiscal``.
+Words come from the one string table (``release.i18n``); era names from ``pipelines.fiscal``.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 
-from dashboard.i18n import status_word, t
 from pipelines.fiscal import era_label
+from release.i18n import status_word, t
 
 MISSING = "–"  # shown for a value that does not exist (NULL)
 SUPPRESSED = "[c]"  # a protected cell (disclosure.SUPPRESSED; fmt must not import disclosure)

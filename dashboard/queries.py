@@ -12,7 +12,7 @@
 * The plan pages read the marts and ``kpi`` only, never the row-level ``stg_`` tables; the
   Data and Dictionary pages read the catalogued datasets through ``dashboard.datasets``, which
   uses this module's connection and cache.
-* Locked after the ATTACH (``dashboard.connection``): no external access, no extension
+* Locked after the ATTACH (``release.connection``): no external access, no extension
   autoload, settings locked, so a view stored in the file cannot read other files.
 """
 
@@ -28,9 +28,9 @@ import duckdb
 import polars as pl
 import streamlit as st
 
-from dashboard.connection import connect as _connect
 from pipelines.schema import METRICS
 from pipelines.settings import edition, get_settings
+from release.connection import connect as _connect
 
 Selection = tuple[str, ...] | None  # bureau codes; None = all bureaus (the ministry-wide rows)
 
@@ -65,10 +65,10 @@ class Run:
 
 def warehouse_path() -> Path:
     """The warehouse; in the public edition the file of protected data made from it
-    (``dashboard.public``), so no page can read anything else."""
+    (``release.public``), so no page can read anything else."""
     s = get_settings()
     if edition() == "public" and s.warehouse.exists():
-        from dashboard import public
+        from release import public
 
         return public.public_path(s.warehouse, s.suppress_below)
     return s.warehouse
@@ -358,6 +358,48 @@ def career_posts(run: Run, sel: Selection, fy_from: int, fy_to: int) -> pl.DataF
                  "FROM mart_career_posts{where} GROUP BY ALL ORDER BY ALL",
                  run, sel, fy_from, fy_to)
 
+
+
+# --- pace of the year in progress (kpi_pace, kpi_pace_curve) ---------------------------------
+
+def pace(run: Run, sel: Selection) -> pl.DataFrame:
+    """kpi_pace: the ministry-wide rows, or each selected bureau's own rows (a projection is
+    defined per row, never summed), with the row's target from kpi."""
+    bureaus = " AND p.bureau_code IS NULL" if sel is None else \
+        " AND p.bureau_code IN (SELECT unnest($bureaus))"
+    return _one(run, "SELECT p.*, k.target_kind, k.target_min, k.target_max, k.denominator "
+                     "FROM kpi_pace p LEFT JOIN kpi k ON k.metric = p.metric "
+                     "AND k.fiscal_year = p.fiscal_year "
+                     "AND k.bureau_code IS NOT DISTINCT FROM p.bureau_code WHERE true"
+                     + bureaus + " ORDER BY p.metric, p.bureau_code NULLS FIRST",
+                **_params(sel))
+
+
+# One metric's year-to-date curves for the selection: the ministry-wide curve, or the selected
+# bureaus' curves added day by day (counts: the sum; rates: the summed numerator over the
+# summed kpi denominator of that FY). Rows: fiscal_year, fy_day, numerator, value.
+_CURVE = """
+WITH c AS (
+    SELECT fiscal_year, fy_day, numerator - coalesce(lag(numerator) OVER (
+               PARTITION BY fiscal_year, bureau_code ORDER BY fy_day), 0) AS inc
+    FROM kpi_pace_curve WHERE metric = $metric {where}),
+d AS (SELECT fiscal_year, fy_day, sum(inc) AS inc FROM c GROUP BY ALL),
+den AS (SELECT fiscal_year, sum(denominator) AS den FROM kpi
+        WHERE metric = $metric {where} GROUP BY ALL)
+SELECT d.fiscal_year, d.fy_day,
+       sum(d.inc) OVER (PARTITION BY d.fiscal_year ORDER BY d.fy_day) AS numerator,
+       CASE WHEN NOT $is_rate THEN numerator WHEN den.den > 0 THEN numerator / den.den END
+           AS value
+FROM d LEFT JOIN den USING (fiscal_year)
+ORDER BY d.fiscal_year, d.fy_day"""
+
+
+def pace_curve(run: Run, sel: Selection, metric: str) -> pl.DataFrame:
+    where = "AND bureau_code IS NULL" if sel is None else \
+        "AND bureau_code IN (SELECT unnest($bureaus))"
+    rate = next(m.is_rate for m in METRICS if m.code == metric)
+    return _one(run, _CURVE.replace("{where}", where),
+                **_params(sel, metric=metric, is_rate=rate))
 
 
 # --- run metadata (quality page) ------------------------------------------------------------

@@ -10,8 +10,9 @@ from collections.abc import Mapping
 
 import streamlit as st
 
-from dashboard import access, audit, i18n
+from dashboard import access, audit
 from dashboard.access import Gate, Principal
+from release import i18n
 
 _SIGNED_IN = "_audit_signed_in"
 _DENIED = "_audit_denied"

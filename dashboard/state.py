@@ -24,9 +24,10 @@ from typing import Any
 
 import streamlit as st
 
-from dashboard import fmt, i18n, queries
-from dashboard.catalogue import URL_PARAMS
+from dashboard import fmt, queries
 from dashboard.queries import Run, Selection
+from release import i18n
+from release.catalogue import URL_PARAMS
 
 GLOBAL_PARAMS = ("lang", "bureau", "fy_from", "fy_to")
 PAGE_PARAMS: set[str] = {"fy", "track"}  # page-level parameters (url_select …)

@@ -12,10 +12,11 @@ import plotly.graph_objects as go
 import polars as pl
 import streamlit as st
 
-from dashboard import charts, fmt, i18n, queries
+from dashboard import charts, fmt, queries
 from dashboard.state import View, view
 from pipelines.schema import METRIC_BY_CODE
 from pipelines.settings import edition, get_settings
+from release import i18n
 
 CSS = """
 <style>
@@ -25,6 +26,8 @@ CSS = """
   font-weight:600; border:2px solid; background:#fff; white-space:nowrap;}
 .dtp-meta {color:#555; font-size:.85rem;}
 .dtp-card-foot {font-size:.85rem; color:#333; margin:.1rem 0;}
+.dtp-messages {margin:.2rem 0 .4rem 1.1rem; padding:0;}
+.dtp-messages li {margin:.35rem 0; line-height:1.6;}
 @media (min-width: 768px) {section[data-testid="stSidebar"] {min-width: 340px;}}
 /* WCAG 2.1 AA (issue 9): captions (text at opacity .6, #828180) are 3.9:1 on white, inline
    code 3.0:1; now 7.0:1 and 7.9:1 */
@@ -168,15 +171,17 @@ def in_span(v: View, frame: pl.DataFrame) -> pl.DataFrame:
     return frame.filter(pl.col("fiscal_year").is_between(v.fy_from, v.fy_to))
 
 
-def chart(fig: go.Figure, key: str, caption: str | None = None, alt: str | None = None) -> None:
+def chart(fig: go.Figure, key: str, caption: str | None = None, alt: str | None = None,
+          table: pd.DataFrame | None = None) -> None:
     """A chart with its text alternative: the caption (what it shows) and, in an expander,
-    the figure's own numbers as an HTML table."""
+    the figure's own numbers as an HTML table (or ``table``, where one row per x value would
+    be too long: the year-to-date curves)."""
     v = view()
     charts.add_plans(fig, plan_bands(v), v.lang)
     st.plotly_chart(fig, key=key, theme=None, config=charts.CONFIG, alt=alt or caption)
     if caption:
         st.caption(caption)
-    table = figure_table(fig)
+    table = figure_table(fig) if table is None else table
     in_force = _plans_by_tick(v, fig)
     if table is not None:
         lang = st.session_state.get("lang", i18n.DEFAULT_LANG)

@@ -134,7 +134,7 @@ def cmd_publish(warehouse: Path, out_dir: Path, threshold: int) -> int:
         err.print(f"No warehouse at {warehouse}: run `python -m pipelines build` first.",
                   markup=False)
         return 1
-    from dashboard.publication import write_pack
+    from release.publication import write_pack
 
     started = time.perf_counter()
     try:

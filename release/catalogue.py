@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 
 from pipelines.schema import BY_NAME, TABLES, Column
 
-KINDS = ("kpi", "mart", "staging", "reference", "run")
+KINDS = ("kpi", "mart", "staging", "daily", "reference", "run")
 
 
 @dataclass(frozen=True)
@@ -63,7 +63,9 @@ class Dataset:
 
     @property
     def row_level(self) -> bool:
-        return self.kind == "staging"
+        """Row-level data, or day-level steps that date one person's event (``daily``): for
+        analysts only, never in publication form."""
+        return self.kind in ("staging", "daily")
 
     @property
     def aggregated(self) -> bool:
@@ -150,6 +152,27 @@ DERIVED: dict[str, tuple[str, str]] = {
     "generation": ("計画の世代: 改定をたどった元の計画のID(改定でない計画は自身)",
                    "The plan's generation: the plan its chain of revisions started from "
                    "(itself if it revises none)"),
+    # kpi_pace, kpi_pace_curve
+    "as_of": ("データ基準日", "As-of date"),
+    "fy_day": ("年度の日(4月1日=0)", "Fiscal day (April 1 = 0)"),
+    "ytd": ("今年度これまでの値(kpiの値と同じ)", "Value so far (equals kpi's value)"),
+    "reference_years": ("比べた前年度の数(0〜3、0なら見込みなし)",
+                        "Earlier years compared (0–3; 0: no projection)"),
+    "expected_remainder": ("前年度までの同じ日以降の実績の平均",
+                           "Mean progress after the same day in the earlier years"),
+    "projected": ("年度末見込み(率は0〜1に収める)", "Projected year-end (rates kept in 0–1)"),
+    "projected_low": ("年度末見込みの90%区間の下限", "Lower end of the 90% interval"),
+    "projected_high": ("年度末見込みの90%区間の上限", "Upper end of the 90% interval"),
+    "p_meet": ("目標達成の確率(件数の指標で目標がある場合)",
+               "Chance of meeting the target (counts with a target)"),
+    "needed": ("年度末までにあと必要な数(件数でrange/min目標の場合)",
+               "Still needed by March 31 (counts with a range/min target)"),
+    "pace_status": ("見込み(on_track / at_risk / no_target / no_data)",
+                    "Outlook (on_track / at_risk / no_target / no_data)"),
+    "cumulative_numerator": ("その日までの累計(率は分子)",
+                             "Cumulative count to that day (rates: numerator)"),
+    "cumulative_value": ("その日までの累計値(率はkpiの分母で割った値)",
+                         "Cumulative value to that day (rates: over kpi's denominator)"),
     "status": ("達成状況(met / below / above / in_progress / no_target / no_data)",
                "Status (met / below / above / in_progress / no_target / no_data)"),
     # run metadata
@@ -227,6 +250,43 @@ KPI = Dataset(
     margin_by=("metric", "fiscal_year"),
     exempt=(("metric", ("phishing_drills_held",)),),  # drills, not people
     order=("metric", "fiscal_year", "bureau_code"),
+)
+
+# metrics.md "Pace of the year in progress"; its publication form: release/disclosure.py
+PACE_COLUMNS = ("ytd", "expected_remainder", "projected", "projected_low", "projected_high",
+                "p_meet", "needed", "pace_status")
+PACE = Dataset(
+    name="kpi_pace", kind="kpi",
+    ja="今年度のペース(指標×局、基準日の年度)", en="Pace of the year in progress (metric × bureau)",
+    definition_ja="基準日の年度について、日付のある指標ごとに、これまでの値、前年度まで最大3年度の"
+    "同じ日以降の実績の平均、年度末見込みと90%区間(件数はポアソン分布、率はWilson法)、"
+    "目標達成の見込み、あと必要な数、見込みの判定。見込みであって約束ではない。",
+    definition_en="For the FY of the as-of date, each metric whose events carry a date: the "
+    "value so far, the mean progress after the same day in up to three earlier years, the "
+    "projected year-end with its 90% interval (Poisson for counts, Wilson for rates), the "
+    "chance of meeting the target, what is still needed, and the outlook. A projection, not "
+    "a promise.",
+    columns=(ColumnDoc("metric", *DERIVED["metric"], values=_METRIC_CODES), _BUREAU, _FY,
+             *(derived(c) for c in ("as_of", "fy_day", "ytd", "reference_years",
+                                    "expected_remainder", "projected", "projected_low",
+                                    "projected_high", "p_meet", "needed", "pace_status"))),
+    fy_column="fiscal_year", bureau_column="bureau_code", filters=("metric", "pace_status"),
+    margin_by=("metric", "fiscal_year"),
+    order=("metric", "bureau_code"),
+)
+PACE_CURVE = Dataset(
+    name="kpi_pace_curve", kind="daily",
+    ja="年度内の累計(指標×年度×局×年度の日)", en="Year-to-date curves (metric × FY × bureau × day)",
+    definition_ja="日付のある指標の、基準日の年度と前3年度の累計。値が変わった年度の日(4月1日=0)"
+    "ごとに1行。1日単位の段差は個人の採用日等を示しうるため、公表用には出さない。",
+    definition_en="Cumulative progress of the metrics whose events carry a date, in the as-of "
+    "FY and the three before it: one row per fiscal day (April 1 = 0) on which it changed. A "
+    "day's step can date one person's event: never in publication form.",
+    columns=(ColumnDoc("metric", *DERIVED["metric"], values=_METRIC_CODES), _FY, _BUREAU,
+             derived("fy_day"), derived("numerator", "cumulative_numerator"),
+             derived("value", "cumulative_value")),
+    fy_column="fiscal_year", bureau_column="bureau_code", filters=("metric",),
+    order=("metric", "fiscal_year", "bureau_code", "fy_day"),
 )
 
 MARTS: tuple[Dataset, ...] = (
@@ -423,7 +483,7 @@ RUN_TABLES: tuple[Dataset, ...] = (
                                             "matches", "source")))),
 )
 
-DOWNLOADABLE: tuple[Dataset, ...] = (KPI, *MARTS, *STAGING)
+DOWNLOADABLE: tuple[Dataset, ...] = (KPI, PACE, *MARTS, *STAGING, PACE_CURVE)
 ALL: tuple[Dataset, ...] = (*DOWNLOADABLE, *REFERENCE, *RUN_TABLES)
 BY_TABLE: dict[str, Dataset] = {ds.name: ds for ds in ALL}
 DOWNLOADS: dict[str, Dataset] = {ds.name: ds for ds in DOWNLOADABLE}

@@ -42,9 +42,9 @@ from dataclasses import dataclass, field
 import numpy as np
 import polars as pl
 
-from dashboard.catalogue import KPI, MARTS, Dataset
-from dashboard.connection import connect
 from pipelines.settings import MIN_SUPPRESS_BELOW, SettingsError, suppress_below
+from release.catalogue import KPI, MARTS, PACE, PACE_COLUMNS, Dataset
+from release.connection import connect
 
 SUPPRESSED = "[c]"  # the marker UK Civil Service Statistics use for a suppressed cell
 METHOD = "cell_suppression_linked_tables"
@@ -81,7 +81,7 @@ COMPLEMENTS: tuple[tuple[str, str, str], ...] = (
     ("mart_career_training", "eligible", "completed"),
     ("mart_training", "enrolments", "completions"),
 )
-DATASETS: tuple[Dataset, ...] = (KPI, *MARTS)
+DATASETS: tuple[Dataset, ...] = (KPI, PACE, *MARTS)
 BY_NAME: dict[str, Dataset] = {ds.name: ds for ds in DATASETS}
 
 
@@ -136,6 +136,8 @@ class Release:
 
 def text_columns(ds: Dataset) -> tuple[str, ...]:
     """The columns a release writes as text: counts, rates and (kpi) value and status."""
+    if ds.name == PACE.name:
+        return PACE_COLUMNS
     out = list(ds.counts) + [r.column for r in ds.rates if r.column not in ds.counts]
     if ds.name == "kpi":
         out.append("status")
@@ -169,12 +171,8 @@ def _cached(path: str, ino: int, mtime_ns: int, size: int, threshold: int) -> Re
 
 
 def release(path: str | os.PathLike, threshold: int) -> Release:
-    """The protected release of the warehouse at ``path`` (cached per file version); for a
-    public-edition file (``dashboard.public``) the release stored in it."""
-    from dashboard import public
-
-    if public.is_public(path):
-        return public.read_release(path)
+    """The protected release of the warehouse at ``path`` (cached per file version). A
+    public-edition file holds its release already: ``publication.release`` reads either."""
     st = os.stat(path)
     return _cached(str(path), st.st_ino, st.st_mtime_ns, st.st_size, check_threshold(threshold))
 
@@ -552,6 +550,7 @@ def protect(tables: Mapping[str, pl.DataFrame], threshold: int, run: Mapping | N
     secondary, unprotectable = _secure(cells, eqs, hidden, sensitive)
 
     out = {"kpi": _kpi_text(kpi, hidden, value)}
+    out[PACE.name] = pace_text(tables[PACE.name], out["kpi"])
     for ds in MARTS:
         out[ds.name] = _mart_text(marts[ds.name], ds, hidden, value)
     shown_pub = tuple(sorted((fy, v) for (m, fy), v in published.items()
@@ -619,6 +618,54 @@ def _kpi_text(kpi: pl.DataFrame, hidden: np.ndarray, value: np.ndarray) -> pl.Da
     out = out.with_columns(pl.when(depends & ~keep).then(pl.lit(SUPPRESSED))
                            .otherwise(pl.col("status")).alias("status"))
     return out.sort("__row").select(KPI.column_names)
+
+
+def pace_text(pace: pl.DataFrame, kpi: pl.DataFrame) -> pl.DataFrame:
+    """kpi_pace in publication form, from kpi's protected form (no new equations: every pace
+    figure is withheld where it could say something about a withheld kpi cell).
+
+    * ``ytd`` is kpi's value of the as-of FY and ``needed`` follows from it: ``[c]`` where that
+      kpi value is.
+    * The projection (``expected_remainder``, ``projected`` and its interval, ``p_meet``,
+      ``pace_status``) is made of this FY's and the reference years' values of the same row:
+      ``[c]`` where any of them is ``[c]``. Bureau rows' projections add up (for counts) to
+      the ministry's less those on no roster, so if one bureau row of a metric is withheld,
+      every bureau row's projection is: no difference of shown projections isolates it.
+    * ``no_target`` / ``no_data`` outlooks depend on no value and stay."""
+    cols = [c for c in pace.columns]
+    if pace.height == 0:
+        return pace.with_columns(pl.col(c).cast(pl.String) for c in PACE_COLUMNS).select(cols)
+    gone = kpi.select("metric", "fiscal_year", "bureau_code",
+                      (pl.col("value") == SUPPRESSED).fill_null(False).alias("__gone"))
+    fy = pace["fiscal_year"][0]
+    cur = gone.filter(pl.col("fiscal_year") == fy).select(
+        "metric", "bureau_code", pl.col("__gone").alias("__cur"))
+    ref = gone.filter(pl.col("fiscal_year").is_between(fy - 3, fy - 1)).group_by(
+        "metric", "bureau_code").agg(pl.col("__gone").any().alias("__ref"))
+    out = (pace.join(cur, on=["metric", "bureau_code"], how="left", nulls_equal=True,
+                     maintain_order="left")
+           .join(ref, on=["metric", "bureau_code"], how="left", nulls_equal=True,
+                 maintain_order="left")
+           .with_columns(pl.col("__cur").fill_null(False), pl.col("__ref").fill_null(False)))
+    out = out.with_columns((pl.col("__cur") | pl.col("__ref")).alias("__row"))
+    any_bureau = out.filter(pl.col("bureau_code").is_not_null()).group_by("metric").agg(
+        pl.col("__row").any().alias("__bureaus"))
+    out = out.join(any_bureau, on="metric", how="left", maintain_order="left").with_columns(
+        (pl.col("__row") | (pl.col("bureau_code").is_not_null()
+                            & pl.col("__bureaus").fill_null(False))).alias("__proj"))
+
+    def text(column: str, hide: str) -> pl.Expr:  # (a figure that does not exist stays empty)
+        shown = pl.col(column).map_elements(_num_text, return_dtype=pl.String)
+        return (pl.when(pl.col(hide) & pl.col(column).is_not_null()).then(pl.lit(SUPPRESSED))
+                .otherwise(shown).alias(column))
+
+    keep = pl.col("pace_status").is_in(["no_target", "no_data"])
+    return out.with_columns(
+        text("ytd", "__cur"), text("needed", "__cur"),
+        *(text(c, "__proj") for c in ("expected_remainder", "projected", "projected_low",
+                                      "projected_high", "p_meet")),
+        pl.when(pl.col("__proj") & ~keep).then(pl.lit(SUPPRESSED))
+        .otherwise(pl.col("pace_status")).alias("pace_status")).select(cols)
 
 
 def _mart_text(frame: pl.DataFrame, ds: Dataset, hidden: np.ndarray, value: np.ndarray

@@ -1,6 +1,6 @@
 """Download files made from Polars frames: CSV and Parquet, formula-injection safety, ASCII
-file names. (The XLSX writer is ``dashboard.xlsx``; disclosure control is
-``dashboard.disclosure``.)
+file names. (The XLSX writer is ``release.xlsx``; disclosure control is
+``release.disclosure``.)
 
 Pure functions, no Streamlit: the data page wraps them in lazy download callables.
 

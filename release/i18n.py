@@ -283,6 +283,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "data_kind_kpi": ("指標", "metrics"),
     "data_kind_mart": ("集計表", "aggregated"),
     "data_kind_staging": ("個票(仮名ID)", "row-level, pseudonymous"),
+    "data_kind_daily": ("日別累計(非公表)", "daily steps, not for publication"),
     "data_publication": ("公表用 / for publication", "公表用 / for publication"),
     "data_publication_help": (
         "府省外に出す表のための秘匿処理(公表用データと同じ): 人数が1〜{m}のセル({t}未満)と、"
@@ -350,6 +351,8 @@ STRINGS: dict[str, tuple[str, str]] = {
     "dict_kind_kpi": ("指標", "Metrics"),
     "dict_kind_mart": ("集計表(マート)", "Aggregated tables (marts)"),
     "dict_kind_staging": ("個票(ステージング、仮名ID)", "Row-level tables (staging, pseudonymous)"),
+    "dict_kind_daily": ("日別累計(非公表: 1日の段差が個人の日付を示しうる)",
+                        "Daily cumulative steps (not for publication: a day's step can date one person's event)"),
     "dict_kind_reference": ("参照表(読み込んだまま)", "Reference tables (as loaded)"),
     "dict_kind_run": ("実行記録・品質", "Run metadata and quality"),
     "dict_rows": ("{n} 行", "{n} rows"),
@@ -411,7 +414,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "change_points": ("{pts}ポイント", "{pts} pts"),
     "timestamp_jst": ("{time} JST", "{time} JST"),
     "date": ("{y}年{m}月{d}日", "{y:04d}-{m:02d}-{d:02d}"),
-    # the about sheet of an Excel download (dashboard/exports.py)
+    # the about sheet of an Excel download (release/exports.py)
     "about_dataset": ("データセット", "Dataset"),
     "about_title": ("名称", "Name"),
     "about_definition": ("定義", "Definition"),
@@ -529,6 +532,54 @@ STRINGS: dict[str, tuple[str, str]] = {
     "chart_numbers": ("グラフの数値(表)", "The chart's numbers (table)"),
     "chart_category": ("項目", "Item"),
     "brief_clause": ("計画の記載", "Plan clause"),
+    # pace of the year in progress (kpi_pace)
+    "status_on_track": ("達成見込み", "on track"),
+    "status_at_risk": ("要注意", "at risk"),
+    "pace_header": ("今年度のペース", "Pace of the year in progress"),
+    "pace_metric": ("指標", "Metric"),
+    "pace_so_far": ("今年度これまで", "So far"),
+    "pace_growth_line": ("前年度 {value}(上回れば達成)", "Last FY {value} (beat it to meet)"),
+    "pace_projection_path": ("年度末までの見込み", "Path to the projection"),
+    "pace_projected": ("年度末見込み", "Projected year-end"),
+    "pace_caption": ("{fy}の累計({date}まで、年度の{day}日目)を、前年度まで最大3年度の累計と年度の日付でそろえて比べています。年度末見込みは、前年度までの同時期以降の実績の平均を今年度の実績に加えたもので、90%区間は{method}です。見込みであって約束ではありません。",
+                     "{fy} so far (to {date}, day {day} of the year) against up to three earlier years, aligned by fiscal day. The year-end projection adds the earlier years' average progress after the same day to this year's; its 90% interval is {method}. A projection, not a promise."),
+    "pace_method_count": ("ポアソン分布による正確な区間", "the exact Poisson interval"),
+    "pace_method_rate": ("Wilson法による区間", "the Wilson score interval"),
+    "pace_no_reference": ("比べられる前年度がないため、年度末の見込みは出せません。",
+                          "No earlier year to compare with: no projection."),
+    "pace_not_current": ("今年度のペースは、表示期間に今年度({fy})を含めると表示されます。",
+                         "The pace shows when the FY span includes the year in progress ({fy})."),
+    "pace_multi_bureau": ("見込みは局ごとに計算しています(複数局の合計の見込みはありません)。グラフは選択した局の合計です。",
+                          "Projections are made per bureau (there is none for a sum of bureaus); the chart shows the selected bureaus together."),
+    "pace_col_bureau": ("局", "Bureau"),
+    "pace_col_same_day": ("同じ日まで", "By the same day"),
+    "pace_col_full": ("年度末", "Year-end"),
+    "pace_col_after": ("同時期以降", "After that day"),
+    "pace_col_projected": ("年度末見込み(90%区間)", "Projected year-end (90% interval)"),
+    "pace_col_p_meet": ("目標達成の見込み", "Chance of meeting the target"),
+    "pace_col_needed": ("あと必要", "Still needed"),
+    "pace_col_status": ("見込み", "Outlook"),
+    "pace_interval": ("{proj}({low}〜{high})", "{proj} ({low}–{high})"),
+    "pace_card": ("年度末見込み {text}", "Projected {text}"),
+    "key_messages": ("今年度の見込み", "This year's outlook"),
+    "key_messages_note": ("見込みは前年度までの同時期以降の実績から機械的に計算したもので、約束ではありません。要注意の指標から順に最大3件を表示しています。",
+                          "Projections are computed by rule from the earlier years' progress after the same day: a projection, not a promise. Up to three, the most at risk first."),
+    "msg_count": ("{metric}:今年度これまで{ytd}。前年までの同時期以降の実績から年度末見込み{proj}(90%区間{low}〜{high})、目標({target})達成の見込み{p}",
+                  "{metric}: {ytd} so far this year. From earlier years' progress after the same day, the year-end projection is {proj} (90% interval {low}–{high}); chance of meeting the target ({target}): {p}"),
+    "msg_rate": ("{metric}:今年度これまで{ytd}。前年までの同時期以降の実績から年度末見込み{proj}(90%区間{low}〜{high})、目標({target})に{verdict}",
+                 "{metric}: {ytd} so far this year. From earlier years' progress after the same day, the year-end projection is {proj} (90% interval {low}–{high}); {verdict} the target ({target})"),
+    "msg_on_track": ("届く見込み", "on track to meet"),
+    "msg_at_risk": ("届かない見込み", "at risk of missing"),
+    "msg_none": ("今年度の見込みを出せる指標はまだありません。",
+                 "No metric has a projection for this year yet."),
+    "unit_digital_hires": ("名", " "),  # English: no unit
+    "unit_training_participants": ("名", " "),  # English: no unit
+    "unit_ipa_passes": ("件", " "),  # English: no unit
+    "unit_phishing_drills_held": ("回", " "),  # English: no unit
+    "month_4": ("4月", "Apr"), "month_5": ("5月", "May"), "month_6": ("6月", "Jun"),
+    "month_7": ("7月", "Jul"), "month_8": ("8月", "Aug"), "month_9": ("9月", "Sep"),
+    "month_10": ("10月", "Oct"), "month_11": ("11月", "Nov"), "month_12": ("12月", "Dec"),
+    "month_1": ("1月", "Jan"), "month_2": ("2月", "Feb"), "month_3": ("3月", "Mar"),
 }
 
 # Labels of the contract's enum values (the schema holds the codes only).
@@ -575,6 +626,9 @@ STATUS_SYMBOLS = {
     "no_data": "–",
     "no_target": "·",
     "suppressed": "[c]",  # public edition: withheld by disclosure control
+    # kpi_pace's pace_status (the year in progress)
+    "on_track": "↗",
+    "at_risk": "⚠",
 }
 
 

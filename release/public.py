@@ -36,9 +36,11 @@ from pathlib import Path
 
 import duckdb
 import polars as pl
+import pyarrow as pa
 
-from dashboard.connection import connect
-from dashboard.disclosure import BY_NAME, DATASETS, SUPPRESSED, Release, release
+from release.catalogue import PACE, PACE_COLUMNS
+from release.connection import connect
+from release.disclosure import BY_NAME, DATASETS, SUPPRESSED, Release, release
 
 MARKER = "publication_meta"
 SUPPRESSED_STATUS = "suppressed"
@@ -105,29 +107,55 @@ def _numeric_kpi(frame: pl.DataFrame) -> pl.DataFrame:
                               .alias("status"))
 
 
+def _numeric_pace(frame: pl.DataFrame) -> pl.DataFrame:
+    """kpi_pace's figures as numbers (NaN: withheld), a withheld outlook ``suppressed``."""
+    return frame.with_columns(
+        *(pl.when(pl.col(c) == SUPPRESSED).then(float("nan"))
+          .otherwise(pl.col(c).cast(pl.Float64, strict=False)).alias(c)
+          for c in PACE_COLUMNS if c != "pace_status"),
+        pl.when(pl.col("pace_status") == SUPPRESSED).then(pl.lit(SUPPRESSED_STATUS))
+        .otherwise(pl.col("pace_status")).alias("pace_status"))
+
+
 def _numeric_mart(frame: pl.DataFrame, name: str) -> pl.DataFrame:
     return frame.with_columns(
         pl.when(pl.col(c) == SUPPRESSED).then(None).otherwise(pl.col(c)).cast(pl.Int64)
         .alias(c) for c in BY_NAME[name].counts)
 
 
+REFERENCE = ("bureaus", "plans", "plan_targets", "exams", "published")  # public reference tables
+
+
+def _reference(warehouse: str | os.PathLike) -> dict[str, pa.Table]:
+    """The reference tables and the latest run, read through the one locked connection
+    (``connection.connect``): a view stored under any of these names cannot read a file."""
+    con = connect(str(warehouse))
+    try:
+        out = {t: con.sql(f"SELECT * FROM {t}").arrow().read_all() for t in REFERENCE}
+        out["pipeline_runs"] = con.sql(
+            "SELECT run_id, started_at, finished_at, as_of_date, as_of_fy, data_origin "
+            "FROM pipeline_runs ORDER BY started_at DESC LIMIT 1").arrow().read_all()
+    finally:
+        con.close()
+    return out
+
+
 def write(rel: Release, warehouse: str | os.PathLike, out: Path) -> None:
+    tables = _reference(warehouse)
     tmp = out.with_name(out.name + f".tmp{os.getpid()}")
     tmp.unlink(missing_ok=True)
     con = duckdb.connect(str(tmp))
     try:
-        con.execute("ATTACH ? AS src (READ_ONLY)", [str(warehouse)])
-        for t in ("bureaus", "plans", "plan_targets", "exams", "published"):
-            con.execute(f"CREATE TABLE {t} AS SELECT * FROM src.{t}")
-        con.execute("CREATE TABLE pipeline_runs AS SELECT run_id, started_at, finished_at, "
-                    "as_of_date, as_of_fy, data_origin FROM src.pipeline_runs "
-                    "ORDER BY started_at DESC LIMIT 1")
-        con.execute("DETACH src")
+        for t, table in tables.items():
+            con.register("ref_frame", table)
+            con.execute(f"CREATE TABLE {t} AS SELECT * FROM ref_frame")
+            con.unregister("ref_frame")
         for ds in DATASETS:
             pub = rel.tables[ds.name]
             con.register("pub_frame", pub)
             con.execute(f'CREATE TABLE "pub_{ds.name}" AS SELECT * FROM pub_frame')
-            num = _numeric_kpi(pub) if ds.name == "kpi" else _numeric_mart(pub, ds.name)
+            num = (_numeric_kpi(pub) if ds.name == "kpi" else _numeric_pace(pub)
+                   if ds.name == PACE.name else _numeric_mart(pub, ds.name))
             con.register("num_frame", num)
             con.execute(f'CREATE TABLE "{ds.name}" AS SELECT * FROM num_frame')
             con.unregister("pub_frame")

@@ -2,10 +2,10 @@
 
 * :func:`publication_rows` is the one entry point for "this dataset, these filters, in
   publication form": the data page (publication downloads and preview; viewers' downloads),
-  the public edition and the pack all take their rows from :func:`dashboard.disclosure.release`
-  through it, so the same filters give the same rows everywhere. Filters are applied *after*
-  protection, to the whole protected release, so two filtered downloads can never be set
-  against each other to undo a suppression.
+  the public edition and the pack all take their rows from :func:`release` through it, so
+  the same filters give the same rows everywhere. Filters are applied *after* protection, to
+  the whole protected release, so two filtered downloads can never be set against each other
+  to undo a suppression.
 * :func:`write_pack` is ``python -m pipelines publish``: one ``<dataset>.csv`` per dataset
   (UTF-8 with BOM, numbers unformatted, ``[c]`` for a protected cell), the same tables in one
   XLSX, ``publication.json`` and a README in Japanese and English.
@@ -24,12 +24,19 @@ from pathlib import Path
 
 import polars as pl
 
-from dashboard import exports, i18n
-from dashboard.disclosure import BY_NAME, DATASETS, METHOD, SUPPRESSED, Release, Suppression
-from dashboard.disclosure import release as _release
+from release import disclosure, exports, i18n, public
+from release.disclosure import BY_NAME, DATASETS, METHOD, SUPPRESSED, Release, Suppression
 
 XLSX_NAME = "publication.xlsx"
-PUBLIC_NAME = "public.duckdb"  # the public edition's data file (dashboard/public.py)
+PUBLIC_NAME = "public.duckdb"  # the public edition's data file (release/public.py)
+
+
+def release(path: str | os.PathLike, threshold: int) -> Release:
+    """The protected release of ``path``: the one stored in a public-edition file
+    (``public.read_release``), else the warehouse's (``disclosure.release``, cached)."""
+    if public.is_public(path):
+        return public.read_release(path)
+    return disclosure.release(path, threshold)
 
 
 @dataclass(frozen=True)
@@ -90,7 +97,7 @@ def publication_rows(path: str | os.PathLike, name: str, f: RowFilter, threshold
     ``bureau_name`` in ``lang`` when given), the release and what is suppressed in them."""
     if name not in BY_NAME:
         raise ValueError(f"{name!r} is not a publication dataset (kpi and the marts only)")
-    rel = _release(path, threshold)
+    rel = release(path, threshold)
     rows = filter_rows(rel.tables[name], name, f)
     out = _with_names(rows, name, rel, {"bureau_name": lang} if lang else {})
     return out, rel, rel.suppression(name, rows)
@@ -166,7 +173,7 @@ class Pack:
 def write_pack(warehouse: str | os.PathLike, out_dir: str | os.PathLike, threshold: int
                ) -> Pack:
     """Write the publication pack into ``out_dir`` (replaced as a whole, never half-written)."""
-    rel = _release(warehouse, threshold)
+    rel = release(warehouse, threshold)
     out = Path(out_dir)
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
@@ -174,7 +181,7 @@ def write_pack(warehouse: str | os.PathLike, out_dir: str | os.PathLike, thresho
         frames = {ds.name: pack_frame(rel, ds.name) for ds in DATASETS}
         for name, frame in frames.items():
             (tmp / f"{name}.csv").write_bytes(exports.to_csv(frame).data)
-        from dashboard import xlsx
+        from release import xlsx
 
         about = [("method", METHOD), ("threshold", str(rel.threshold)),
                  ("rounding_base", "1"), ("max_perturbation", "0"),
@@ -187,8 +194,6 @@ def write_pack(warehouse: str | os.PathLike, out_dir: str | os.PathLike, thresho
             json.dumps(metadata(rel), ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
         (tmp / "README.md").write_text(_readme(rel, {n: f.height for n, f in frames.items()}),
                                        encoding="utf-8")
-        from dashboard import public  # the same release as a file the public edition serves
-
         public.write(rel, warehouse, tmp / PUBLIC_NAME)
         if out.exists():
             old = out.with_name(f".{out.name}.old-{dt.datetime.now():%Y%m%d%H%M%S%f}")
@@ -204,10 +209,10 @@ def write_pack(warehouse: str | os.PathLike, out_dir: str | os.PathLike, thresho
 
 
 def _numeric(name: str) -> tuple[str, ...]:
-    from dashboard.disclosure import text_columns
+    from release.disclosure import text_columns
 
     return tuple(c for c in text_columns(BY_NAME[name]) if c != "status")
 
 
 __all__ = ["SUPPRESSED", "Pack", "RowFilter", "filter_rows", "metadata", "pack_frame",
-           "publication_rows", "write_pack"]
+           "publication_rows", "release", "write_pack"]

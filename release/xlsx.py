@@ -1,6 +1,6 @@
 """The XLSX writer: the rows on 'data' sheets and an 'about' sheet that says what the file is.
 
-Text that Excel would read as a formula (``dashboard.exports.is_dangerous``) is written as a
+Text that Excel would read as a formula (``release.exports.is_dangerous``) is written as a
 string cell with Excel's quote prefix: shown without the apostrophe, never evaluated, not even
 after editing. Numbers, and text that is nothing but a plain number, stay numbers; so do the
 counts of a publication table, except the ``[c]`` marker.
@@ -20,11 +20,11 @@ from typing import TYPE_CHECKING
 
 import polars as pl
 
-from dashboard import i18n
-from dashboard.exports import PLAIN_NUMBER_RE, dangerous_expr, is_dangerous
+from release import i18n
+from release.exports import PLAIN_NUMBER_RE, dangerous_expr, is_dangerous
 
 if TYPE_CHECKING:
-    from dashboard.disclosure import Suppression
+    from release.disclosure import Suppression
 
 XLSX_MAX_ROWS = 1_048_576  # Excel's limit per sheet, header included
 

@@ -1,6 +1,7 @@
 """An attacker on the publication pack, written apart from the protection code.
 
-It reads only what is released — the pack's ``<dataset>.csv`` files and the published figures
+It reads only what is released — the pack's ``<dataset>.csv`` files (the pace of the year in
+progress, ``kpi_pace.csv``, included) and the published figures
 (published.csv is public) — and what anyone can read in metrics.md: how each kpi cell is made
 from the marts, which ministry rows are exact sums of their bureau rows, that a numerator is
 at most its denominator, what a status says about a value against its target. Every ``[c]`` is
@@ -72,6 +73,12 @@ class Attacker:
             self.frames[name] = f.drop([c for c in NAME_COLUMNS if c in f.columns])
         self.published = (pl.read_csv(published, infer_schema=False)
                           if published is not None and published.exists() else None)
+        # the pace of the year in progress (kpi_pace.csv), where the pack has it
+        self.pace = None
+        if (pack / "kpi_pace.csv").exists():
+            f = pl.read_csv(pack / "kpi_pace.csv", infer_schema=False, encoding="utf8-lossy")
+            f = f.rename({f.columns[0]: f.columns[0].lstrip("\ufeff")})
+            self.pace = f.drop([c for c in NAME_COLUMNS if c in f.columns])
         self.complements: list[tuple[tuple, int]] = []  # (row identity, aux var)
         self._read_cells()
         self._relations()
@@ -231,12 +238,44 @@ class Attacker:
                 key = tuple(r[x] for x in keys)
                 self._complement((table, key, big, small), self.cell(table, key, big),
                                  self.cell(table, key, small))
+        self._pace_relations(k)
         # the published figures are public
         if self.published is not None:
             for r in self.published.iter_rows(named=True):
                 if r["metric"] == "digital_hires":
                     p.eq.append(lin((1, k("digital_hires", r["fiscal_year"], None,
                                           "numerator")), const=-float(r["value"])))
+
+    def _pace_relations(self, k) -> None:  # noqa: ANN001
+        """kpi_pace (metrics.md): ytd is kpi's value of the as-of FY; for counts, needed =
+        max(0, target_min − ytd) and the interval's lower end is ytd + a quantile ≥ 0."""
+        if self.pace is None:
+            return
+        p, lin = self.p, self.lin
+        kpi = {(r["metric"], r["fiscal_year"], r["bureau_code"]): r
+               for r in self.frames["kpi"].iter_rows(named=True)}
+        for r in self.pace.iter_rows(named=True):
+            fy, b, metric = r["fiscal_year"], r["bureau_code"], r["metric"]
+            row = kpi.get((metric, fy, b))
+            if row is None:
+                continue
+            num, den = k(metric, fy, b, "numerator"), k(metric, fy, b, "denominator")
+            is_rate = row["denominator"] is not None
+            ytd = r["ytd"]
+            if ytd not in (None, "", MARC):
+                p.eq.append(lin((1, num), (-float(ytd), den)) if is_rate
+                            else lin((1, num), const=-float(ytd)))
+            if is_rate:
+                continue
+            low = r["projected_low"]
+            if low not in (None, "", MARC):
+                p.le.append(lin((1, num), const=-float(low)))  # ytd ≤ low
+            needed, lo = r["needed"], _num(row["target_min"])
+            if needed not in (None, "", MARC) and lo is not None:
+                if float(needed) > 0:
+                    p.eq.append(lin((1, num), const=-(lo - float(needed))))
+                else:
+                    p.le.append(lin((-1, num), const=lo))  # ytd ≥ target_min
 
     def _complement(self, ident: tuple, big: Expr, small: Expr) -> None:
         """big − small = aux ≥ 0 (the aux is scored as a protected cell when small)."""

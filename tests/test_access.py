@@ -13,10 +13,11 @@ import duckdb
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from dashboard import access, audit, catalogue, downloads, queries
+from dashboard import access, audit, downloads, queries
 from dashboard.access import AccessDenied, AccessFileError, Identity
 from dashboard.datasets import DataFilter
 from pipelines import settings
+from release import catalogue
 
 ROOT = Path(__file__).resolve().parent.parent
 APP = str(ROOT / "dashboard" / "app.py")
@@ -463,7 +464,7 @@ def test_audit_page_filters_by_event_and_its_csv_rechecks_the_role(
     assert set(table.value["event"]) == {"sign_in"}
     frame, _ = audit.read()
     admin = principal("admin")
-    make = audit.csv_download(frame, admin, {"events": ["sign_in"]})
+    make = downloads.audit_csv(frame, admin, {"events": ["sign_in"]})
     data = make()
     assert data.count(b"\n") == frame.height + 1
     assert lines(audit_log)[-1]["dataset"] == "audit_log"
@@ -542,7 +543,7 @@ def test_a_bad_suppression_threshold_stops_the_app_with_a_message(bad, tiny_ware
 def test_the_disclosure_control_reads_through_the_locked_connection(tiny_warehouse, tmp_path):
     """publish and the public edition read a warehouse the way the pages do: a view stored in
     the file in place of a table cannot make them read another file."""
-    from dashboard import disclosure, public
+    from release import disclosure, public
 
     evil = tmp_path / "evil.duckdb"
     evil.write_bytes(tiny_warehouse.read_bytes())
@@ -552,3 +553,22 @@ def test_the_disclosure_control_reads_through_the_locked_connection(tiny_warehou
     with pytest.raises(duckdb.Error, match="disabled by configuration"):
         disclosure.read_inputs(evil)
     assert public.is_public(tiny_warehouse) is False  # (a personnel warehouse, read locked)
+
+
+@pytest.mark.parametrize("table", ["plan_targets", "exams", "bureaus"])
+def test_the_public_file_reads_reference_tables_through_the_locked_connection(
+        table, tiny_warehouse, tmp_path):
+    """public.write copies the reference tables through ``connection.connect`` too: a view
+    stored under such a name cannot make the public edition read another file."""
+    from release import public, publication
+
+    evil = tmp_path / "evil.duckdb"
+    evil.write_bytes(tiny_warehouse.read_bytes())
+    rel = publication.release(tiny_warehouse, 5)  # (the kpi and marts are the true ones)
+    with duckdb.connect(str(evil)) as con:
+        con.execute(f"DROP TABLE {table}")
+        con.execute(f"CREATE VIEW {table} AS SELECT * FROM read_csv('/etc/hostname')")
+    out = tmp_path / "public.duckdb"
+    with pytest.raises(duckdb.Error, match="disabled by configuration"):
+        public.write(rel, evil, out)
+    assert not out.exists()

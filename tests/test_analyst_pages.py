@@ -14,10 +14,11 @@ import pytest
 from conftest import build_from
 from streamlit.testing.v1 import AppTest
 
-from dashboard import access, catalogue, datasets, downloads, i18n, queries
-from dashboard import disclosure as ex
+from dashboard import access, datasets, downloads, queries
 from dashboard.datasets import DataFilter
 from pipelines.schema import BY_NAME, METRICS
+from release import catalogue, i18n
+from release import disclosure as ex
 
 APP = str(Path(__file__).resolve().parent.parent / "dashboard" / "app.py")
 LANGS = ("ja", "en")

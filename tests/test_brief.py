@@ -18,9 +18,10 @@ from pptx import Presentation
 from pptx.oxml.ns import qn
 from pypdf import PdfReader
 
-from dashboard import brief, fmt, i18n
+from dashboard import brief, fmt
 from dashboard.fmt import fy_label
 from pipelines.schema import METRIC_BY_CODE, METRICS
+from release import i18n
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -10,8 +10,8 @@ import duckdb
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from dashboard import i18n
 from dashboard.fmt import fy_label
+from release import i18n
 
 APP = str(Path(__file__).resolve().parent.parent / "dashboard" / "app.py")
 PAGES = ("hiring", "training", "certification", "security", "workforce")

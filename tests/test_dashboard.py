@@ -19,9 +19,10 @@ import pytest
 from conftest import build_from
 from streamlit.testing.v1 import AppTest
 
-from dashboard import fmt, i18n, queries
+from dashboard import fmt, queries
 from dashboard.fmt import fy_label
 from pipelines.schema import METRIC_BY_CODE, METRICS
+from release import i18n
 
 APP = str(Path(__file__).resolve().parent.parent / "dashboard" / "app.py")
 PAGES = ("overview", "hiring", "training", "certification", "security", "workforce")

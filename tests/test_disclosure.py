@@ -21,10 +21,11 @@ import openpyxl
 import polars as pl
 import pytest
 
-from dashboard import disclosure, downloads, publication
+from dashboard import downloads
 from dashboard.datasets import DataFilter
 from pipelines.settings import SettingsError, get_settings
 from pipelines.warehouse import build
+from release import disclosure, publication
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE_RAW = ROOT / "data" / "raw"
@@ -254,3 +255,48 @@ def test_app_stops_on_a_bad_threshold(tiny_warehouse, monkeypatch):
     at = AppTest.from_file(str(ROOT / "dashboard" / "app.py"), default_timeout=60).run()
     assert not at.exception
     assert any("DTP_SUPPRESS_BELOW" in e.value for e in at.error)
+
+
+# --- the pace of the year in progress (kpi_pace) ---------------------------------------------
+
+def test_pace_in_the_pack_reveals_no_protected_cell(sample_warehouse, tmp_path):
+    """kpi_pace.csv is in the pack and the attacker reads it (ytd = kpi's value of the as-of
+    FY, needed = target − ytd, ytd ≤ the interval's lower end): still nothing recovered; the
+    same pack with kpi_pace released as computed gives cells away, so the rule matters."""
+    p = pack(sample_warehouse, tmp_path / "pack")
+    pace = pl.read_csv(p.out_dir / "kpi_pace.csv", infer_schema=False)
+    assert pace.height > 0 and (pace["ytd"] == "[c]").any()
+    res = attack.attack(p.out_dir, SAMPLE_RAW / "published.csv", sample_warehouse, 5)
+    assert res.infeasible_at_truth == [] and res.recovered == []
+    # the as-computed kpi_pace beside the protected kpi
+    with duckdb.connect(str(sample_warehouse), read_only=True) as con:
+        raw = con.sql("SELECT * FROM kpi_pace").pl()
+    raw.write_csv(p.out_dir / "kpi_pace.csv")
+    leak = attack.attack(p.out_dir, SAMPLE_RAW / "published.csv", sample_warehouse, 5)
+    assert leak.infeasible_at_truth == []
+    as_of_fy = str(raw["fiscal_year"][0])
+    recovered_kpi = [n for n, _ in leak.recovered if n[0] == "kpi"]
+    assert recovered_kpi and all(n[1][1] == as_of_fy for n in recovered_kpi)
+
+
+def test_pace_publication_rule(sample_warehouse):
+    """A projection is withheld where its row's kpi value of the as-of FY or of a reference
+    year is, and every bureau row's where one bureau row's is."""
+    rel = disclosure.release(sample_warehouse, 5)
+    kpi, pace = rel.tables["kpi"], rel.tables["kpi_pace"]
+    fy = int(pace["fiscal_year"][0])
+    gone = {(r["metric"], r["fiscal_year"], r["bureau_code"]) for r in
+            kpi.filter(pl.col("value") == "[c]").iter_rows(named=True)}
+    for metric in set(pace["metric"].to_list()):
+        rows = pace.filter(pl.col("metric") == metric).to_dicts()
+        hidden = {r["bureau_code"]: any((metric, k, r["bureau_code"]) in gone
+                                        for k in range(fy - 3, fy + 1)) for r in rows}
+        any_bureau = any(h for b, h in hidden.items() if b is not None)
+        for r in rows:
+            b = r["bureau_code"]
+            assert (r["ytd"] == "[c]") == ((metric, fy, b) in gone), (metric, b)
+            withheld = hidden[b] or (b is not None and any_bureau)
+            assert (r["projected"] == "[c]") == (withheld and r["projected"] is not None)
+            if withheld:
+                assert r["p_meet"] in (None, "[c]") and r["pace_status"] in (
+                    "[c]", "no_target", "no_data")

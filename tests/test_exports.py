@@ -13,9 +13,9 @@ import openpyxl
 import polars as pl
 import pytest
 
-from dashboard import disclosure as dc
-from dashboard import exports as ex
-from dashboard import xlsx as xl
+from release import disclosure as dc
+from release import exports as ex
+from release import xlsx as xl
 
 PAYLOADS = ['=HYPERLINK("http://x","y")', "+cmd", "@SUM(A1)", "-2+3", "\t=1+1", "\r=1+1",
             "＝1+1", "=cmd|' /C calc'!A0"]

@@ -1,7 +1,7 @@
-"""The string table (dashboard/i18n.py) and the formatters (dashboard/fmt.py).
+"""The string table (release/i18n.py) and the formatters (dashboard/fmt.py).
 
-The table test reads the dashboard's code: a key the code asks for must be in ``STRINGS``, and
-every key in ``STRINGS`` must be asked for somewhere. Keys built at run time
+The table test reads the dashboard's and the release's code: a key the code asks for must be
+in ``STRINGS``, and every key in ``STRINGS`` must be asked for somewhere. Keys built at run time
 (``t(f"status_{s}")``) are allowed only for the families listed in ``FAMILIES``, with the values
 they can take.
 """
@@ -13,9 +13,11 @@ import datetime as dt
 import string
 from pathlib import Path
 
-from dashboard import access, catalogue, downloads, fmt, i18n, nav
+from dashboard import access, downloads, fmt, nav
+from release import catalogue, i18n
 
-CODE = sorted((Path(__file__).parent.parent / "dashboard").rglob("*.py"))
+CODE = sorted(p for pkg in ("dashboard", "release")
+              for p in (Path(__file__).parent.parent / pkg).rglob("*.py"))
 
 # prefix of a key built at run time → the values that complete it
 FAMILIES: dict[str, tuple[str, ...]] = {
@@ -26,6 +28,9 @@ FAMILIES: dict[str, tuple[str, ...]] = {
     "data_": downloads.FORMATS,  # the download buttons
     "role_": (*access.ROLES, "public"),  # the signed-in line (signin.py)
     "brief_": ("pptx", "pdf"),  # the Overview's briefing-pack buttons
+    "month_": tuple(str(m) for m in range(1, 13)),  # the year-to-date charts' month ticks
+    "unit_": ("digital_hires", "training_participants", "ipa_passes",
+              "phishing_drills_held"),  # counts' units in the key messages (Japanese)
 }
 
 
@@ -44,7 +49,7 @@ def _scan() -> tuple[set[str], set[str], set[str]]:
     trees = {p: ast.parse(p.read_text(encoding="utf-8")) for p in CODE}
     table_keys: set[int] = set()
     for p, tree in trees.items():
-        if p.name == "i18n.py" and p.parent.name == "dashboard":
+        if p.name == "i18n.py" and p.parent.name == "release":
             for node in ast.walk(tree):
                 if (isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name)
                         and node.target.id == "STRINGS" and isinstance(node.value, ast.Dict)):

@@ -1,5 +1,5 @@
 """The public edition (DTP_EDITION=public): plan pages, Dictionary and the Data page, made from
-the publication release only (dashboard.public), with no Data quality page and no run
+the publication release only (release.public), with no Data quality page and no run
 internals; every page draws without an error on the test data and on the sample, with and
 without a bureau selection."""
 
@@ -13,7 +13,8 @@ import polars as pl
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from dashboard import disclosure, fmt, public
+from dashboard import fmt
+from release import disclosure, public, publication
 
 APP = str(Path(__file__).resolve().parent.parent / "dashboard" / "app.py")
 PLAN = ["overview", "hiring", "training", "certification", "security", "workforce"]
@@ -42,7 +43,7 @@ def test_public_file_holds_only_the_release(tiny_warehouse):
         assert "raw_dir" not in cols and "rules_checked" not in cols
         shown = con.execute("SELECT count(*) FROM kpi WHERE status = 'suppressed'").fetchall()
         assert shown[0][0] > 0
-    rel = disclosure.release(path, 5)  # the Data page reads the release stored in it
+    rel = publication.release(path, 5)  # the Data page reads the release stored in it
     ref = disclosure.release(tiny_warehouse, 5)
     for name in ref.tables:
         assert rel.tables[name].equals(ref.tables[name], null_equal=True), name
@@ -102,10 +103,10 @@ def test_public_cards_show_a_bureau_sum_only_if_it_follows_from_the_pack(
         sample_public, monkeypatch, bureaus):
     """A card summed over selected bureaus is [c] when any of their cells is [c] in the
     released kpi, and otherwise exactly the sum of the released cells."""
-    from dashboard import i18n
     from pipelines.schema import METRIC_BY_CODE
+    from release import i18n
 
-    kpi = disclosure.release(sample_public, 5).tables["kpi"]
+    kpi = publication.release(sample_public, 5).tables["kpi"]
     at = open_public(sample_public, "overview", monkeypatch, bureau=",".join(bureaus))
     fy = at.selectbox(key="overview_fy").value
     cards = {m.label: m.value for m in at.metric}
@@ -153,7 +154,7 @@ def test_public_edition_serves_the_publish_packs_own_file(tiny_warehouse, tmp_pa
     without the personnel warehouse, and it shows the pack's own cells."""
     import io
 
-    from dashboard import publication
+    from release import publication
 
     out = publication.write_pack(tiny_warehouse, tmp_path / "pack", 5).out_dir
     served = out / publication.PUBLIC_NAME

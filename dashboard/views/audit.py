@@ -9,7 +9,7 @@ import datetime as dt
 import polars as pl
 import streamlit as st
 
-from dashboard import access, audit, state
+from dashboard import access, audit, downloads, state
 
 v = state.view()
 principal = access.require_page("audit")  # the principal of this rerun
@@ -48,6 +48,6 @@ filters = {"users": users or None, "events": events or None,
            "dates": [str(d) for d in span] if isinstance(span, tuple | list) else None}
 
 
-st.download_button(v.t("audit_csv"), data=audit.csv_download(shown, principal, filters),
+st.download_button(v.t("audit_csv"), data=downloads.audit_csv(shown, principal, filters),
                    on_click="ignore", mime="text/csv", key="audit_dl",
                    file_name=f"audit_{dt.date.today():%Y%m%d}.csv", icon=":material/download:")

@@ -6,7 +6,7 @@ from __future__ import annotations
 import polars as pl
 import streamlit as st
 
-from dashboard import charts, fmt, queries, state, ui
+from dashboard import charts, fmt, pace, queries, state, ui
 
 v = state.view()
 st.caption(v.t("cert_intro"))
@@ -17,6 +17,8 @@ with left:
     ui.kpi_chart(v, "ipa_certified_staff", key="chart_ipa_certified_staff", kind="bar")
 with right:
     ui.kpi_chart(v, "ipa_passes", key="chart_ipa_passes", kind="bar")
+
+pace.block(v, ["ipa_passes"], key="pace_certification")
 
 cert = queries.certification(v.run, v.bureaus, v.fy_from, v.fy_to)
 passes = cert.filter(pl.col("result") == "pass")

@@ -15,10 +15,11 @@ from typing import Any
 import polars as pl
 import streamlit as st
 
-from dashboard import access, audit, datasets, downloads, state, ui, xlsx
-from dashboard.catalogue import DOWNLOADS, FILTER_PREFIX, Dataset
+from dashboard import access, audit, datasets, downloads, state, ui
 from dashboard.datasets import DataFilter
 from pipelines.settings import get_settings
+from release import xlsx
+from release.catalogue import DOWNLOADS, FILTER_PREFIX, Dataset
 
 PREVIEW_ROWS = 100
 

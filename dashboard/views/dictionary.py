@@ -2,7 +2,7 @@
 and English; columns only a download adds, such as ``bureau_name``, marked as such), every
 metric's definition, and the plan targets as loaded.
 
-Meanings come from ``dashboard.catalogue`` (contract columns from ``pipelines.schema.TABLES``)
+Meanings come from ``release.catalogue`` (contract columns from ``pipelines.schema.TABLES``)
 and definitions from ``pipelines.schema.METRICS``: nothing is typed twice.
 """
 
@@ -11,8 +11,9 @@ from __future__ import annotations
 import polars as pl
 import streamlit as st
 
-from dashboard import catalogue, datasets, queries, state
+from dashboard import datasets, queries, state
 from pipelines.schema import METRICS
+from release import catalogue
 
 v = state.view()
 st.caption(v.t("dict_intro"))

@@ -6,8 +6,9 @@ from __future__ import annotations
 import polars as pl
 import streamlit as st
 
-from dashboard import charts, fmt, i18n, queries, state, ui
+from dashboard import charts, fmt, pace, queries, state, ui
 from pipelines.schema import TRACKS
+from release import i18n
 
 CODE = "digital_hires"
 v = state.view()
@@ -55,6 +56,7 @@ if pub:
 elif v.filtered:
     st.caption("ℹ️ " + v.t("published_filtered"))
 ui.bureau_notes(v, CODE, series)
+pace.block(v, [CODE], key="pace_hiring")
 
 # cumulative hires, counted from the first FY in the data
 cum_all = full.select("fiscal_year", pl.col("value").fill_null(0).cum_sum().alias("cum"))

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import html
+
 import pandas as pd
 import polars as pl
 import streamlit as st
 
-from dashboard import access, audit, brief, charts, fmt, i18n, nav, queries, state, ui
+from dashboard import access, audit, brief, charts, fmt, messages, nav, queries, state, ui
 from pipelines.schema import METRIC_BY_CODE, METRICS
+from release import i18n
 
 v = state.view()
 st.caption(v.t("overview_intro"))
@@ -60,6 +63,26 @@ with packs:
 kpi = queries.kpi(v.run, v.bureaus)
 rows = {(r["metric"], r["fiscal_year"]): r for r in kpi.iter_rows(named=True)}
 
+# --- this year's outlook: at most three key messages by rule (dashboard/messages.py) --------
+# a projection belongs to one row of kpi_pace: the ministry's, or one selected bureau's
+pace_rows = {} if v.bureaus is not None and len(v.bureaus) > 1 else {
+    r["metric"]: r for r in queries.pace(v.run, v.bureaus).iter_rows(named=True)}
+if v.run.in_progress(v.run.as_of_fy or 0):
+    with st.container(border=True, key="key_messages"):
+        st.subheader(v.t("key_messages"), anchor=False)
+        if v.bureaus is not None and len(v.bureaus) > 1:
+            st.caption("ℹ️ " + v.t("pace_multi_bureau"))
+        else:
+            picked = messages.ranked(pace_rows.values())
+            if picked:
+                items = "".join(f"<li>{ui.badge(r['pace_status'], v.lang)} "
+                                f"{html.escape(messages.message(r, v.lang))}</li>"
+                                for r in picked)
+                st.html(f'<ul class="dtp-messages">{items}</ul>')
+            else:
+                st.caption(v.t("msg_none"))
+            st.caption(v.t("key_messages_note"))
+
 
 def section_of(code: str, fy: int) -> str:
     plan = rows.get((code, fy), {}).get("plan_id")  # the plan in force set the FY's target
@@ -98,6 +121,11 @@ for start in range(0, len(codes), PER_ROW):
                 target = i18n.status_word("no_target", v.lang)
             st.html(f'{ui.badge(status, v.lang)} <span class="dtp-card-foot">'
                     f'{v.t("target")}: {target}</span>')
+            p = pace_rows.get(code) if v.run.in_progress(fy) else None
+            if p is not None and p["pace_status"] in ("on_track", "at_risk"):
+                text = html.escape(v.t("pace_card", text=messages.interval(p, m.is_rate, v.lang)))
+                st.html(f'{ui.badge(p["pace_status"], v.lang)} '
+                        f'<span class="dtp-card-foot">{text}</span>')
             note = ""
             if v.filtered and not m.by_bureau:
                 note = " · " + v.t("ministry_total")

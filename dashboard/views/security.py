@@ -6,7 +6,8 @@ from __future__ import annotations
 import polars as pl
 import streamlit as st
 
-from dashboard import charts, fmt, i18n, queries, state, ui
+from dashboard import charts, fmt, pace, queries, state, ui
+from release import i18n
 
 CODE = "security_elearning_rate"
 v = state.view()
@@ -48,6 +49,10 @@ with left:
     ui.kpi_chart(v, CODE, key="chart_elearning_trend", title=False)
 with right:
     ui.kpi_chart(v, "phishing_drills_held", key="chart_drills_held", kind="bar")
+
+pace.block(v, ["security_elearning_rate", "phishing_drills_held", "phishing_open_rate",
+                "phishing_report_rate", "phishing_followup_rate", "promotion_training_rate"],
+           key="pace_security")
 
 st.header(v.t("drill_rounds"), anchor=False)
 dr = queries.drills(v.run, v.bureaus, v.fy_from, v.fy_to)

@@ -6,8 +6,9 @@ from __future__ import annotations
 import polars as pl
 import streamlit as st
 
-from dashboard import charts, i18n, queries, state, ui
+from dashboard import charts, pace, queries, state, ui
 from pipelines.schema import LEVELS, PROVIDERS
+from release import i18n
 
 v = state.view()
 st.caption(v.t("training_intro"))
@@ -51,6 +52,9 @@ with right:
     ui.chart(charts.rate_lines(series, ticks, lang=v.lang), key="chart_new_hire_rates",
              caption=" / ".join(ui.metric_caption(v, c) for c in
                                 ("new_hire_a_level_rate", "new_hire_security_rate")))
+
+pace.block(v, ["training_participants", "new_hire_a_level_rate", "new_hire_security_rate"],
+           key="pace_training")
 
 st.header(v.t("career_training"), anchor=False)
 ct = queries.career_training(v.run, v.bureaus, v.fy_from, v.fy_to)

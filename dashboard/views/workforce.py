@@ -6,8 +6,9 @@ from __future__ import annotations
 import polars as pl
 import streamlit as st
 
-from dashboard import charts, i18n, queries, state, ui
+from dashboard import charts, queries, state, ui
 from pipelines.schema import GRADES
+from release import i18n
 
 v = state.view()
 st.caption(v.t("workforce_intro"))

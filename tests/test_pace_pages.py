@@ -1,0 +1,174 @@
+"""The pace of the year in progress on the pages (AppTest): the year-to-date chart, its text
+alternative, the Overview's key messages and cards, in both languages and with bureau filters.
+
+Data: the contract's worked example (tests/test_pace.py): as of 2026-11-20, 1 digital hire so
+far, projected 2 (90 % interval 1–4), P(meet 1–2) = 0.736.
+"""
+
+from __future__ import annotations
+
+import pytest
+from conftest import build_from
+from test_dashboard import app, chart, values
+from test_pace import EXAMPLE, _data
+
+from dashboard import messages
+from release import i18n
+
+
+@pytest.fixture(scope="module")
+def wh(tmp_path_factory):
+    """The worked example, with the hires' target the only one (so its message is the one)."""
+    data = _data(EXAMPLE, "2026-11-20")
+    data["plan_targets"] = [t for t in data["plan_targets"] if t["metric"] == "digital_hires"]
+    # a third bureau, so that B1 + B2 is a selection, not the whole ministry
+    data["bureaus"].append({"bureau_code": "B3", "name_ja": "第三局", "name_en": "Third"})
+    return build_from(data, tmp_path_factory.mktemp("pace_pages"))
+
+
+def _row(metric, status, p=None, proj=1.0, kind="min", lo=1.0, hi=None):
+    return {"metric": metric, "pace_status": status, "p_meet": p, "projected": proj,
+            "projected_low": proj, "projected_high": proj, "ytd": proj, "target_kind": kind,
+            "target_min": lo, "target_max": hi}
+
+
+def test_messages_rule_most_at_risk_first():
+    rows = [
+        _row("digital_hires", "on_track", p=0.74, proj=2, kind="range", lo=1, hi=2),
+        _row("phishing_drills_held", "at_risk", p=0.30, proj=3, lo=4),
+        _row("security_elearning_rate", "at_risk", proj=0.90),
+        _row("new_hire_security_rate", "at_risk", proj=0.99),
+        _row("training_participants", "no_target", proj=10, kind=None, lo=None),
+        _row("ipa_passes", "no_data", proj=None),
+    ]
+    picked = [r["metric"] for r in messages.ranked(rows)]
+    # at risk first (the lower chance / the wider miss first), at most three
+    assert picked == ["phishing_drills_held", "security_elearning_rate",
+                      "new_hire_security_rate"]
+    assert [r["metric"] for r in messages.ranked(rows[:1] + rows[4:])] == ["digital_hires"]
+    assert messages.ranked(rows[4:]) == []
+
+
+def _texts(at) -> str:
+    parts = [e.value for e in at.get("html")] + [e.value for e in at.caption]
+    parts += [e.value for e in at.markdown]
+    return "\n".join(str(p) for p in parts)
+
+
+def test_hiring_page_year_to_date_chart(wh, monkeypatch):
+    at = app(wh, monkeypatch, "hiring")
+    assert not at.exception
+    spec = chart(at, "pace_hiring_chart_digital_hires")
+    traces = spec["data"]
+    by_name = {t.get("name"): t for t in traces}
+    # this year and the three reference years, as steps (counts never smoothed)
+    fys = [n for n in by_name if n and "(20" in n]
+    assert len(fys) == 4
+    for n in fys:
+        assert by_name[n]["line"]["shape"] == "hv"
+    now = next(t for n, t in by_name.items() if n and "2026" in n)
+    assert values(now["x"])[-1] == 233 and values(now["y"])[-1] == 1
+    fy2024 = next(t for n, t in by_name.items() if n and "2024" in n)
+    assert values(fy2024["y"]) == [0, 1, 2, 3, 3] and values(fy2024["x"])[-1] == 364
+    proj = by_name["年度末見込み"]
+    assert values(proj["y"]) == [2] and values(proj["error_y"]["array"]) == [2]
+    assert values(proj["error_y"]["arrayminus"]) == [1]
+    text = _texts(at)
+    assert "達成見込み" in text and "年度末見込み 2(1〜4)" in text
+    assert "目標達成の見込み 74%" in text
+    assert "見込みであって約束ではありません" in text  # a projection, not a promise
+    # the text alternative: same-day values and year-ends per FY
+    tables = [t for t in at.table if "同じ日まで" in str(t.value.columns.tolist())]
+    assert tables, "the chart's numbers as a table"
+    t = tables[0].value
+    assert t.shape[0] == 4 and "2(1〜4)" in t.to_string()
+
+
+def test_overview_key_messages_and_card(wh, monkeypatch):
+    at = app(wh, monkeypatch)
+    assert not at.exception
+    text = _texts(at)
+    assert ("デジタル人材候補の採用数:今年度これまで1名。前年までの同時期以降の実績から"
+            "年度末見込み2名(90%区間1〜4名)、目標(1〜2名)達成の見込み74%") in text
+    assert "年度末見込み 2(1〜4)" not in text  # the cards show the latest complete FY
+    at = app(wh, monkeypatch, fy="2026")
+    text = _texts(at)
+    assert "年度末見込み 2(1〜4)" in text and "↗ 達成見込み" in text  # the year in progress
+
+
+def test_overview_in_english(wh, monkeypatch):
+    at = app(wh, monkeypatch, lang="en")
+    text = _texts(at)
+    assert "the year-end projection is 2 (90% interval 1–4)" in text
+    assert "chance of meeting the target (1–2): 74%" in text
+    assert "on track" in text
+
+
+def test_one_bureau_uses_its_own_row(wh, monkeypatch):
+    # B1: 1 so far, λ = 2/3 → projected 1.67; count targets are ministry-wide only
+    at = app(wh, monkeypatch, "hiring", bureau="B1")
+    assert not at.exception
+    text = _texts(at)
+    assert "1.67(1〜3)" in text and "目標なし" in text
+    assert "目標達成の見込み" not in text
+
+
+def test_several_bureaus_show_each_projection(wh, monkeypatch):
+    at = app(wh, monkeypatch, "hiring", bureau="B1,B2")
+    assert not at.exception
+    spec = chart(at, "pace_hiring_chart_digital_hires")
+    now = next(t for t in spec["data"] if "2026" in (t.get("name") or ""))
+    assert values(now["y"])[-1] == 1  # B1 + B2 so far
+    assert not any(t.get("name") == "年度末見込み" for t in spec["data"])  # no summed projection
+    assert "局ごとに計算" in _texts(at)
+    frames = [d.value for d in at.dataframe]
+    assert any("1.67(1〜3)" in f.to_string() and "0.33(0〜1)" in f.to_string() for f in frames)
+    over = app(wh, monkeypatch, bureau="B1,B2")
+    assert "局ごとに計算" in _texts(over) and "年度末見込み2名" not in _texts(over)
+
+
+def test_span_without_the_year_in_progress(wh, monkeypatch):
+    at = app(wh, monkeypatch, "hiring", fy_from="2023", fy_to="2024")
+    assert not at.exception
+    assert "表示期間に今年度" in "\n".join(str(e.value) for e in at.info)
+    with pytest.raises(AssertionError):
+        chart(at, "pace_hiring_chart_digital_hires")
+
+
+def test_security_page_metric_selector_in_the_url(wh, monkeypatch):
+    at = app(wh, monkeypatch, "security")
+    assert not at.exception
+    chart(at, "pace_security_chart_security_elearning_rate")  # the first of the page's metrics
+    at.selectbox(key="pace_security_metric").set_value("phishing_drills_held").run()
+    chart(at, "pace_security_chart_phishing_drills_held")
+    assert at.query_params["pace"] == "phishing_drills_held"
+
+
+# --- the briefing pack opens with the same messages ---------------------------------------------
+
+def test_brief_opens_with_the_key_messages(wh):
+    import io
+
+    from pptx import Presentation
+    from pypdf import PdfReader
+
+    from dashboard import brief
+
+    want = ("デジタル人材候補の採用数:今年度これまで1名。前年までの同時期以降の実績から"
+            "年度末見込み2名(90%区間1〜4名)、目標(1〜2名)達成の見込み74%")
+    v = brief.view_for(wh, lang="ja")
+    pack = brief.content(v)
+    assert pack.messages == ("↗ 達成見込み " + want,)
+    prs = Presentation(io.BytesIO(brief.build(v, "pptx")))
+    first = "\n".join(s.text_frame.text for s in prs.slides[0].shapes if s.has_text_frame)
+    assert want in first
+    # the hiring slide carries its pace
+    hiring = "\n".join(s.text_frame.text for s in prs.slides[2].shapes if s.has_text_frame)
+    assert "デジタル人材候補の採用数: ↗ 達成見込み · 今年度これまで 1 · 年度末見込み 2(1〜4)" \
+        in hiring and "目標達成の見込み 74%" in hiring
+    page1 = PdfReader(io.BytesIO(brief.build(v, "pdf"))).pages[0].extract_text()
+    assert "年度末見込み2名(90%区間1〜4名)" in page1.replace("\n", "")
+    en = brief.content(brief.view_for(wh, lang="en"))
+    assert en.messages[0].startswith("↗ on track Digital-talent hires: 1 so far this year.")
+    several = brief.content(brief.view_for(wh, lang="ja", bureaus=["B1", "B2"]))
+    assert several.messages == (i18n.t("pace_multi_bureau", "ja"),)

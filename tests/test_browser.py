@@ -179,3 +179,32 @@ def test_rebuild_while_serving(sample_warehouse: Path, page: object,
         assert "bureau=ICB" not in page.url  # a bureau the new warehouse lacks is dropped
     finally:
         stop(proc)
+
+
+def test_pace_chart_and_key_messages(server: str, page: object) -> None:
+    """The year in progress (sample: FY2026, as of 2026-11-20): the Overview opens with key
+    messages, the hiring page draws this year's curve and the projection with its interval."""
+    page.goto(server)
+    settle(page)
+    box = page.locator(".dtp-messages li")
+    box.first.wait_for(timeout=30_000)
+    assert 1 <= box.count() <= 3
+    text = page.locator(".dtp-messages").inner_text()
+    assert "年度末見込み" in text and "90%区間" in text
+    assert "⚠ 要注意" in text  # the most at risk first, with a symbol and a word
+    page.goto(f"{server}/hiring")
+    settle(page)
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('.js-plotly-plot')].some(p => p.data.some("
+        "t => t.name === '年度末見込み'))", timeout=30_000)
+    traces = json.loads(page.evaluate(
+        "() => JSON.stringify([...document.querySelectorAll('.js-plotly-plot')].find(p => "
+        "p.data.some(t => t.name === '年度末見込み')).data.map(t => [t.name, t.x, t.y, "
+        "t.line && t.line.shape]))"))
+    by_name = {name: (x, y, shape) for name, x, y, shape in traces}
+    assert by_name["年度末見込み"][1] == [2]
+    now = next(v for k, v in by_name.items() if k and "2026" in k)
+    assert now[0][-1] == 233 and now[1][-1] == 1 and now[2] == "hv"
+    body = page.inner_text("body")
+    assert "見込みであって約束ではありません" in body and "達成見込み" in body
+    _screenshot(page, "hiring-pace.png")

@@ -172,3 +172,31 @@ def test_brief_opens_with_the_key_messages(wh):
     assert en.messages[0].startswith("↗ on track Digital-talent hires: 1 so far this year.")
     several = brief.content(brief.view_for(wh, lang="ja", bureaus=["B1", "B2"]))
     assert several.messages == (i18n.t("pace_multi_bureau", "ja"),)
+
+
+# --- the public edition: the pace in publication form only -----------------------------------
+
+def test_public_edition_shows_the_protected_pace_and_no_curves(wh, monkeypatch):
+    """In the example every hires count is small: the public edition withholds the hires'
+    pace ([c]), draws no day-by-day curve, and makes no key message of a withheld row."""
+    from release import public
+
+    path = public.public_path(wh, 5)
+    import duckdb
+
+    with duckdb.connect(str(path), read_only=True) as con:
+        tables = {r[0] for r in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
+        hires = con.execute("SELECT ytd, projected, pace_status FROM kpi_pace WHERE metric = "
+                            "'digital_hires' AND bureau_code IS NULL").fetchall()
+    assert "kpi_pace" in tables and "kpi_pace_curve" not in tables
+    (ytd, projected, status), = hires
+    assert ytd != ytd and projected != projected and status == "suppressed"  # NaN: [c]
+    monkeypatch.setenv("DTP_EDITION", "public")
+    at = app(wh, monkeypatch, "hiring")
+    assert not at.exception
+    with pytest.raises(AssertionError):
+        chart(at, "pace_hiring_chart_digital_hires")
+    frames = "\n".join(d.value.to_string() for d in at.dataframe)
+    assert "[c]" in frames
+    over = app(wh, monkeypatch)
+    assert "年度末見込み2名" not in _texts(over)

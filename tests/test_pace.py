@@ -233,3 +233,27 @@ def test_sample_pace_is_meaningful(tmp_path):
     assert status["digital_hires"] == "on_track" and status["phishing_drills_held"] == "on_track"
     assert status["security_elearning_rate"] == "at_risk"
     assert status["training_participants"] == "at_risk"
+
+
+def test_pace_judges_by_the_plan_in_force(tmp_path):
+    """With plans.csv: the as-of FY's targets are its plan in force's (a revision adopted
+    mid-year raised the hires range to 2–4 and dropped the drills target)."""
+    d = _data(EXAMPLE, "2026-11-20")
+    plan = lambda pid, a, b, on, rev="": {  # noqa: E731
+        "plan_id": pid, "title_ja": f"計画{pid}", "title_en": f"Plan {pid}", "fy_from": str(a),
+        "fy_to": str(b), "adopted_on": on, "revises": rev, "source": ""}
+    target = lambda pid, metric, kind, lo="", hi="": {  # noqa: E731
+        "plan_id": pid, "metric": metric, "fy_from": "2023", "fy_to": "2027", "kind": kind,
+        "target_min": lo, "target_max": hi, "plan_section": "§2", "note_ja": "", "note_en": ""}
+    d["plans"] = [plan("a", 2023, 2027, "2023-04-01"),
+                  plan("b", 2026, 2027, "2026-10-01", rev="a")]
+    d["plan_targets"] = [target("a", "digital_hires", "range", "1", "2"),
+                         target("a", "phishing_drills_held", "min", "4"),
+                         {**target("b", "digital_hires", "range", "2", "4"), "fy_from": "2026"}]
+    wh = build_from(d, tmp_path)
+    r = pace(wh, "digital_hires")
+    # projected 2 meets 2–4; P(1 + R in [2, 4]) = P(1 <= R <= 3), R ~ Poisson(1)
+    assert r["pace_status"] == "on_track" and r["needed"] == 1
+    assert r["p_meet"] == pytest.approx(math.exp(-1) * (1 + 1 / 2 + 1 / 6))
+    assert kpi_row(wh, "digital_hires", 2026)["plan_id"] == "b"
+    assert pace(wh, "phishing_drills_held")["pace_status"] == "no_target"  # dropped by b

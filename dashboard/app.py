@@ -21,12 +21,19 @@ from release import i18n  # noqa: E402
 
 log = logging.getLogger("dtp.app")
 
-# Streamlit collects garbage after every script run (``runner.postScriptGC``), a full collection
-# that walks every object of the process: with what this app imports, ~50 ms a run. Once per
-# process, what is here by now (modules, Plotly's classes …, there for the process's life) is
-# moved out of the collector's sight; what a run makes is still collected (issue 19).
-if not gc.get_freeze_count():
+
+@st.cache_resource(show_spinner=False)
+def _freeze_imports() -> None:
+    """Streamlit collects garbage after every script run (``runner.postScriptGC``), a full
+    collection that walks every object of the process: with what this app imports, ~50 ms a
+    run. Once per process, what is here by now (modules, Plotly's classes …, there for the
+    process's life) is moved out of the collector's sight; what a run makes is still collected
+    (issue 19). (Not ``gc.get_freeze_count()`` as the once-flag: it counts the frozen objects
+    one by one, 8 ms.)"""
     gc.freeze()
+
+
+_freeze_imports()
 
 st.set_page_config(page_title=i18n.STRINGS["app_title"][0], page_icon=":material/insights:",
                    layout="wide", initial_sidebar_state="auto")  # closed on a phone (issue 9)

@@ -69,7 +69,7 @@ pace_rows = {} if v.bureaus is not None and len(v.bureaus) > 1 else {
     r["metric"]: r for r in queries.pace(v.run, v.bureaus).iter_rows(named=True)}
 if v.run.in_progress(v.run.as_of_fy or 0):
     with st.container(border=True, key="key_messages"):
-        st.subheader(v.t("key_messages"), anchor=False)
+        st.header(v.t("key_messages"), anchor=False)
         if v.bureaus is not None and len(v.bureaus) > 1:
             st.caption("ℹ️ " + v.t("pace_multi_bureau"))
         else:

@@ -11,8 +11,9 @@ and again after a link, a bookmark, back/forward or an edit mid-session; otherwi
 are the truth and the URL is rewritten from them. Every value that is ignored is named in one
 notice (``ignore`` / ``show_notices``), each time. Pages keep their own parameters with the
 URL-kept widgets ``url_select``, ``url_multiselect`` and ``url_toggle`` (one core,
-``_url_widget``); register a parameter's name in ``PAGE_PARAMS`` so that it is not reported as
-unknown.
+``_url_widget``); register a parameter's name in ``PAGE_PARAMS`` (an unregistered one is
+reported as unknown and dropped from the URL before its page runs, so ``_url_widget`` refuses
+it).
 """
 
 from __future__ import annotations
@@ -30,7 +31,10 @@ from release import i18n
 from release.catalogue import URL_PARAMS
 
 GLOBAL_PARAMS = ("lang", "bureau", "fy_from", "fy_to")
-PAGE_PARAMS: set[str] = {"fy", "track"}  # page-level parameters (url_select …)
+# page-level parameters (url_select …): the snapshot FY, the hiring page's track, the pace
+# block's metric, the review's plan. Unregistered, a link's value was reported as unknown
+# and dropped from the URL before its page ran (issue 18); _url_widget now refuses one.
+PAGE_PARAMS: set[str] = {"fy", "track", "pace", "plan"}
 PAGE_PARAMS |= URL_PARAMS  # the data page's dataset, publication switch and filters (issue 4)
 
 K_LANG, K_BUREAUS, K_SPAN = "lang", "bureaus", "fy_span"
@@ -327,6 +331,8 @@ def _url_widget(param: str, key: str, default: Any, parse: Callable[[str], tuple
     * ``valid`` maps a value to the nearest valid one for the options on screen now.
     * ``text`` gives the URL text of a value, or None to leave the parameter out.
     """
+    if param not in PAGE_PARAMS:  # its link value would never reach the widget
+        raise ValueError(f"URL parameter {param!r} is not registered in state.PAGE_PARAMS")
     ss = st.session_state
     claim(param)
     shadow = f"_keep_{key}"

@@ -12,7 +12,9 @@ from pathlib import Path
 
 import pytest
 from conftest import build_from
-from test_dashboard import app, chart, no_exception, values
+from streamlit.testing.v1 import AppTest
+from streamlit.util import calc_hash
+from test_dashboard import APP, app, chart, no_exception, values
 from test_plans import generations
 
 from dashboard import queries, review
@@ -29,6 +31,19 @@ def page(wh: Path, monkeypatch: pytest.MonkeyPatch, lang: str = "ja", plan: str 
     if plan is not None:
         at.selectbox(key="review_plan").set_value(plan).run()
         assert at.query_params.get("plan") in (plan, None)  # (left out at its default)
+    return at
+
+
+def landing(wh: Path, monkeypatch: pytest.MonkeyPatch, url_path: str, **params: str):
+    """A new session opened on a shared link ``/<url_path>?params``: the query string is set
+    before the first run, which lands on the page itself. (``AppTest.switch_page`` before a
+    first run names the page by its file name, not by the ``url_path`` st.Page hashes, so
+    the request names the page's hash as a browser's would.)"""
+    monkeypatch.setenv("DTP_WAREHOUSE", str(wh))
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.query_params.update(params)
+    at._page_hash = calc_hash(url_path)
+    at.run()
     return at
 
 
@@ -108,3 +123,32 @@ def test_review_of_the_implicit_plan(tiny_warehouse, monkeypatch):
     at = page(tiny_warehouse, monkeypatch, lang="en")
     no_exception(at)
     assert at.selectbox(key="review_plan").options == ["The plan"]
+
+
+@pytest.mark.parametrize("lang", ["ja", "en"])
+def test_a_shared_link_opens_the_review_on_its_plan(gen_wh, monkeypatch, lang):
+    """?plan= was dropped before the page ran (not in state.PAGE_PARAMS) and reported as
+    ignored: the page opened on its default plan (p1, the latest ended one)."""
+    at = landing(gen_wh, monkeypatch, "review", plan="p2", lang=lang)
+    no_exception(at)
+    assert at.selectbox(key="review_plan").value == "p2"
+    assert at.query_params.get("plan") == "p2"  # the link stays shareable
+    assert [h.value for h in at.header] == ["計画p2" if lang == "ja" else "Plan p2"]
+    notices = " ".join(str(c.value) for c in at.sidebar.caption)
+    assert "⚠️" not in notices and not at.toast
+
+
+def test_a_link_naming_a_revision_opens_its_generation(gen_wh, monkeypatch):
+    at = landing(gen_wh, monkeypatch, "review", plan="p2r")
+    no_exception(at)
+    assert at.selectbox(key="review_plan").value == "p2"
+    assert at.query_params.get("plan") == "p2"
+    assert not at.toast
+
+
+def test_a_link_with_an_unknown_plan_says_so(gen_wh, monkeypatch):
+    at = landing(gen_wh, monkeypatch, "review", plan="zz<script>")
+    no_exception(at)
+    assert at.selectbox(key="review_plan").value == "p1"  # the default
+    assert "plan" not in at.query_params
+    assert any("plan" in str(t.value) for t in at.toast)

@@ -21,8 +21,16 @@ by_id = {g.plan_id: g for g in gens}
 # the default: the latest generation that has ended, else the latest
 ended = [g for g in gens if (v.run.as_of_fy or 0) > g.fy_to]
 default = (ended or gens)[-1].plan_id
+
+
+def generation_of(raw: str) -> str:
+    """A link's ``?plan=``: a generation's id, or a revision's (its generation)."""
+    g = review.find(v.run, v.lang, raw)
+    return g.plan_id if g is not None else raw
+
+
 chosen = state.url_select("plan", "review_plan", v.t("review_select"), list(by_id), default,
-                          format_func=lambda pid: by_id[pid].title)
+                          format_func=lambda pid: by_id[pid].title, parse=generation_of)
 gen = by_id[chosen]
 r = review.review(v.run, v.lang, gen)
 

@@ -170,12 +170,15 @@ def _career_posts_chart(v: View) -> Chart:
 
 
 def _notes(v: View, codes: Sequence[str], plan: pl.DataFrame) -> tuple[str, ...]:
+    """Each metric's definition and plan clause; ``plan`` holds the targets of the plan in
+    force for the summary's FY that cover it (``_clauses``), so a clause of an earlier plan or
+    of a later revision never stands in for it."""
     out = []
     note_col = "note_en" if v.lang == "en" else "note_ja"
     for code in codes:
         m = METRIC_BY_CODE[code]
         clauses = plan.filter(pl.col("metric") == code)
-        clause = "; ".join(f"{r['plan_section']} {r[note_col]}"
+        clause = "; ".join(f"{r['plan_section']} {r[note_col]}".strip()
                            for r in clauses.iter_rows(named=True)) or m.section
         definition = m.definition_en if v.lang == "en" else m.definition_ja
         out.append(f"{i18n.metric_name(code, v.lang)} — {v.t('brief_definition')}: "
@@ -183,12 +186,23 @@ def _notes(v: View, codes: Sequence[str], plan: pl.DataFrame) -> tuple[str, ...]
     return tuple(out)
 
 
+def _clauses(run: queries.Run, fy: int) -> pl.DataFrame:
+    """The targets of the plan in force for ``fy`` (kpi.plan_id) that cover it: where the
+    notes take each metric's plan clause. No plan in force: none (the notes say the section)."""
+    targets = queries.plan_targets(run)
+    in_force = queries.plan_in_force(run).get(fy)
+    if in_force is None:
+        return targets.clear()
+    return targets.filter((pl.col("plan_id") == in_force) & (pl.col("fy_from") <= fy)
+                          & (pl.col("fy_to") >= fy))
+
+
 def content(v: View, made_at: dt.datetime | None = None) -> Pack:
     """Everything the pack shows, read through :mod:`dashboard.queries` for the view."""
     run = v.run
     kpi = queries.kpi(run, v.bureaus)
-    plan = queries.plan_targets(run)
     fy = v.latest_complete_fy
+    plan = _clauses(run, fy)
     rows = {(r["metric"], r["fiscal_year"]): r for r in kpi.iter_rows(named=True)}
 
     summary = []

@@ -14,9 +14,11 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from conftest import build_from
 from pptx import Presentation
 from pptx.oxml.ns import qn
 from pypdf import PdfReader
+from test_plans import generations
 
 from dashboard import brief, fmt
 from dashboard.fmt import fy_label
@@ -175,6 +177,49 @@ def test_pptx_follows_the_fy_span(tiny_warehouse):
     chart = next(s for s in prs.slides[2].shapes if s.has_chart).chart
     assert list(chart.plots[0].categories) == [f"FY{fys[0]}"]
     assert summary_table(prs)[0][2] == f"FY{v.latest_complete_fy}"
+
+
+# --- plan generations (issue 18): the plan in force -------------------------------------------
+
+@pytest.fixture(scope="module")
+def plans_wh(tmp_path_factory):
+    """tests/test_plans.py's generations (p1 FY2017-18, no plan FY2019, p2 FY2020-23 and its
+    revision p2r from mid-FY2021; as of 2021-07-01), each plan's targets with a clause of its
+    own, so a note shows which plan it came from."""
+    data = generations()
+    for t in data["plan_targets"]:
+        t["plan_section"] = f"§{t['plan_id']}"
+        t["note_ja"], t["note_en"] = f"{t['plan_id']}の記載", f"clause of {t['plan_id']}"
+    return build_from(data, tmp_path_factory.mktemp("brief_plans"))
+
+
+def hires_note(v) -> str:
+    prs = open_pptx(brief.build(v, "pptx"))
+    notes = prs.slides[2].notes_slide.notes_text_frame.text
+    return next(ln for ln in notes.splitlines()
+                if ln.startswith(i18n.metric_name("digital_hires", v.lang) + " — "))
+
+
+@pytest.mark.parametrize("fy_to, clause", [
+    (2021, "§p2 clause of p2"),  # the summary's FY2020: p2 (not p1, not the later p2r)
+    (2018, "§p1 clause of p1"),  # FY2018: p1
+])
+def test_notes_take_the_clause_of_the_plan_in_force(plans_wh, fy_to, clause):
+    v = brief.view_for(plans_wh, lang="en", fy_to=fy_to)
+    note = hires_note(v)
+    assert note.endswith(f"{v.t('brief_clause')}: {clause}"), note
+    with duckdb.connect(str(plans_wh), read_only=True) as con:
+        (in_force,), = con.execute("SELECT DISTINCT plan_id FROM kpi WHERE fiscal_year = ?",
+                                   [v.latest_complete_fy]).fetchall()
+    assert clause == f"§{in_force} clause of {in_force}"
+
+
+def test_notes_without_a_plan_in_force_name_the_metrics_section(plans_wh):
+    v = brief.view_for(plans_wh, lang="ja", fy_from=2019, fy_to=2019)  # no plan covers FY2019
+    assert v.latest_complete_fy == 2019
+    note = hires_note(v)
+    assert note.endswith(f"{v.t('brief_clause')}: {METRIC_BY_CODE['digital_hires'].section}")
+    assert not any(f"{pid}の記載" in note for pid in ("p1", "p2", "p2r"))
 
 
 # --- PDF ----------------------------------------------------------------------------------------

@@ -7,7 +7,7 @@ WAREHOUSE ?= data/warehouse.duckdb
 RAW := $(wildcard data/raw/*.csv)
 PORT ?= 8501
 
-.PHONY: setup run test browser warehouse bench lint clean
+.PHONY: setup run test browser warehouse bench lint clean rollup-demo
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -25,6 +25,20 @@ warehouse: $(WAREHOUSE)
 
 run: setup $(WAREHOUSE)
 	DTP_WAREHOUSE=$(WAREHOUSE) $(PY) -m streamlit run dashboard/app.py \
+		--server.address 127.0.0.1 --server.port $(PORT) --browser.gatherUsageStats false
+
+# Government-wide roll-up (issue 17): three differently shaped ministries, each built and
+# published at "home", then rolled up from their packs alone and served
+DEMO := data/rollup-demo
+ROLLUP_ORGS ?= MIC:20210401 MOE:7 MAFF:11
+rollup-demo: setup
+	@for org in $(ROLLUP_ORGS); do code=$${org%%:*}; seed=$${org##*:}; \
+		$(PY) -m pipelines sample --organisation $$code --seed $$seed --out $(DEMO)/$$code/raw >/dev/null && \
+		$(PY) -m pipelines build --raw $(DEMO)/$$code/raw --warehouse $(DEMO)/$$code/warehouse.duckdb >/dev/null && \
+		$(PY) -m pipelines publish --raw $(DEMO)/$$code/raw --warehouse $(DEMO)/$$code/warehouse.duckdb \
+			--out $(DEMO)/$$code/pack | head -1 || exit 1; done
+	$(PY) -m pipelines rollup --out $(DEMO)/rollup.duckdb $(foreach o,$(ROLLUP_ORGS),$(DEMO)/$(firstword $(subst :, ,$(o)))/pack)
+	DTP_EDITION=rollup DTP_WAREHOUSE=$(DEMO)/rollup.duckdb $(PY) -m streamlit run dashboard/app.py \
 		--server.address 127.0.0.1 --server.port $(PORT) --browser.gatherUsageStats false
 
 # Debian chromium and a CJK font for the real-browser tests (apt-get as root)

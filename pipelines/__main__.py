@@ -1,4 +1,5 @@
-"""Command line: ``python -m pipelines build | sample | publish`` (benchmarks: ``python -m bench``).
+"""Command line: ``python -m pipelines build | sample | publish | rollup`` (benchmarks:
+``python -m bench``).
 
 Exit codes: 0 success, 1 invalid input (a clear message, no stack trace), 2 usage error.
 """
@@ -48,6 +49,9 @@ def _parser() -> argparse.ArgumentParser:
     g.add_argument("--out", type=Path, default=s.raw_dir)
     g.add_argument("--staff", type=int, default=None)
     g.add_argument("--seed", type=int, default=None)
+    g.add_argument("--organisation", metavar="CODE", default=None,
+                   help="a differently shaped ministry (own bureaus, size, plan targets; "
+                        "MIC, MOE, MAFF or any code) and its organisation.csv")
     u = sub.add_parser("publish", help="write the publication pack (disclosure-controlled "
                        "kpi and marts: CSV, XLSX, publication.json, README)")
     u.add_argument("--warehouse", type=Path, default=s.warehouse,
@@ -56,6 +60,20 @@ def _parser() -> argparse.ArgumentParser:
                    help="output folder, replaced as a whole (publication)")
     u.add_argument("--threshold", type=_threshold, default=s.suppress_below,
                    help=f"counts 1..N-1 are suppressed; an integer >= 2 ({s.suppress_below})")
+    u.add_argument("--organisation", metavar="CODE", default=None,
+                   help="the publishing organisation's code (e.g. MIC), recorded in every "
+                        "file of the pack; needed by `rollup`")
+    u.add_argument("--organisation-name-ja", metavar="NAME", default=None)
+    u.add_argument("--organisation-name-en", metavar="NAME", default=None)
+    u.add_argument("--raw", type=Path, default=s.raw_dir,
+                   help=f"raw folder holding the optional organisation.csv ({s.raw_dir})")
+    r = sub.add_parser("rollup", help="combine the publication packs of several "
+                       "organisations into one roll-up DuckDB file (from the packs alone)")
+    r.add_argument("--out", type=Path, required=True, help="the roll-up file to (re)write")
+    r.add_argument("--wait", type=float, default=0.0, metavar="SECONDS",
+                   help="wait up to SECONDS for another roll-up of --out to finish")
+    r.add_argument("packs", type=Path, nargs="+", metavar="PACK_DIR",
+                   help="publication packs (python -m pipelines publish --organisation …)")
     return p
 
 
@@ -114,22 +132,33 @@ def cmd_build(raw: Path, warehouse: Path, wait: float = 0.0,
     return 0
 
 
-def cmd_sample(out_dir: Path, staff: int | None, seed: int | None) -> int:
+def cmd_sample(out_dir: Path, staff: int | None, seed: int | None,
+               organisation: str | None = None) -> int:
     from pipelines import sample
+    from pipelines.sample.organisations import profile
 
-    rows = sample.generate(out_dir, staff=staff or sample.DEFAULT_STAFF,
-                           seed=sample.DEFAULT_SEED if seed is None else seed)
+    seed = sample.DEFAULT_SEED if seed is None else seed
+    if staff is None:
+        staff = profile(organisation, seed).staff if organisation else sample.DEFAULT_STAFF
+    rows = sample.generate(out_dir, staff=staff, seed=seed, organisation=organisation)
     out.print(f"Wrote sample data to {out_dir}", markup=False)
     for name, n in rows.items():
         out.print(f"  {name}: {n:,} rows", markup=False)
     return 0
 
 
-def cmd_publish(warehouse: Path, out_dir: Path, threshold: int) -> int:
+def cmd_publish(warehouse: Path, out_dir: Path, threshold: int, org: tuple, raw: Path) -> int:
     import time
 
     import duckdb
 
+    from release.organisation import OrganisationError, resolve
+
+    try:
+        organisation = resolve(*org, raw)
+    except OrganisationError as exc:
+        err.print(f"Not published: {exc}", markup=False)
+        return 1
     if not warehouse.is_file():
         err.print(f"No warehouse at {warehouse}: run `python -m pipelines build` first.",
                   markup=False)
@@ -139,7 +168,7 @@ def cmd_publish(warehouse: Path, out_dir: Path, threshold: int) -> int:
     started = time.perf_counter()
     try:
         with err.status("Protecting kpi and the marts (disclosure control) …", spinner="dots"):
-            pack = write_pack(warehouse, out_dir, threshold)
+            pack = write_pack(warehouse, out_dir, threshold, organisation)
     except (duckdb.Error, KeyError) as exc:
         err.print(f"Cannot read {warehouse} as a warehouse: {exc}", markup=False)
         return 1
@@ -147,14 +176,42 @@ def cmd_publish(warehouse: Path, out_dir: Path, threshold: int) -> int:
         err.print(f"File system error (nothing was written to {out_dir}): {exc}", markup=False)
         return 1
     rel = pack.release
-    out.print(f"Wrote {pack.out_dir} (run {rel.run_id}, as of {rel.as_of_date}, threshold "
-              f"{rel.threshold}) in {time.perf_counter() - started:.1f} s", markup=False)
+    who = f"{organisation.code}, " if organisation else "no organisation, "
+    out.print(f"Wrote {pack.out_dir} ({who}run {rel.run_id}, as of {rel.as_of_date}, "
+              f"threshold {rel.threshold}) in {time.perf_counter() - started:.1f} s",
+              markup=False)
     for name in pack.files:
         out.print(f"  {name}", markup=False)
     out.print(f"{rel.primary:,} cells below the threshold, {rel.secondary:,} more suppressed "
               f"so that none can be worked out", markup=False)
     if rel.unprotectable:
         err.print(f"warning: {rel.unprotectable} cells could not be protected", markup=False)
+    return 0
+
+
+def cmd_rollup(packs: list[Path], out_file: Path, wait: float) -> int:
+    import time
+
+    from pipelines.warehouse import BuildBusy, DiskFull
+    from release.rollup import Rejected, build_rollup
+
+    started = time.perf_counter()
+    try:
+        res = build_rollup(packs, out_file, wait=wait)
+    except Rejected as exc:
+        kept = "it was not changed" if out_file.exists() else "nothing was written"
+        err.print(f"[bold red]Roll-up rejected[/] — {kept} ({out_file}):", markup=True)
+        for m in exc.messages:
+            err.print(f"  {m}", markup=False)
+        return 1
+    except (BuildBusy, DiskFull, OSError) as exc:
+        err.print(f"Not rolled up — {out_file} was not changed: {exc}", markup=False)
+        return 1
+    out.print(f"Wrote {res.out} from {len(res.organisations)} packs "
+              f"({', '.join(res.organisations)}; threshold {res.threshold}) in "
+              f"{time.perf_counter() - started:.1f} s", markup=False)
+    for name, n in res.rows.items():
+        out.print(f"  {name}: {n:,} rows", markup=False)
     return 0
 
 
@@ -166,7 +223,19 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     args = parser.parse_args(argv)
     if args.command == "publish":
-        return cmd_publish(args.warehouse, args.out, args.threshold)
+        from release.organisation import OrganisationError, check_code
+
+        if args.organisation is not None:
+            try:
+                check_code(args.organisation)
+            except OrganisationError as exc:
+                parser.error(str(exc))  # exits 2
+        org = (args.organisation, args.organisation_name_ja, args.organisation_name_en)
+        return cmd_publish(args.warehouse, args.out, args.threshold, org, args.raw)
+    if args.command == "rollup":
+        if args.wait < 0:
+            parser.error("--wait must not be negative")
+        return cmd_rollup(args.packs, args.out, args.wait)
     if args.command == "build":
         if args.wait < 0:
             parser.error("--wait must not be negative")
@@ -178,7 +247,14 @@ def main(argv: list[str] | None = None) -> int:
             parser.error(f"--staff must be at least {MIN_STAFF}")  # exits 2
         if args.seed is not None and args.seed < 0:
             parser.error("--seed must be a non-negative integer")
-        return cmd_sample(args.out, args.staff, args.seed)
+        if args.organisation is not None:
+            from release.organisation import OrganisationError, check_code
+
+            try:
+                check_code(args.organisation)
+            except OrganisationError as exc:
+                parser.error(str(exc))
+        return cmd_sample(args.out, args.staff, args.seed, args.organisation)
     parser.error(f"unknown command {args.command}")
 
 

@@ -41,6 +41,7 @@ import pyarrow as pa
 from release.catalogue import PACE, PACE_COLUMNS
 from release.connection import connect
 from release.disclosure import BY_NAME, DATASETS, SUPPRESSED, Release, release
+from release.organisation import Organisation
 
 MARKER = "publication_meta"
 SUPPRESSED_STATUS = "suppressed"
@@ -140,7 +141,10 @@ def _reference(warehouse: str | os.PathLike) -> dict[str, pa.Table]:
     return out
 
 
-def write(rel: Release, warehouse: str | os.PathLike, out: Path) -> None:
+def write(rel: Release, warehouse: str | os.PathLike, out: Path,
+          organisation: Organisation | None = None) -> None:
+    """The public-edition file of ``rel`` at ``out`` (``publication_meta`` names the
+    organisation when the pack has one)."""
     tables = _reference(warehouse)
     tmp = out.with_name(out.name + f".tmp{os.getpid()}")
     tmp.unlink(missing_ok=True)
@@ -169,9 +173,12 @@ def write(rel: Release, warehouse: str | os.PathLike, out: Path) -> None:
             "AND k.fiscal_year = p.fiscal_year AND k.bureau_code IS NULL")
         con.execute(f"CREATE TABLE {MARKER} AS SELECT ? AS threshold, ? AS run_id, "
                     "? AS as_of_date, ? AS data_origin, ? AS primary_cells, "
-                    "? AS secondary_cells",
+                    "? AS secondary_cells, ?::VARCHAR AS organisation, "
+                    "?::VARCHAR AS organisation_name_ja, ?::VARCHAR AS organisation_name_en",
                     [rel.threshold, rel.run_id, rel.as_of_date, rel.data_origin, rel.primary,
-                     rel.secondary])
+                     rel.secondary, *((organisation.code, organisation.name_ja,
+                                       organisation.name_en) if organisation else
+                                      (None, None, None))])
         con.execute("CHECKPOINT")
     finally:
         con.close()

@@ -14,6 +14,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 import os
 import shutil
@@ -26,8 +27,11 @@ import polars as pl
 
 from release import disclosure, exports, i18n, public
 from release.disclosure import BY_NAME, DATASETS, METHOD, SUPPRESSED, Release, Suppression
+from release.organisation import Organisation
 
 XLSX_NAME = "publication.xlsx"
+META_NAME = "publication.json"  # method, threshold, as-of, organisation, sha256 of every file
+ORG_COLUMN = "organisation"  # the first column of every table of a pack with an organisation
 PUBLIC_NAME = "public.duckdb"  # the public edition's data file (release/public.py)
 
 
@@ -105,25 +109,53 @@ def publication_rows(path: str | os.PathLike, name: str, f: RowFilter, threshold
 
 # --- the pack ---------------------------------------------------------------------------------
 
-def pack_frame(rel: Release, name: str) -> pl.DataFrame:
-    """A dataset as the pack writes it: the table's columns and the bureau's names."""
-    return _with_names(rel.tables[name], name, rel,
-                       {"bureau_name_ja": "ja", "bureau_name_en": "en"})
+def pack_frame(rel: Release, name: str, organisation: Organisation | None = None
+               ) -> pl.DataFrame:
+    """A dataset as the pack writes it: the organisation's code first (when it has one), the
+    table's columns and the bureau's names."""
+    out = _with_names(rel.tables[name], name, rel,
+                      {"bureau_name_ja": "ja", "bureau_name_en": "en"})
+    if organisation is None:
+        return out
+    return out.select(pl.lit(organisation.code).alias(ORG_COLUMN), pl.all())
 
 
-def metadata(rel: Release) -> dict:
+def metadata(rel: Release, organisation: Organisation | None = None,
+             files: Mapping[str, str] | None = None) -> dict:
+    """publication.json: the method and its parameters, the run, the organisation and the
+    sha256 of every other file of the pack (the roll-up rejects a file changed since)."""
     return {"method": METHOD, "threshold": rel.threshold, "rounding_base": 1,
             "max_perturbation": 0, "run_id": rel.run_id,
-            "as_of_date": rel.as_of_date.isoformat() if rel.as_of_date else None}
+            "as_of_date": rel.as_of_date.isoformat() if rel.as_of_date else None,
+            "organisation": organisation.as_json() if organisation else None,
+            "files": dict(sorted(files.items())) if files is not None else None}
 
 
-def _readme(rel: Release, sizes: Mapping[str, int]) -> str:
+def sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def _readme(rel: Release, sizes: Mapping[str, int], organisation: Organisation | None = None
+            ) -> str:
     t, m = rel.threshold, rel.threshold - 1
     as_of = rel.as_of_date.isoformat() if rel.as_of_date else "—"
+    org_ja = org_en = []
+    if organisation is not None:
+        org_ja = [f"- 組織: {organisation.name_ja or organisation.code}(コード "
+                  f"{organisation.code}。各表の先頭列 `{ORG_COLUMN}`)"]
+        org_en = [f"- Organisation: {organisation.name_en or organisation.code} (code "
+                  f"{organisation.code}; the first column `{ORG_COLUMN}` of every table)"]
     lines = [
-        "# 総務省デジタル人材確保・育成計画 公表用データ / MIC Digital Talent Plan: "
-        "publication data", "",
-        "## 日本語", "",
+        (f"# {organisation.name_ja or organisation.code} デジタル人材確保・育成計画 公表用データ / "
+         f"{organisation.name_en or organisation.code} Digital Talent Plan: publication data"
+         if organisation is not None else
+         "# 総務省デジタル人材確保・育成計画 公表用データ / MIC Digital Talent Plan: "
+         "publication data"), "",
+        "## 日本語", "", *org_ja,
         f"- データ基準日: {as_of}(パイプライン実行ID {rel.run_id})",
         f"- 秘匿処理: セル秘匿(一次秘匿+連結表を通じた二次秘匿)。しきい値 {t}: 人数が1〜{m}の"
         f"セルは `[c]`。率の分子と分母の差(例: 14人中13人)が1〜{m}のときも、どちらかを"
@@ -139,7 +171,7 @@ def _readme(rel: Release, sizes: Mapping[str, int]) -> str:
         f"{XLSX_NAME}。{PUBLIC_NAME} は同じデータを公開版ダッシュボード用にまとめたもの"
         f"(`DTP_EDITION=public DTP_WAREHOUSE=…/{PUBLIC_NAME}`: 人事データ本体を公開サーバーに"
         "置かずに済みます)。", "",
-        "## English", "",
+        "## English", "", *org_en,
         f"- As-of date: {as_of} (pipeline run {rel.run_id})",
         f"- Disclosure control: cell suppression (primary, plus secondary suppression across "
         f"linked tables). Threshold {t}: counts of 1 to {m} people are `[c]`. When a rate's "
@@ -170,15 +202,16 @@ class Pack:
     release: Release
 
 
-def write_pack(warehouse: str | os.PathLike, out_dir: str | os.PathLike, threshold: int
-               ) -> Pack:
-    """Write the publication pack into ``out_dir`` (replaced as a whole, never half-written)."""
+def write_pack(warehouse: str | os.PathLike, out_dir: str | os.PathLike, threshold: int,
+               organisation: Organisation | None = None) -> Pack:
+    """Write the publication pack into ``out_dir`` (replaced as a whole, never half-written);
+    with ``organisation``, every file carries it (``pipelines rollup`` needs it)."""
     rel = release(warehouse, threshold)
     out = Path(out_dir)
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
     try:
-        frames = {ds.name: pack_frame(rel, ds.name) for ds in DATASETS}
+        frames = {ds.name: pack_frame(rel, ds.name, organisation) for ds in DATASETS}
         for name, frame in frames.items():
             (tmp / f"{name}.csv").write_bytes(exports.to_csv(frame).data)
         from release import xlsx
@@ -188,13 +221,20 @@ def write_pack(warehouse: str | os.PathLike, out_dir: str | os.PathLike, thresho
                  ("run_id", rel.run_id or ""),
                  ("as_of_date", rel.as_of_date.isoformat() if rel.as_of_date else ""),
                  ("[c]", "suppressed / 秘匿")]
+        if organisation is not None:
+            about[:0] = [("organisation", organisation.code),
+                         ("organisation_name_ja", organisation.name_ja or ""),
+                         ("organisation_name_en", organisation.name_en or "")]
         (tmp / XLSX_NAME).write_bytes(xlsx.to_workbook(
             frames, about, numeric={n: _numeric(n) for n in frames}))
-        (tmp / "publication.json").write_text(
-            json.dumps(metadata(rel), ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
-        (tmp / "README.md").write_text(_readme(rel, {n: f.height for n, f in frames.items()}),
-                                       encoding="utf-8")
-        public.write(rel, warehouse, tmp / PUBLIC_NAME)
+        (tmp / "README.md").write_text(
+            _readme(rel, {n: f.height for n, f in frames.items()}, organisation),
+            encoding="utf-8")
+        public.write(rel, warehouse, tmp / PUBLIC_NAME, organisation)
+        files = {p.name: sha256(p) for p in tmp.iterdir() if p.is_file()}
+        (tmp / META_NAME).write_text(json.dumps(metadata(rel, organisation, files),
+                                                ensure_ascii=False, indent=2) + "\n",
+                                     encoding="utf-8")
         if out.exists():
             old = out.with_name(f".{out.name}.old-{dt.datetime.now():%Y%m%d%H%M%S%f}")
             os.replace(out, old)
@@ -214,5 +254,5 @@ def _numeric(name: str) -> tuple[str, ...]:
     return tuple(c for c in text_columns(BY_NAME[name]) if c != "status")
 
 
-__all__ = ["SUPPRESSED", "Pack", "RowFilter", "filter_rows", "metadata", "pack_frame",
-           "publication_rows", "release", "write_pack"]
+__all__ = ["META_NAME", "ORG_COLUMN", "SUPPRESSED", "Pack", "RowFilter", "filter_rows",
+           "metadata", "pack_frame", "publication_rows", "release", "sha256", "write_pack"]

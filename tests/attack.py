@@ -36,7 +36,8 @@ COUNTS = {
     "mart_career_posts": ("headcount",),
     "mart_career_training": ("eligible", "completed"),
 }
-NAME_COLUMNS = ("bureau_name", "bureau_name_ja", "bureau_name_en")
+# dropped on reading: names, and the organisation column of a pack made for the roll-up
+NAME_COLUMNS = ("bureau_name", "bureau_name_ja", "bureau_name_en", "organisation")
 # kpi metrics whose ministry row is exactly the sum of the bureau rows (everyone counted has
 # a bureau: hiring.bureau_code, or the roster itself); the others may count people on no roster
 EXACT_MINISTRY = {"digital_hires", "new_hire_a_level_rate", "new_hire_security_rate",
@@ -52,9 +53,12 @@ class Problem:
     names: list[tuple] = field(default_factory=list)  # what each unknown is
     eq: list[Expr] = field(default_factory=list)  # expr = 0
     le: list[Expr] = field(default_factory=list)  # expr ≤ 0
+    owners: list[str | None] = field(default_factory=list)  # whose pack (joint attacks)
+    owner: str | None = None  # the pack whose unknowns are being added
 
     def var(self, name: tuple) -> int:
         self.names.append(name)
+        self.owners.append(self.owner)
         return len(self.names) - 1
 
 
@@ -63,8 +67,9 @@ def _num(text: str | None) -> float | None:
 
 
 class Attacker:
-    def __init__(self, pack: Path, published: Path | None) -> None:
-        self.p = Problem()
+    def __init__(self, pack: Path, published: Path | None, problem: Problem | None = None
+                 ) -> None:
+        self.p = problem if problem is not None else Problem()
         self.cells: dict[tuple, Expr] = {}  # (table, key, column) -> expr
         self.frames: dict[str, pl.DataFrame] = {}
         for name in ("kpi", *COUNTS):
@@ -378,14 +383,69 @@ class Result:
 
 
 def attack(pack: Path, published: Path | None, warehouse: Path, threshold: int) -> Result:
+    a = Attacker(pack, published)
+    return solve_all(a.p, truth(warehouse, a.p.names), threshold)
+
+
+def attack_rollup(rollup: Path, parts: list[tuple[str, Path, Path | None, Path]],
+                  threshold: int) -> Result:
+    """Every organisation's pack (``parts``: organisation, pack, published.csv, its warehouse
+    for scoring) and the roll-up file at once: one joint problem. The roll-up adds, for every
+    figure it shows, an equation: an organisation's row equals the shown value, and an
+    ``ALL`` row's numerator / denominator equals the sum of the organisations' cells (so
+    ``ALL`` − the others is in the model), and its ``value_low`` / ``value_high`` bounds as
+    inequalities."""
+    p = Problem()
+    attackers: dict[str, Attacker] = {}
+    for org, pack_dir, published, _ in parts:
+        p.owner = org
+        attackers[org] = Attacker(pack_dir, published, p)
+    lin = Attacker.lin
+    con = duckdb.connect(str(rollup), read_only=True)
+    try:
+        rows = con.sql("SELECT * FROM rollup_kpi").pl()
+    finally:
+        con.close()
+    for r in rows.iter_rows(named=True):
+        key = (r["metric"], str(r["fiscal_year"]), r["bureau_code"])
+        is_rate = r["metric"].endswith("_rate")
+        if r["organisation"] != "ALL":
+            a = attackers[r["organisation"]]
+            for col in ("numerator", "denominator"):
+                if r[col] is not None:
+                    p.eq.append(lin((1, a.cell("kpi", key, col)), const=-float(r[col])))
+            continue
+        cells = {col: [a.cell("kpi", key, col) for a in attackers.values()]
+                 for col in ("numerator", "denominator")}
+        for col in ("numerator", "denominator"):
+            if r[col] is not None:
+                p.eq.append(lin(*((1, c) for c in cells[col]), const=-float(r[col])))
+        num = cells["numerator"]
+        if r["value"] is not None and not is_rate:
+            p.eq.append(lin(*((1, c) for c in num), const=-float(r["value"])))
+        if r["value_low"] is not None:
+            if is_rate and r["denominator"] is not None:
+                p.le.append(lin(*((-1, c) for c in num),
+                                const=float(r["value_low"]) * float(r["denominator"]) - 1e-6))
+            elif not is_rate:
+                p.le.append(lin(*((-1, c) for c in num), const=float(r["value_low"])))
+        if r["value_high"] is not None and is_rate and r["denominator"] is not None:
+            p.le.append(lin(*((1, c) for c in num),
+                            const=-float(r["value_high"]) * float(r["denominator"]) - 1e-6))
+    x_true = np.zeros(len(p.names))
+    for org, _, _, warehouse in parts:
+        idx = [i for i, o in enumerate(p.owners) if o == org]
+        x_true[idx] = truth(warehouse, [p.names[i] for i in idx])
+    return solve_all(p, x_true, threshold)
+
+
+def solve_all(p: Problem, x_true: np.ndarray, threshold: int) -> Result:
+    """For every protected unknown of ``p``, its smallest and largest feasible value."""
     from scipy.optimize import Bounds, LinearConstraint, milp
     from scipy.sparse import coo_array, csr_array
     from scipy.sparse.csgraph import connected_components
 
-    a = Attacker(pack, published)
-    p = a.p
     n = len(p.names)
-    x_true = truth(warehouse, p.names)
     # the attacker's relations must hold for the truth, or the attack proves nothing
     broken = []
     for kind, rows in (("eq", p.eq), ("le", p.le)):
@@ -459,5 +519,6 @@ def attack(pack: Path, published: Path | None, warehouse: Path, threshold: int) 
                 if moved:
                     break
             if not moved:
-                recovered.append((p.names[i], float(x_true[i])))
+                who = (p.owners[i],) if p.owners[i] is not None else ()
+                recovered.append((*who, p.names[i], float(x_true[i])))
     return Result(len(protected), recovered, broken)

@@ -160,7 +160,9 @@ def test_pack_files(tiny_warehouse, tmp_path):
                        "public.duckdb"} == names
     meta = json.loads((p.out_dir / "publication.json").read_text(encoding="utf-8"))
     assert list(meta) == ["method", "threshold", "rounding_base", "max_perturbation", "run_id",
-                          "as_of_date"]
+                          "as_of_date", "organisation", "files"]
+    assert meta["organisation"] is None  # published without --organisation (tests/test_rollup)
+    assert set(meta["files"]) == names - {"publication.json"}
     assert meta["threshold"] == 5 and meta["rounding_base"] == 1
     assert meta["max_perturbation"] == 0 and meta["run_id"] == p.release.run_id
     raw = (p.out_dir / "kpi.csv").read_bytes()

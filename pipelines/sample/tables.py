@@ -172,15 +172,28 @@ def build(staff: int = DEFAULT_STAFF, seed: int = DEFAULT_SEED) -> dict[str, pl.
     return {name: t[name].select(BY_NAME[name].column_names) for name in BY_NAME}
 
 
-def generate(out_dir: Path, staff: int = DEFAULT_STAFF, seed: int = DEFAULT_SEED) -> dict[str, int]:
-    """Write every contract CSV and SAMPLE_MANIFEST.json into out_dir; return rows per file."""
+def generate(out_dir: Path, staff: int = DEFAULT_STAFF, seed: int = DEFAULT_SEED,
+             organisation: str | None = None) -> dict[str, int]:
+    """Write every contract CSV and SAMPLE_MANIFEST.json into out_dir; return rows per file.
+    With ``organisation``, the data set is that organisation's (``organisations.py``: its own
+    bureaus, size and targets) and ``organisation.csv`` names it."""
+    from pipelines.sample import organisations
+
     out_dir = Path(out_dir)
+    prof = organisations.profile(organisation, seed) if organisation else None
     tables = build(staff, seed)
+    if prof is not None:
+        tables = organisations.reshape(tables, prof, staff, seed)
     out_dir.mkdir(parents=True, exist_ok=True)
+    if prof is not None:
+        organisations.write_organisation(out_dir, prof)
     rows: dict[str, int] = {}
     files: dict[str, str] = {}
     for table in TABLES:
         df = tables[table.name]
+        if table.optional and df.height == 0:
+            (out_dir / table.file).unlink(missing_ok=True)
+            continue
         path = out_dir / table.file
         df.write_csv(path, include_bom=False, include_header=True, line_terminator="\n",
                      date_format="%Y-%m-%d", null_value="", quote_style="necessary")

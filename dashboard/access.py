@@ -218,6 +218,16 @@ def may_brief(p: Principal) -> bool:
     return all(may_download(p, n, publication=False) for n in BRIEF_DATASETS)
 
 
+# The plan review's CSV (views/plan_review.py) holds ministry-wide kpi figures: the kpi
+# dataset's right, unprotected (planner and up) — in the public edition in publication form,
+# which is all its file holds.
+REVIEW_DATASET = "kpi"
+
+
+def may_review_csv(p: Principal) -> bool:
+    return may_download(p, REVIEW_DATASET, publication=p.public)
+
+
 def datasets_for(p: Principal, publication: bool) -> list[str]:
     """The datasets the data page offers, in catalogue order."""
     return [n for n in DOWNLOADS if may_download(p, n, publication)]
@@ -354,6 +364,11 @@ def authorize_brief(p: Principal) -> Principal:
     for name in BRIEF_DATASETS:
         p = authorize_download(p, name, publication=False)
     return p
+
+
+def authorize_review_csv(p: Principal) -> Principal:
+    """``authorize_download`` for the plan review's CSV (``may_review_csv``)."""
+    return authorize_download(p, REVIEW_DATASET, publication=p.public)
 
 
 def authorize_page(p: Principal, url_path: str) -> Principal:

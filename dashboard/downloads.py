@@ -1,4 +1,5 @@
-"""The data page's logic without Streamlit: filters → rows → disclosure control → file bytes.
+"""The data page's logic without Streamlit: filters → rows → disclosure control → file bytes;
+and the lazy CSVs of the plan review (``review_csv``) and audit (``audit_csv``) pages.
 
 ``download(...)`` returns the zero-argument callable a ``st.download_button`` runs when it is
 clicked: the filter values are captured by closure when the page is drawn, and the warehouse
@@ -197,6 +198,23 @@ def download(kind: str, path: str, f: DataFilter, *, lang: str, publication: boo
         audit.record("download", who, strict=True, page="data", dataset=f.dataset,
                      format=kind, filters=audit_filters(f, encoding if kind == "csv" else None),
                      rows=frame.height, publication=publication, run_id=run.get("run_id"))
+        return data
+
+    return make
+
+
+def review_csv(frame: pl.DataFrame, who: access.Principal, *, plan_id: str, lang: str,
+               run_id: str) -> Callable[[], bytes]:
+    """The plan review page's lazy CSV (its rows, made when the page was drawn): the role is
+    checked again when the bytes are made (``access.authorize_review_csv``), and the download
+    leaves its audit line before they leave."""
+
+    def make() -> bytes:
+        now = access.authorize_review_csv(who)
+        data = ex.to_csv(frame).data
+        audit.record("download", now, strict=True, page="review", dataset="plan_review",
+                     format="csv", filters={"plan": plan_id, "lang": lang}, rows=frame.height,
+                     publication=now.public, run_id=run_id)
         return data
 
     return make

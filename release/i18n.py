@@ -135,6 +135,9 @@ STRINGS: dict[str, tuple[str, str]] = {
     "review_prev_final": ("前計画の最終年度 {fy}", "Previous plan, final year {fy}"),
     "review_new_first": ("この計画の初年度 {fy}", "This plan, first year {fy}"),
     "review_download": ("振り返りをCSVでダウンロード", "Download the review (CSV)"),
+    "review_download_role": (
+        "振り返りのCSVは保護前の集計値を含むため、企画担当以上の権限でダウンロードできます。",
+        "The review's CSV holds unprotected aggregated figures: planner role and up."),
     "date_axis": ("%Y年%-m月", "%b %Y"),
     "fy": ("年度", "FY"),
     "value": ("値", "Value"),

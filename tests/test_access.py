@@ -572,3 +572,48 @@ def test_the_public_file_reads_reference_tables_through_the_locked_connection(
     with pytest.raises(duckdb.Error, match="disabled by configuration"):
         public.write(rel, evil, out)
     assert not out.exists()
+
+
+# --- the plan review's CSV goes through the same gate (issue 18) ---------------------------------
+
+@pytest.mark.parametrize("role", list(access.ROLES))
+def test_review_csv_needs_unprotected_aggregates(role, tiny_warehouse, monkeypatch,
+                                                 access_file, audit_log):
+    at = app(tiny_warehouse, monkeypatch, user=signed_in(role), page="views/plan_review.py")
+    (button,) = [b for b in at.get("download_button") if b.proto.id.endswith("review_download")]
+    assert button.proto.disabled is (role == "viewer")  # viewers: publication form only
+    assert access.may_review_csv(principal(role)) is (role != "viewer")
+    assert access.may_review_csv(access.PUBLIC)  # the public file holds only the release
+
+
+def test_review_csv_callable_rechecks_the_role_and_is_audited(tiny_warehouse, access_file,
+                                                              audit_log, monkeypatch):
+    from dashboard import review
+
+    monkeypatch.setenv("DTP_EDITION", "internal")
+    monkeypatch.setenv("DTP_WAREHOUSE", str(tiny_warehouse))
+    run = queries.current_run(tiny_warehouse)
+    (gen,) = review.generations(run, "ja")
+    rows = review.review(run, "ja", gen).rows
+    planner = principal("planner")
+    make = downloads.review_csv(rows, planner, plan_id=gen.plan_id, lang="ja",
+                                run_id=run.run_id)
+    data = make()
+    assert data.startswith(b"\xef\xbb\xbf") and data.count(b"\n") == rows.height + 1
+    (line,) = lines(audit_log)
+    assert {k: line[k] for k in ("user", "event", "page", "dataset", "format", "rows",
+                                 "publication", "run_id", "filters")} == {
+        "user": PEOPLE["planner"]["email"], "event": "download", "page": "review",
+        "dataset": "plan_review", "format": "csv", "rows": rows.height, "publication": False,
+        "run_id": run.run_id, "filters": {"plan": gen.plan_id, "lang": "ja"}}
+    # a viewer's callable, built by hand, gets nothing (and leaves a denied line)
+    viewer = downloads.review_csv(rows, principal("viewer"), plan_id=gen.plan_id, lang="ja",
+                                  run_id=run.run_id)
+    with pytest.raises(AccessDenied):
+        viewer()
+    # the planner loses the role after the button was drawn: the same callable is refused
+    access_file.write_text(EXAMPLE.read_text(encoding="utf-8").replace(
+        '"hanako.sato@example.go.jp"', '"someone.else@example.go.jp"'), encoding="utf-8")
+    with pytest.raises(AccessDenied):
+        make()
+    assert [x["event"] for x in lines(audit_log)] == ["download", "denied", "denied"]

@@ -7,10 +7,11 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboard import fmt, review, state, ui
+from dashboard import access, downloads, fmt, review, state, ui
 from release import exports
 
 v = state.view()
+principal = access.require_page("review")
 st.caption(v.t("review_intro"))
 
 gens = review.generations(v.run, v.lang)
@@ -56,8 +57,14 @@ if r.previous is not None and r.handover.height:
     st.dataframe(r.handover, hide_index=True, width="stretch", key="review_handover")
 
 if r.rows.height:
-    csv = exports.to_csv(r.rows)
-    st.download_button(v.t("review_download"), csv.data, key="review_download",
+    # made on click: the role is checked again then, and the download is audited
+    # (downloads.review_csv); unprotected kpi figures, so planners and up (access.py)
+    csv_ok = access.may_review_csv(principal)
+    st.download_button(v.t("review_download"),
+                       data=downloads.review_csv(r.rows, principal, plan_id=gen.plan_id,
+                                                 lang=v.lang, run_id=v.run.run_id),
+                       key="review_download", on_click="ignore", disabled=not csv_ok,
+                       help=None if csv_ok else v.t("review_download_role"),
                        file_name=exports.file_name("plan_review", [gen.plan_id, v.lang],
                                                    v.run.as_of_date, "csv"),
                        mime="text/csv")

@@ -56,6 +56,7 @@ test: setup browser
 bench: setup
 	$(PY) -m bench
 	$(PY) -m bench.brief
+	$(PY) -m bench.rollup --packs 24
 
 lint: setup
 	$(VENV)/bin/ruff check .

@@ -1,0 +1,85 @@
+"""Benchmark of the roll-up (issue 17): ``python -m bench.rollup [--packs 24] [--pack DIR]``.
+
+One real publication pack (``--pack``; default: published from the sample warehouse with
+``--organisation MIC``) is cloned into N organisations' packs (kpi.csv and kpi_pace.csv with
+the organisation's code, checksums in publication.json: what ``rollup`` reads and verifies;
+the XLSX and public file are left out of the clones), then ``python -m pipelines rollup``
+runs on all of them in a fresh process: wall time and peak memory (ru_maxrss of the child).
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def clone(pack: Path, code: str, out: Path) -> Path:
+    out.mkdir(parents=True)
+    meta = json.loads((pack / "publication.json").read_text(encoding="utf-8"))
+    old = meta["organisation"]["code"]
+    files = {}
+    for name in ("kpi.csv", "kpi_pace.csv"):
+        if not (pack / name).exists():
+            continue
+        text = (pack / name).read_bytes().decode("utf-8-sig")
+        head, _, body = text.partition("\n")
+        body = "\n".join(code + line[len(old):] if line.startswith(old + ",") else line
+                         for line in body.split("\n"))
+        data = ("\ufeff" + head + "\n" + body).encode("utf-8")
+        (out / name).write_bytes(data)
+        files[name] = hashlib.sha256(data).hexdigest()
+    meta["organisation"] = {"code": code, "name_ja": f"組織{code}", "name_en": code}
+    meta["files"] = files
+    (out / "publication.json").write_text(json.dumps(meta), encoding="utf-8")
+    return out
+
+
+def run(n: int, pack: Path, work: Path) -> tuple[float, float]:
+    packs = [clone(pack, f"O{i:04d}", work / f"p{i:04d}") for i in range(n)]
+    out = work / "rollup.duckdb"
+    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    t = time.perf_counter()
+    subprocess.run([sys.executable, "-m", "pipelines", "rollup", "--out", str(out),
+                    *map(str, packs)], cwd=ROOT, check=True, capture_output=True)
+    secs = time.perf_counter() - t
+    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    return secs, max(peak, before) / 1024
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(prog="python -m bench.rollup")
+    p.add_argument("--packs", type=int, nargs="+", default=[24])
+    p.add_argument("--pack", type=Path, default=None)
+    p.add_argument("--warehouse", type=Path, default=ROOT / "data" / "warehouse.duckdb")
+    args = p.parse_args(argv)
+    work = Path(tempfile.mkdtemp(prefix="dtp-bench-rollup-"))
+    try:
+        pack = args.pack
+        if pack is None:
+            pack = work / "MIC"
+            subprocess.run([sys.executable, "-m", "pipelines", "publish", "--warehouse",
+                            str(args.warehouse), "--out", str(pack), "--organisation", "MIC"],
+                           cwd=ROOT, check=True, capture_output=True)
+        rows = sum(1 for _ in (pack / "kpi.csv").open(encoding="utf-8-sig")) - 1
+        for n in args.packs:
+            secs, mb = run(n, pack, work / f"n{n}")
+            print(f"roll-up of {n:>5} packs ({rows:,} kpi rows each, {n * rows:,} in all): "
+                  f"{secs:6.2f} s, peak memory {mb:,.0f} MB")
+            shutil.rmtree(work / f"n{n}", ignore_errors=True)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

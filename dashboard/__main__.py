@@ -1,11 +1,13 @@
 """Command line: ``python -m dashboard brief`` — the executive briefing pack as a file.
 
     python -m dashboard brief --warehouse FILE --out FILE.pptx|FILE.pdf [--lang ja|en]
-        [--bureau CODE,CODE] [--fy-from N] [--fy-to N]
+        [--bureau CODE,CODE] [--fy-from N] [--fy-to N] [--plan ID]
 
-The pack is the one the Overview's buttons make (:func:`dashboard.brief.build`). Exit codes:
-0 written; 1 no (readable) warehouse, no data in it, or no font for the PDF; 2 usage error
-(including a bureau code or FY the warehouse does not have). Messages, never stack traces.
+The pack is the one the Overview's buttons make (:func:`dashboard.brief.build`); ``--plan``
+adds the Plan review of that plan's generation (a plan's or a revision's id), as the Plan
+review page's buttons do. Exit codes: 0 written; 1 no (readable) warehouse, no data in it, or
+no font for the PDF; 2 usage error (including a bureau code, FY or plan the warehouse does not
+have). Messages, never stack traces.
 The file is written beside its target and renamed into place, so a failed run leaves no
 half-written file.
 """
@@ -37,6 +39,8 @@ def _parser() -> argparse.ArgumentParser:
                    help="comma-separated bureau codes (default: all bureaus, the ministry)")
     b.add_argument("--fy-from", type=int, default=None, help="first FY (default: the first)")
     b.add_argument("--fy-to", type=int, default=None, help="last FY (default: the last)")
+    b.add_argument("--plan", default=None, metavar="ID",
+                   help="add the Plan review of this plan (its id in plans.csv)")
     return p
 
 
@@ -85,8 +89,14 @@ def cmd_brief(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
         return 1
     except ValueError as exc:
         parser.error(str(exc))
+    if args.plan is not None:
+        try:
+            brief.plan_of(view, args.plan)
+        except brief.UnknownPlan as exc:  # one line, like a bad --bureau's, without usage
+            print(f"error: --plan: {exc}", file=sys.stderr)
+            return 2
     try:
-        data = brief.build(view, kind)
+        data = brief.build(view, kind, plan=args.plan)
     except brief.FontMissing as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
@@ -97,7 +107,9 @@ def cmd_brief(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
         return 1
     print(f"Wrote {args.out} ({len(data):,} bytes; {args.lang}; "
           f"{'all bureaus' if view.bureaus is None else ','.join(view.bureaus)}; "
-          f"FY{view.fy_from}–FY{view.fy_to}; run {view.run.run_id})")
+          f"FY{view.fy_from}–FY{view.fy_to}; "
+          f"{'' if args.plan is None else f'review of plan {args.plan}; '}"
+          f"run {view.run.run_id})")
     return 0
 
 

@@ -1,8 +1,9 @@
 """幹部説明資料 The executive briefing pack: PowerPoint with native (editable) charts, and PDF.
 
-One entry point, :func:`build` (the Overview's buttons and ``python -m dashboard brief`` both
-call it; it is where an access gate wraps the pack). The pack follows a view
-(:class:`~dashboard.state.View`: language, bureaus, FY span) and holds aggregated figures only:
+One entry point, :func:`build` (the Overview's and the Plan review page's buttons and
+``python -m dashboard brief`` call it; it is where an access gate wraps the pack). The pack
+follows a view (:class:`~dashboard.state.View`: language, bureaus, FY span) and holds
+aggregated figures only:
 
 * a title slide (plan name, as-of date, filters, run id, the sample-data notice);
 * a summary slide: the 14 metrics of ``kpi`` for the latest completed FY of the span, with
@@ -10,7 +11,11 @@ call it; it is where an access gate wraps the pack). The pack follows a view
 * one slide per plan section (§2 hiring, §3 training and certification, §4 careers and
   secondments, §5 security literacy) with charts that hold their data (python-pptx chart
   objects; the target band or line as line series) and an FY axis labelled as on the pages.
-  The slide notes hold each metric's definition and plan clause.
+  The slide notes hold each metric's definition and the plan clause of the plan in force for
+  the summary's FY;
+* with a plan (``--plan ID``, the Plan review page): the review of its generation
+  (dashboard/review.py, the page's rows: ministry-wide kpi, each FY judged by the plan in
+  force) as a table slide, and the previous plan's final year against its first.
 
 Every number comes from :mod:`dashboard.queries` (``kpi`` and the marts), nothing is
 recomputed; labels come from :mod:`release.i18n` and ``pipelines.schema``. :func:`content`
@@ -31,7 +36,7 @@ from pathlib import Path
 
 import polars as pl
 
-from dashboard import charts, fmt, messages, queries
+from dashboard import charts, fmt, messages, queries, review
 from dashboard.state import View
 from pipelines.schema import METRIC_BY_CODE, METRICS
 from pipelines.settings import get_settings
@@ -58,6 +63,10 @@ class FontMissing(Exception):
 
 class NoData(Exception):
     """The warehouse holds no fiscal year: there is nothing to brief on."""
+
+
+class UnknownPlan(ValueError):
+    """``--plan`` names no plan of the warehouse (the message lists the plans it has)."""
 
 
 # --- the content, gathered once ---
@@ -101,6 +110,20 @@ class Section:
 
 
 @dataclass(frozen=True)
+class PlanReview:
+    """The Plan review of one plan generation (review.review's rows, as text)."""
+    plan_id: str
+    plan_title: str
+    title: str
+    lines: tuple[str, ...]  # period, each plan of the generation, ended / in force, scope
+    header: tuple[str, ...]
+    rows: tuple[tuple[str, ...], ...]
+    handover_title: str = ""
+    handover_header: tuple[str, ...] = ()
+    handover: tuple[tuple[str, ...], ...] = ()
+
+
+@dataclass(frozen=True)
 class Pack:
     lang: str
     title: str
@@ -115,6 +138,7 @@ class Pack:
     sections: tuple[Section, ...]
     messages_title: str = ""
     messages: tuple[str, ...] = ()  # the Overview's key messages (dashboard/messages.py)
+    review: PlanReview | None = None  # the Plan review of a plan generation (``plan=``)
 
 
 def _targets(rows: Sequence[dict], lang: str) -> tuple[Series, ...]:
@@ -197,9 +221,49 @@ def _clauses(run: queries.Run, fy: int) -> pl.DataFrame:
                           & (pl.col("fy_to") >= fy))
 
 
-def content(v: View, made_at: dt.datetime | None = None) -> Pack:
-    """Everything the pack shows, read through :mod:`dashboard.queries` for the view."""
+def plan_of(v: View, plan: str) -> review.Generation:
+    """The generation ``plan`` names (a plan's or a revision's id); :class:`UnknownPlan`
+    listing the warehouse's plans otherwise."""
+    gen = review.find(v.run, v.lang, plan)
+    if gen is None:
+        have = ", ".join(p["plan_id"] for g in review.generations(v.run, v.lang)
+                         for p in g.plans)
+        raise UnknownPlan(f"unknown plan {plan!r} (the warehouse has: {have or 'none'})")
+    return gen
+
+
+def _frame_rows(frame: pl.DataFrame) -> tuple[tuple[str, ...], ...]:
+    return tuple(tuple(str(c) for c in row) for row in frame.iter_rows())
+
+
+def plan_review(v: View, plan: str) -> PlanReview:
+    """The Plan review of ``plan``'s generation, as the page shows it (review.review)."""
+    gen = plan_of(v, plan)
+    r = review.review(v.run, v.lang, gen)
+    period = f"{fmt.fy_label(gen.fy_from, v.lang)} – {fmt.fy_label(gen.fy_to, v.lang)}"
+    lines = [v.t("review_period", period=period)]
+    for p in gen.plans:
+        lines.append(("・" if v.lang == "ja" else "- ") + v.t(
+            "review_plan_line", title=review.title(p, v.lang),
+            adopted=fmt.date(p["adopted_on"], v.lang) if p["adopted_on"] else "–",
+            fys=f"{fmt.fy_label(p['fy_from'], v.lang)} – {fmt.fy_label(p['fy_to'], v.lang)}"))
+    lines.append(v.t("review_ended") if r.ended else v.t("review_in_force"))
+    lines.append(f"{v.t('bureaus')}: {v.t('all_bureaus')}")  # kpi's ministry-wide rows
+    handover = r.previous is not None and r.handover.height > 0
+    return PlanReview(
+        plan_id=gen.plan_id, plan_title=gen.title,
+        title=f"{v.t('page_plan_review')} — {gen.title}",
+        lines=tuple(lines), header=tuple(r.rows.columns), rows=_frame_rows(r.rows),
+        handover_title=v.t("review_handover", previous=r.previous.title) if handover else "",
+        handover_header=tuple(r.handover.columns) if handover else (),
+        handover=_frame_rows(r.handover) if handover else ())
+
+
+def content(v: View, made_at: dt.datetime | None = None, plan: str | None = None) -> Pack:
+    """Everything the pack shows, read through :mod:`dashboard.queries` for the view; with
+    ``plan`` (a plan's id) also the review of its generation (:class:`UnknownPlan` if none)."""
     run = v.run
+    reviewed = plan_review(v, plan) if plan is not None else None
     kpi = queries.kpi(run, v.bureaus)
     fy = v.latest_complete_fy
     plan = _clauses(run, fy)
@@ -288,7 +352,7 @@ def content(v: View, made_at: dt.datetime | None = None) -> Pack:
         (v.t("fy_span"), f"{v.fy_label(v.fy_from)} – {v.fy_label(v.fy_to)}"),
         (v.t("run_id"), run.run_id),
         (v.t("brief_made"), fmt.timestamp(made, v.lang)),
-    )
+    ) + (((v.t("page_plan_review"), reviewed.plan_title),) if reviewed is not None else ())
     m_header = (v.t("metric"), v.t("section"), v.fy_label(fy), v.t("target"), v.t("status"),
                 v.t("vs_prev"))
     return Pack(
@@ -305,7 +369,7 @@ def content(v: View, made_at: dt.datetime | None = None) -> Pack:
         sections=sections,
         messages_title=v.t("key_messages") + (
             f" ({v.fy_label(run.as_of_fy)})" if run.as_of_fy is not None else ""),
-        messages=key_messages)
+        messages=key_messages, review=reviewed)
 
 
 # --- PowerPoint ---
@@ -444,6 +508,51 @@ def _pptx_chart(slide, spec: Chart, x, y, w, h) -> None:
     _set_fonts(chart._chartSpace)
 
 
+def _pptx_table(slide, header: Sequence[str], rows: Sequence[Sequence[str]], x, y, w,
+                widths: Sequence[float], size: int) -> None:
+    from pptx.util import Emu, Inches, Pt
+
+    n = len(rows) + 1
+    table = slide.shapes.add_table(n, len(header), x, y, w, Inches(0.32) * n).table
+    for i, wd in enumerate(widths):
+        table.columns[i].width = Emu(int(w * wd / sum(widths)))
+    for j, head in enumerate(header):
+        table.cell(0, j).text = head
+    for i, row in enumerate(rows, start=1):
+        for j, text in enumerate(row):
+            table.cell(i, j).text = text
+    for i in range(n):
+        table.rows[i].height = Inches(0.32)
+        for j in range(len(header)):
+            cell = table.cell(i, j)
+            cell.margin_top = cell.margin_bottom = Inches(0.02)
+            for p in cell.text_frame.paragraphs:
+                for run in p.runs:
+                    run.font.size = Pt(size)
+
+
+def _pptx_review(prs, layout, rv: PlanReview, margin, inner) -> None:
+    """The Plan review: the by-metric table, then the handover (previous plan's final year
+    against this one's first) on a slide of its own."""
+    from pptx.util import Inches
+
+    s = prs.slides.add_slide(layout)
+    _text(s, margin, Inches(0.3), inner, Inches(0.6), [rv.title], 22, bold=True)
+    _text(s, margin, Inches(0.9), inner, Inches(0.25) * len(rv.lines), list(rv.lines), 11,
+          colour="333333")
+    top = Inches(1.0) + Inches(0.25) * len(rv.lines)
+    # metric, met, below, above, first, last, target across revisions, final status
+    _pptx_table(s, rv.header, rv.rows, margin, top, inner,
+                (2.6, 0.75, 0.75, 0.75, 1.45, 1.45, 3.0, 1.58), 9)
+    s.notes_slide.notes_text_frame.text = "\n".join(rv.lines)
+    if rv.handover:
+        s = prs.slides.add_slide(layout)
+        _text(s, margin, Inches(0.3), inner, Inches(0.6), [rv.handover_title], 22, bold=True)
+        _pptx_table(s, rv.handover_header, rv.handover, margin, Inches(1.1), inner,
+                    (3.0, 4.6, 4.6), 11)
+        s.notes_slide.notes_text_frame.text = rv.title
+
+
 def pptx_bytes(pack: Pack) -> bytes:
     from pptx import Presentation
     from pptx.dml.color import RGBColor
@@ -520,6 +629,9 @@ def pptx_bytes(pack: Pack) -> bytes:
             _text(s, margin, Inches(7.35) - Inches(0.2) * len(sec.pace), inner,
                   Inches(0.2) * len(sec.pace), list(sec.pace), 9, colour="1F6A99")
         s.notes_slide.notes_text_frame.text = "\n".join(sec.pace + sec.notes)
+
+    if pack.review is not None:
+        _pptx_review(prs, blank, pack.review, margin, inner)
 
     for slide in prs.slides:
         _set_fonts(slide.shapes._spTree)
@@ -777,7 +889,44 @@ def pdf_bytes(pack: Pack) -> bytes:
             pdf.set_xy(M, top + area_h + 2)
             pdf.multi_cell(inner, 4.0, _glyphs("\n".join(sec.pace)))
         notes(sec.notes, top + area_h + 4 + 4.0 * len(sec.pace))
+
+    rv = pack.review
+    if rv is not None:
+        pdf.add_page()
+        heading(rv.title)
+        pdf.set_text_color(51, 51, 51)
+        pdf.set_font("jp", size=9)
+        pdf.set_xy(M, 22)
+        pdf.multi_cell(inner, 4.6, _glyphs("\n".join(rv.lines)))
+        pdf.set_text_color(34, 34, 34)
+        pdf.set_font("jp", size=7.5)
+        pdf.set_xy(M, pdf.get_y() + 2)
+        _pdf_table(pdf, rv.header, rv.rows, (2.6, 0.75, 0.75, 0.75, 1.45, 1.45, 3.0, 1.58),
+                   inner, 5.2)
+        if rv.handover:
+            pdf.add_page()
+            heading(rv.handover_title)
+            pdf.set_text_color(34, 34, 34)
+            pdf.set_font("jp", size=9)
+            pdf.set_xy(M, 24)
+            _pdf_table(pdf, rv.handover_header, rv.handover, (3.0, 4.6, 4.6), inner, 7.4)
     return bytes(pdf.output())
+
+
+def _pdf_table(pdf, header: Sequence[str], rows: Sequence[Sequence[str]],
+               widths: Sequence[float], width: float, line_height: float) -> None:
+    from fpdf.fonts import FontFace
+
+    cols = tuple(width * w / sum(widths) for w in widths)
+    with pdf.table(col_widths=cols, line_height=line_height, text_align="LEFT",
+                   headings_style=FontFace(fill_color=(235, 235, 235))) as table:
+        row = table.row()
+        for head in header:
+            row.cell(head)
+        for r in rows:
+            row = table.row()
+            for text in r:
+                row.cell(_glyphs(text))
 
 
 # symbols IPAex Gothic lacks, drawn with the nearest glyph it has
@@ -790,19 +939,21 @@ def _glyphs(text: str) -> str:
 
 # --- the one entry point ---
 
-def build(v: View, kind: str) -> bytes:
-    """The pack for the view as ``kind`` ("pptx" or "pdf"). The Overview's buttons and the CLI
-    both come through here (the place for an access check)."""
+def build(v: View, kind: str, plan: str | None = None) -> bytes:
+    """The pack for the view as ``kind`` ("pptx" or "pdf"), with the review of ``plan``'s
+    generation when given. The Overview's and the Plan review page's buttons and the CLI all
+    come through here (the place for an access check)."""
     if kind not in KINDS:
         raise ValueError(f"not a pack format: {kind!r}")
-    pack = content(v)
+    pack = content(v, plan=plan)
     return pptx_bytes(pack) if kind == "pptx" else pdf_bytes(pack)
 
 
-def file_name(v: View, kind: str) -> str:
+def file_name(v: View, kind: str, plan: str | None = None) -> str:
     as_of = v.run.as_of_date.isoformat() if v.run.as_of_date else "na"
     scope = "all" if v.bureaus is None else "-".join(v.bureaus)
-    return f"briefing_{v.lang}_{scope}_FY{v.fy_from}-{v.fy_to}_{as_of}.{kind}"
+    review_of = "" if plan is None else f"_plan-{plan}"  # plan ids: [A-Za-z0-9_-] (schema)
+    return f"briefing_{v.lang}_{scope}_FY{v.fy_from}-{v.fy_to}{review_of}_{as_of}.{kind}"
 
 
 def view_for(path: Path, lang: str = i18n.DEFAULT_LANG, bureaus: Sequence[str] | None = None,

@@ -1,5 +1,6 @@
 """The data page's logic without Streamlit: filters → rows → disclosure control → file bytes;
-and the lazy CSVs of the plan review (``review_csv``) and audit (``audit_csv``) pages.
+and the lazy CSVs of the plan review (``review_csv``) and audit (``audit_csv``) pages and the
+Plan review page's briefing pack (``brief_pack``).
 
 ``download(...)`` returns the zero-argument callable a ``st.download_button`` runs when it is
 clicked: the filter values are captured by closure when the page is drawn, and the warehouse
@@ -16,6 +17,8 @@ import polars as pl
 
 from dashboard import access, audit, datasets, fmt
 from dashboard.datasets import DataFilter
+from dashboard.state import View
+from pipelines.schema import METRICS
 from release import exports as ex
 from release import i18n, xlsx
 from release.catalogue import DOWNLOADS, Dataset
@@ -215,6 +218,26 @@ def review_csv(frame: pl.DataFrame, who: access.Principal, *, plan_id: str, lang
         audit.record("download", now, strict=True, page="review", dataset="plan_review",
                      format="csv", filters={"plan": plan_id, "lang": lang}, rows=frame.height,
                      publication=now.public, run_id=run_id)
+        return data
+
+    return make
+
+
+def brief_pack(v: View, kind: str, who: access.Principal, *, page: str,
+               plan: str | None = None) -> Callable[[], bytes]:
+    """A page's lazy briefing pack (``brief.build`` of the view, with the review of ``plan``'s
+    generation): the role is checked again when the bytes are made
+    (``access.authorize_brief``), and the download is audited before they leave."""
+
+    def make() -> bytes:
+        from dashboard import brief  # (the pack's libraries load on the first click)
+
+        now = access.authorize_brief(who)
+        data = brief.build(v, kind, plan=plan)
+        filters = {**audit.view_filters(v), "lang": v.lang, **({"plan": plan} if plan else {})}
+        audit.record("download", now, strict=True, page=page, dataset="briefing_pack",
+                     format=kind, rows=len(METRICS), publication=False, filters=filters,
+                     run_id=v.run.run_id)
         return data
 
     return make

@@ -138,6 +138,10 @@ STRINGS: dict[str, tuple[str, str]] = {
     "review_download_role": (
         "振り返りのCSVは保護前の集計値を含むため、企画担当以上の権限でダウンロードできます。",
         "The review's CSV holds unprotected aggregated figures: planner role and up."),
+    "review_brief_help": (
+        "表示中の言語・局・年度の範囲の幹部説明資料に、この計画の振り返りを加えて作成します(押した時点で作成)。",
+        "The executive briefing for the language, bureaus and years shown, with this plan's "
+        "review added (made when you click)."),
     "date_axis": ("%Y年%-m月", "%b %Y"),
     "fy": ("年度", "FY"),
     "value": ("値", "Value"),

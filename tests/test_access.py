@@ -4,6 +4,7 @@ connection of the dashboard."""
 
 from __future__ import annotations
 
+import io
 import json
 import multiprocessing
 import threading
@@ -617,3 +618,39 @@ def test_review_csv_callable_rechecks_the_role_and_is_audited(tiny_warehouse, ac
     with pytest.raises(AccessDenied):
         make()
     assert [x["event"] for x in lines(audit_log)] == ["download", "denied", "denied"]
+
+
+def test_review_page_pack_callable_rechecks_the_role_and_is_audited(tiny_warehouse, access_file,
+                                                                     audit_log, monkeypatch):
+    from pptx import Presentation
+
+    from dashboard import brief
+
+    monkeypatch.setenv("DTP_EDITION", "internal")
+    v = brief.view_for(tiny_warehouse, lang="en")
+    planner = principal("planner")
+    make = downloads.brief_pack(v, "pptx", planner, page="review", plan="plan")
+    prs = Presentation(io.BytesIO(make()))
+    assert len(prs.slides) == 7  # the pack and the review of the implicit plan
+    (line,) = lines(audit_log)
+    assert {k: line[k] for k in ("event", "page", "dataset", "format", "publication")} == {
+        "event": "download", "page": "review", "dataset": "briefing_pack", "format": "pptx",
+        "publication": False}
+    assert line["filters"]["plan"] == "plan" and line["filters"]["lang"] == "en"
+    with pytest.raises(AccessDenied):  # a viewer's, built by hand
+        downloads.brief_pack(v, "pptx", principal("viewer"), page="review", plan="plan")()
+    access_file.write_text(EXAMPLE.read_text(encoding="utf-8").replace(
+        '"hanako.sato@example.go.jp"', '"someone.else@example.go.jp"'), encoding="utf-8")
+    with pytest.raises(AccessDenied):  # the role lost after the button was drawn
+        make()
+    assert [x["event"] for x in lines(audit_log)] == ["download", "denied", "denied"]
+
+
+@pytest.mark.parametrize("role", list(access.ROLES))
+def test_review_page_pack_buttons_need_unprotected_aggregates(role, tiny_warehouse,
+                                                              monkeypatch, access_file,
+                                                              audit_log):
+    at = app(tiny_warehouse, monkeypatch, user=signed_in(role), page="views/plan_review.py")
+    buttons = {b.proto.id.rsplit("-", 1)[-1]: b.proto.disabled
+               for b in at.get("download_button")}
+    assert buttons["review_brief_pptx"] is (role == "viewer"), buttons

@@ -222,6 +222,148 @@ def test_notes_without_a_plan_in_force_name_the_metrics_section(plans_wh):
     assert not any(f"{pid}の記載" in note for pid in ("p1", "p2", "p2r"))
 
 
+# --- the Plan review as a section (issue 18: --plan, the review page's buttons) ------------------
+
+def generation_kpi(wh: Path, plan: str) -> tuple[dict[str, dict], list[str]]:
+    """Per metric with a target in the generation of ``plan``: its years met/below/above and
+    its first and last (FY, value), from kpi's ministry rows judged by the plan in force; and
+    the generation's plan ids. Plain DuckDB, bound parameters."""
+    with duckdb.connect(str(wh), read_only=True) as con:
+        ids = [r[0] for r in con.execute(
+            "SELECT plan_id FROM plans WHERE generation = (SELECT generation FROM plans "
+            "WHERE plan_id = ?) ORDER BY adopted_on", [plan]).fetchall()]
+        rows = con.execute(
+            "SELECT metric, count(*) FILTER (status = 'met'), count(*) FILTER "
+            "(status = 'below'), count(*) FILTER (status = 'above'), min(fiscal_year), "
+            "arg_min(value, fiscal_year), max(fiscal_year), arg_max(value, fiscal_year) "
+            "FROM kpi WHERE bureau_code IS NULL AND plan_id IN (SELECT unnest(?)) "
+            "AND metric IN (SELECT metric FROM plan_targets WHERE plan_id IN "
+            "(SELECT unnest(?))) GROUP BY metric", [ids, ids]).fetchall()
+    return {r[0]: dict(zip(("met", "below", "above", "fy0", "v0", "fy1", "v1"), r[1:],
+                           strict=True)) for r in rows}, ids
+
+
+def review_slides(prs: Presentation) -> list:
+    """The slides after the six of every pack: the review, then the handover."""
+    return list(prs.slides)[6:]
+
+
+def table_of(slide) -> list[list[str]]:
+    table = next(s for s in slide.shapes if s.has_table).table
+    return [[c.text for c in row.cells] for row in table.rows]
+
+
+def check_review_rows(rows: list[list[str]], wh: Path, plan: str, lang: str) -> None:
+    want, _ = generation_kpi(wh, plan)
+    by_name = {i18n.metric_name(m.code, lang): m for m in METRICS}
+    assert rows[0][:4] == [i18n.t(k, lang) for k in ("review_metric", "review_met",
+                                                      "review_below", "review_above")]
+    got = {by_name[r[0]].code: r for r in rows[1:]}
+    assert set(got) == set(want)
+    for code, r in got.items():
+        w, m = want[code], METRIC_BY_CODE[code]
+        assert [int(x) for x in r[1:4]] == [w["met"], w["below"], w["above"]], (code, r)
+        for text, fy, value in ((r[4], w["fy0"], w["v0"]), (r[5], w["fy1"], w["v1"])):
+            assert number(text.split(" (")[0]) == expect_value(value, m.is_rate), (code, r)
+            assert text.endswith(f"({fy_label(fy, lang)})"), (code, text)
+
+
+@pytest.mark.parametrize("lang", ["ja", "en"])
+def test_pptx_review_section_equals_kpi(plans_wh, lang):
+    v = brief.view_for(plans_wh, lang=lang)
+    prs = open_pptx(brief.build(v, "pptx", plan="p2"))
+    review, handover = review_slides(prs)
+    heading = review.shapes[0].text_frame.text
+    assert heading == f"{i18n.t('page_plan_review', lang)} — " + (
+        "計画p2" if lang == "ja" else "Plan p2")
+    check_review_rows(table_of(review), plans_wh, "p2", lang)
+    text = " ".join(s.text_frame.text for s in review.shapes if s.has_text_frame)
+    assert i18n.t("review_in_force", lang) in text  # p2 (with p2r) is in force: "to date"
+    assert ("計画p2r" if lang == "ja" else "Plan p2r") in text  # its revision, listed
+    # the previous plan p1's final year (FY2018) against p2's first (FY2020), from kpi
+    rows = table_of(handover)
+    assert rows[0][1:] == [i18n.t("review_prev_final", lang, fy=fy_label(2018, lang)),
+                           i18n.t("review_new_first", lang, fy=fy_label(2020, lang))]
+    kpi = kpi_rows(plans_wh)
+    hires = next(r for r in rows if r[0] == i18n.metric_name("digital_hires", lang))
+    assert [number(c.split(" — ")[0]) for c in hires[1:]] == [
+        kpi[("digital_hires", 2018)]["value"], kpi[("digital_hires", 2020)]["value"]]
+    assert hires[2].endswith(i18n.status_text(kpi[("digital_hires", 2020)]["status"], lang))
+    # the title slide names the plan reviewed
+    title = " ".join(s.text_frame.text for s in prs.slides[0].shapes if s.has_text_frame)
+    assert ("計画p2" if lang == "ja" else "Plan p2") in title
+
+
+def test_review_of_an_ended_plan_by_a_revision_id(plans_wh):
+    """p1 ended (FY2017-18) and has no plan before it: one slide, final statuses; a revision's
+    id (p2r) reviews its generation."""
+    v = brief.view_for(plans_wh, lang="en")
+    prs = open_pptx(brief.build(v, "pptx", plan="p1"))
+    (review,) = review_slides(prs)
+    rows = table_of(review)
+    check_review_rows(rows, plans_wh, "p1", "en")
+    assert "(to date)" not in rows[1][7]
+    assert brief.content(v, plan="p2r").review.plan_id == "p2"
+    with pytest.raises(brief.UnknownPlan, match="p1, p2, p2r"):
+        brief.content(v, plan="p3")
+    assert len(open_pptx(brief.build(v, "pptx")).slides) == 6  # no plan: no review
+
+
+@pytest.mark.parametrize("lang", ["ja", "en"])
+def test_pdf_review_section_equals_kpi(plans_wh, lang):
+    v = brief.view_for(plans_wh, lang=lang)
+    reader = PdfReader(io.BytesIO(brief.build(v, "pdf", plan="p2")))
+    assert len(reader.pages) == 8  # the six, the review, the handover
+    text = reader.pages[6].extract_text()
+    want, _ = generation_kpi(plans_wh, "p2")
+    for code, w in want.items():
+        m = METRIC_BY_CODE[code]
+        line = next(ln for ln in text.splitlines()
+                    if ln.startswith(i18n.metric_name(code, lang) + " "))
+        rest = line[len(i18n.metric_name(code, lang)) + 1:]
+        assert rest.startswith(f"{w['met']} {w['below']} {w['above']} "
+                               f"{fmt.value(w['v0'], m.is_rate)} ({fy_label(w['fy0'], lang)})"
+                               ), (code, line)
+    assert i18n.t("review_handover", lang, previous="計画p1" if lang == "ja" else "Plan p1"
+                  ) in reader.pages[7].extract_text()
+
+
+def test_cli_writes_the_review(plans_wh, tmp_path):
+    out = tmp_path / "review.pptx"
+    r = cli("--warehouse", str(plans_wh), "--out", str(out), "--lang", "en", "--plan", "p2")
+    assert r.returncode == 0, r.stderr
+    assert "review of plan p2" in r.stdout
+    check_review_rows(table_of(review_slides(open_pptx(out.read_bytes()))[0]), plans_wh,
+                      "p2", "en")
+
+
+def test_cli_unknown_plan_is_one_line(plans_wh, tmp_path):
+    r = cli("--warehouse", str(plans_wh), "--out", str(tmp_path / "x.pdf"), "--plan", "p9")
+    assert r.returncode == 2
+    assert r.stderr.strip() == ("error: --plan: unknown plan 'p9' "
+                                "(the warehouse has: p1, p2, p2r)")
+    assert not list(tmp_path.iterdir())
+
+
+def test_review_page_offers_the_pack_with_its_review(plans_wh, monkeypatch):
+    from streamlit.testing.v1 import AppTest
+    from streamlit.util import calc_hash
+
+    monkeypatch.setenv("DTP_WAREHOUSE", str(plans_wh))
+    at = AppTest.from_file(str(ROOT / "dashboard" / "app.py"), default_timeout=60)
+    at.query_params.update({"lang": "en", "plan": "p2"})
+    at._page_hash = calc_hash("review")  # lands on /review (tests/test_plan_review.landing)
+    at.run()
+    assert not at.exception
+    buttons = {b.proto.id.rsplit("-", 1)[-1]: b for b in at.get("download_button")}
+    assert {"review_brief_pptx", "review_brief_pdf", "review_download"} <= set(buttons)
+    assert buttons["review_brief_pptx"].proto.label == "Executive briefing (PowerPoint)"
+    assert not any(b.proto.disabled for b in buttons.values())  # local mode: analyst
+    v = brief.view_for(plans_wh, lang="en")
+    assert brief.file_name(v, "pptx", "p2").endswith(".pptx")
+    assert "_plan-p2_" in brief.file_name(v, "pdf", "p2")
+
+
 # --- PDF ----------------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("which", ["ja", "en"])
@@ -293,6 +435,7 @@ def test_cli_writes_both_files(tiny_warehouse, tmp_path):
     (["--out", "{tmp}/x.pptx", "--fy-from", "1999"], 2, "--fy-from 1999"),
     (["--out", "{tmp}/x.pptx", "--fy-from", "2021", "--fy-to", "2020"], 2, "after --fy-to"),
     (["--out", "{tmp}/x.pptx", "--lang", "fr"], 2, "invalid choice"),
+    (["--out", "{tmp}/x.pptx", "--plan", "zz"], 2, "unknown plan 'zz'"),
     (["--out", "{tmp}/nodir/x.pptx"], 2, "no such folder"),
     (["--out", "{tmp}/x.pptx", "--warehouse", "{tmp}/missing.duckdb"], 1, "no warehouse at"),
     (["--out", "{tmp}/x.pdf", "--warehouse", "{readme}"], 1, "not a readable warehouse"),

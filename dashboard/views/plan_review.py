@@ -1,13 +1,15 @@
 """計画の振り返り Plan review (issue 18): one plan generation at a time (URL ``?plan=``): per
 metric the years met / below / above, first and last value, the target across revisions and
 the final status (or "to date"); the previous plan's final year against this one's first; the
-review as CSV. The rows come from dashboard/review.py (the briefing pack shows the same)."""
+review as CSV and the briefing pack with the review as a section (both made on click, the role
+re-checked and the download audited: dashboard/downloads.py). The rows come from
+dashboard/review.py (the briefing pack shows the same)."""
 
 from __future__ import annotations
 
 import streamlit as st
 
-from dashboard import access, downloads, fmt, review, state, ui
+from dashboard import access, brief, downloads, fmt, review, state, ui
 from release import exports
 
 v = state.view()
@@ -56,15 +58,39 @@ if r.previous is not None and r.handover.height:
     st.subheader(v.t("review_handover", previous=ui.md(r.previous.title)), anchor=False)
     st.dataframe(r.handover, hide_index=True, width="stretch", key="review_handover")
 
+
+def pack_button(kind: str) -> None:
+    """The briefing pack of the view with this review as a section, made on click like the
+    Overview's (downloads.brief_pack: access.authorize_brief again, then the audit line)."""
+    problem = None if access.may_brief(principal) else v.t("brief_role")
+    if problem is None and kind == "pdf":
+        try:
+            brief.pdf_font()
+        except brief.FontMissing as exc:
+            problem = v.t("brief_no_font", error=str(exc))
+    st.download_button(v.t(f"brief_{kind}"),
+                       data=downloads.brief_pack(v, kind, principal, page="review",
+                                                 plan=gen.plan_id),
+                       file_name=brief.file_name(v, kind, gen.plan_id), mime=brief.MIME[kind],
+                       key=f"review_brief_{kind}", on_click="ignore",
+                       disabled=problem is not None, help=problem or v.t("review_brief_help"),
+                       icon=":material/slideshow:" if kind == "pptx"
+                       else ":material/picture_as_pdf:", width="stretch")
+
+
 if r.rows.height:
+    csv_col, *pack_cols = st.columns(3, vertical_alignment="bottom")
+    for kind, col in zip(brief.KINDS, pack_cols, strict=True):
+        with col:
+            pack_button(kind)
     # made on click: the role is checked again then, and the download is audited
     # (downloads.review_csv); unprotected kpi figures, so planners and up (access.py)
     csv_ok = access.may_review_csv(principal)
-    st.download_button(v.t("review_download"),
-                       data=downloads.review_csv(r.rows, principal, plan_id=gen.plan_id,
-                                                 lang=v.lang, run_id=v.run.run_id),
-                       key="review_download", on_click="ignore", disabled=not csv_ok,
-                       help=None if csv_ok else v.t("review_download_role"),
-                       file_name=exports.file_name("plan_review", [gen.plan_id, v.lang],
-                                                   v.run.as_of_date, "csv"),
-                       mime="text/csv")
+    csv_col.download_button(v.t("review_download"),
+                            data=downloads.review_csv(r.rows, principal, plan_id=gen.plan_id,
+                                                      lang=v.lang, run_id=v.run.run_id),
+                            key="review_download", on_click="ignore", disabled=not csv_ok,
+                            help=None if csv_ok else v.t("review_download_role"),
+                            file_name=exports.file_name("plan_review", [gen.plan_id, v.lang],
+                                                        v.run.as_of_date, "csv"),
+                            mime="text/csv", icon=":material/download:", width="stretch")

@@ -194,6 +194,22 @@ SELECT employee_id, fiscal_year, category, level, completed_on
 FROM stg_training WHERE status = 'completed';
 """
 
+# Populations two metrics' definitions share with their pace (PACE_EVENTS below): non-political
+# employees promoted to chief or deputy director in FY N (roster N against N−1), and the
+# distinct employees who opened a drill mail in FY N, with their roster(N) bureau.
+PROMOTED = """
+    SELECT cur.fiscal_year, cur.employee_id, cur.bureau_code
+    FROM stg_roster cur JOIN stg_roster prev
+        ON prev.employee_id = cur.employee_id AND prev.fiscal_year = cur.fiscal_year - 1
+    WHERE cur.employment_type <> 'political'
+      AND cur.grade IN ('chief', 'deputy_director')
+      AND grade_rank(prev.grade) < grade_rank(cur.grade)"""
+OPENERS = """
+    SELECT DISTINCT d.fiscal_year, d.employee_id, r.bureau_code
+    FROM stg_phishing_drills d LEFT JOIN stg_roster r
+        ON r.employee_id = d.employee_id AND r.fiscal_year = d.fiscal_year
+    WHERE d.opened"""
+
 METRIC_SQL = {
     "digital_hires": """
         SELECT hire_fiscal_year AS fiscal_year, bureau_code, grouping(bureau_code) = 1 AS is_total,
@@ -259,26 +275,16 @@ METRIC_SQL = {
                count(*) FILTER (WHERE reported), count(*)
         FROM stg_phishing_drills
         GROUP BY GROUPING SETS ((fiscal_year, bureau_code), (fiscal_year))""",
-    "phishing_followup_rate": """
-        WITH o AS (
-            SELECT DISTINCT d.fiscal_year, d.employee_id, r.bureau_code
-            FROM stg_phishing_drills d LEFT JOIN stg_roster r
-                ON r.employee_id = d.employee_id AND r.fiscal_year = d.fiscal_year
-            WHERE d.opened),
+    "phishing_followup_rate": f"""
+        WITH o AS ({OPENERS}),
         f AS (SELECT DISTINCT employee_id, fiscal_year FROM done
               WHERE category = 'phishing_followup')
         SELECT o.fiscal_year, o.bureau_code, grouping(o.bureau_code) = 1,
                count(f.employee_id), count(*)
         FROM o LEFT JOIN f USING (employee_id, fiscal_year)
         GROUP BY GROUPING SETS ((o.fiscal_year, o.bureau_code), (o.fiscal_year))""",
-    "promotion_training_rate": """
-        WITH promoted AS (
-            SELECT cur.fiscal_year, cur.employee_id, cur.bureau_code
-            FROM stg_roster cur JOIN stg_roster prev
-                ON prev.employee_id = cur.employee_id AND prev.fiscal_year = cur.fiscal_year - 1
-            WHERE cur.employment_type <> 'political'
-              AND cur.grade IN ('chief', 'deputy_director')
-              AND grade_rank(prev.grade) < grade_rank(cur.grade)),
+    "promotion_training_rate": f"""
+        WITH promoted AS ({PROMOTED}),
         f AS (SELECT DISTINCT employee_id, fiscal_year FROM done WHERE category = 'promotion')
         SELECT p.fiscal_year, p.bureau_code, grouping(p.bureau_code) = 1,
                count(f.employee_id), count(*)
@@ -403,22 +409,12 @@ PACE_EVENTS = {
     "phishing_report_rate": """
         SELECT fiscal_year, bureau_code, sent_on FROM stg_phishing_drills WHERE reported""",
     "phishing_followup_rate": f"""
-        WITH o AS (
-            SELECT DISTINCT d.fiscal_year, d.employee_id, r.bureau_code
-            FROM stg_phishing_drills d LEFT JOIN stg_roster r
-                ON r.employee_id = d.employee_id AND r.fiscal_year = d.fiscal_year
-            WHERE d.opened)
+        WITH o AS ({OPENERS})
         SELECT o.fiscal_year, o.bureau_code, f.day FROM o
         JOIN ({FIRST_DONE.format(where="category = 'phishing_followup'")}) f
           USING (employee_id, fiscal_year)""",
     "promotion_training_rate": f"""
-        WITH promoted AS (
-            SELECT cur.fiscal_year, cur.employee_id, cur.bureau_code
-            FROM stg_roster cur JOIN stg_roster prev
-                ON prev.employee_id = cur.employee_id AND prev.fiscal_year = cur.fiscal_year - 1
-            WHERE cur.employment_type <> 'political'
-              AND cur.grade IN ('chief', 'deputy_director')
-              AND grade_rank(prev.grade) < grade_rank(cur.grade))
+        WITH promoted AS ({PROMOTED})
         SELECT p.fiscal_year, p.bureau_code, f.day FROM promoted p
         JOIN ({FIRST_DONE.format(where="category = 'promotion'")}) f
           USING (employee_id, fiscal_year)""",

@@ -109,6 +109,9 @@ def project(row: dict) -> dict:
 def build(con: duckdb.DuckDBPyConnection) -> None:
     """Create ``kpi_pace_curve`` and ``kpi_pace`` in ``con`` (after ``kpi``; needs the build's
     temp tables ``as_of``, ``metric_catalogue`` and the ``done`` view)."""
+    con.execute("CREATE TEMP TABLE pace_fys AS SELECT CAST(as_of_fy - k AS INTEGER) AS fiscal_year"
+                " FROM as_of, range(4) r(k) WHERE as_of_fy IS NOT NULL")
+    con.execute(sql.PACE_DONE)
     con.execute("CREATE TEMP TABLE pace_metrics (metric VARCHAR)")
     con.executemany("INSERT INTO pace_metrics VALUES (?)", [(m,) for m in EVENT_METRICS])
     con.execute("CREATE TEMP TABLE pace_events (metric VARCHAR, fiscal_year INTEGER, "

@@ -373,8 +373,16 @@ ORDER BY p.metric, p.fiscal_year, p.bureau_code NULLS FIRST;
 # metric's definition (denominators are kpi's, unchanged); the units of a whole FY are kpi's
 # numerator (tests/test_pace.py checks this for every row). Yields (fiscal_year, bureau_code,
 # day) per unit; the grouping into ministry-wide and bureau rows is done once, below.
+# They read the as-of FY and the 3 before it only (``pace_fys``), and completed training through
+# ``pace_done``: each employee's first completion per FY, category and level, made once
+# (PACE_DONE) instead of one pass over all training per metric.
+PACE_DONE = """
+CREATE TEMP TABLE pace_done AS
+SELECT employee_id, fiscal_year, category, level, min(completed_on) AS day
+FROM done WHERE fiscal_year IN (SELECT fiscal_year FROM pace_fys)
+GROUP BY ALL"""
 FIRST_DONE = """
-    SELECT employee_id, fiscal_year, min(completed_on) AS day FROM done
+    SELECT employee_id, fiscal_year, min(day) AS day FROM pace_done
     WHERE {where} GROUP BY employee_id, fiscal_year"""
 
 PACE_EVENTS = {
@@ -390,7 +398,7 @@ PACE_EVENTS = {
         JOIN ({FIRST_DONE.format(where="category = 'new_hire'")}) s
           ON s.employee_id = h.employee_id AND s.fiscal_year = h.hire_fiscal_year""",
     "training_participants": """
-        SELECT d.fiscal_year, r.bureau_code, min(d.completed_on) FROM done d
+        SELECT d.fiscal_year, r.bureau_code, min(d.day) FROM pace_done d
         LEFT JOIN stg_roster r ON r.employee_id = d.employee_id AND r.fiscal_year = d.fiscal_year
         WHERE d.category IN ('unified_it', 'it_seminar', 'mic_digital', 'exam_prep')
         GROUP BY d.fiscal_year, d.employee_id, r.bureau_code""",
@@ -400,7 +408,8 @@ PACE_EVENTS = {
         SELECT r.fiscal_year, r.bureau_code, e.day FROM stg_roster r
         JOIN ({FIRST_DONE.format(where="category = 'security_elearning'")}) e
           USING (employee_id, fiscal_year)
-        WHERE r.employment_type <> 'political' AND r.placement = 'home'""",
+        WHERE r.employment_type <> 'political' AND r.placement = 'home'
+          AND r.fiscal_year IN (SELECT fiscal_year FROM pace_fys)""",
     "phishing_drills_held": """
         SELECT fiscal_year, NULL, min(sent_on) FROM stg_phishing_drills
         GROUP BY fiscal_year, drill_id""",
@@ -412,12 +421,14 @@ PACE_EVENTS = {
         WITH o AS ({OPENERS})
         SELECT o.fiscal_year, o.bureau_code, f.day FROM o
         JOIN ({FIRST_DONE.format(where="category = 'phishing_followup'")}) f
-          USING (employee_id, fiscal_year)""",
+          USING (employee_id, fiscal_year)
+        WHERE o.fiscal_year IN (SELECT fiscal_year FROM pace_fys)""",
     "promotion_training_rate": f"""
         WITH promoted AS ({PROMOTED})
         SELECT p.fiscal_year, p.bureau_code, f.day FROM promoted p
         JOIN ({FIRST_DONE.format(where="category = 'promotion'")}) f
-          USING (employee_id, fiscal_year)""",
+          USING (employee_id, fiscal_year)
+        WHERE p.fiscal_year IN (SELECT fiscal_year FROM pace_fys)""",
 }
 
 # One event metric's units of the as-of FY and the 3 before it, counted per fiscal day

@@ -4,9 +4,15 @@ Everything that decides access lives here; ``app.py`` builds the navigation from
 :func:`allowed_pages`, the data page offers :func:`datasets_for`, and every download callable
 calls :func:`authorize_download` at the moment its bytes are made.
 
-* **Edition** (``DTP_EDITION``): ``internal`` (sign-in and roles) or ``public`` (no sign-in;
+* **Edition** (``DTP_EDITION``): ``internal`` (sign-in and roles), ``public`` (no sign-in;
   the principal is ``public``: plan pages, Dictionary and the Data page with publication
-  datasets only). Anything else: no data, and the page says why.
+  datasets only) or ``rollup`` (the government-wide roll-up: sign-in, roles and local mode as
+  internal, with the roll-up's own access file; the roll-up pages instead of the plan pages).
+  Anything else: no data, and the page says why.
+* **Roll-up edition.** The roll-up file holds publication-form figures only (every
+  organisation's protected pack, ``release.rollup``), so whoever may take aggregated data in
+  publication form (viewer and up) gets its pages, its downloads and its briefing pack; admins
+  also the audit page. No ministry page and no dataset of a ministry warehouse is offered.
 * **Internal, no ``[auth]`` in the secrets: local mode.** The local user counts as analyst, and
   only while the server listens on a loopback address (``server.address``); otherwise no data.
 * **Internal with ``[auth]``:** Streamlit's native OIDC (``st.login`` / ``st.user``). Roles come
@@ -51,6 +57,11 @@ PLAN_PAGES = frozenset({"overview", "hiring", "training", "certification", "secu
 PAGE_ROLE: dict[str, str] = {**dict.fromkeys(PLAN_PAGES, "viewer"), "dictionary": "viewer",
                              "quality": "viewer", "data": "viewer", "audit": "admin"}
 PUBLIC_PAGES = PLAN_PAGES | {"dictionary", "data"}
+# the roll-up edition's pages (dashboard/nav.py ROLLUP_PAGES) and the ones it shares
+ROLLUP_PAGES = frozenset({"compare", "government", "pace", "rollup-data"})
+ROLLUP_SHARED = frozenset({"audit"})
+PAGE_ROLE.update(dict.fromkeys(ROLLUP_PAGES, "viewer"))
+ROLLUP_DATASETS = ("rollup_kpi", "rollup_kpi_pace")  # what the roll-up's downloads hold
 
 
 class AccessDenied(PermissionError):
@@ -175,6 +186,10 @@ class Principal:
     def public(self) -> bool:
         return self.edition == "public"
 
+    @property
+    def rollup(self) -> bool:
+        return self.edition == "rollup"
+
 
 LOCAL = Principal(LOCAL_USER, ROLES[:ROLES.index(LOCAL_ROLE) + 1], "internal", "local")
 PUBLIC = Principal(PUBLIC_USER, (), "public", "public")
@@ -185,6 +200,8 @@ PUBLIC = Principal(PUBLIC_USER, (), "public", "public")
 def can_page(p: Principal, url_path: str) -> bool:
     if p.public:
         return url_path in PUBLIC_PAGES
+    if (url_path in ROLLUP_PAGES) != p.rollup and url_path not in ROLLUP_SHARED:
+        return False  # each edition its own pages
     need = PAGE_ROLE.get(url_path)
     return need is not None and p.has(need)
 
@@ -199,6 +216,8 @@ def publication_only(p: Principal) -> bool:
 
 
 def may_download(p: Principal, dataset: str, publication: bool) -> bool:
+    if p.rollup:  # the roll-up file holds none of the ministry datasets
+        return False
     ds = DOWNLOADS.get(dataset)
     if ds is None or not can_page(p, "data"):
         return False
@@ -226,6 +245,16 @@ REVIEW_DATASET = "kpi"
 
 def may_review_csv(p: Principal) -> bool:
     return may_download(p, REVIEW_DATASET, publication=p.public)
+
+
+def may_rollup_download(p: Principal, dataset: str) -> bool:
+    """The roll-up's own downloads (publication form only): whoever opens its data page."""
+    return p.rollup and dataset in ROLLUP_DATASETS and can_page(p, "rollup-data")
+
+
+def may_rollup_brief(p: Principal) -> bool:
+    """The roll-up's briefing pack holds its figures only (publication form): viewer and up."""
+    return p.rollup and can_page(p, "compare")
 
 
 def datasets_for(p: Principal, publication: bool) -> list[str]:
@@ -271,16 +300,17 @@ def decide(edition_value: str | None, auth_configured: bool | None, server_addre
            access_path: Path | None = None) -> Gate:
     """The gate as a pure function of its inputs (``resolve`` reads them from Streamlit)."""
     if edition_value is None:
-        return Gate("misconfigured", reason="DTP_EDITION must be internal or public")
+        return Gate("misconfigured", reason="DTP_EDITION must be internal, public or rollup")
     if edition_value == "public":
         return Gate("ok", PUBLIC)
+    ed = "rollup" if edition_value == "rollup" else "internal"
     if auth_configured is None:
         return Gate("misconfigured", reason="the secrets file (.streamlit/secrets.toml or "
                     "--secrets.files) cannot be read")
     if not auth_configured:
         if not is_loopback(server_address):
             return Gate("local_exposed")
-        return Gate("ok", LOCAL)
+        return Gate("ok", replace(LOCAL, edition=ed))
     try:
         access = load_access(access_path)
     except AccessFileError as exc:
@@ -292,7 +322,7 @@ def decide(edition_value: str | None, auth_configured: bool | None, server_addre
     roles = roles_for(identity, access)
     if not roles:
         return Gate("denied", contact=access.contact, identity=identity)
-    return Gate("ok", Principal(identity.user, roles, "internal", "oidc", identity))
+    return Gate("ok", Principal(identity.user, roles, ed, "oidc", identity))
 
 
 def auth_configured() -> bool | None:
@@ -324,7 +354,7 @@ def resolve() -> Gate:
         ed: str | None = settings.edition()
     except settings.EditionError:
         ed = None
-    auth = auth_configured() if ed == "internal" else False
+    auth = auth_configured() if ed in ("internal", "rollup") else False
     logged_in, claims = False, {}
     if auth:
         user = st.user.to_dict()
@@ -369,6 +399,28 @@ def authorize_brief(p: Principal) -> Principal:
 def authorize_review_csv(p: Principal) -> Principal:
     """``authorize_download`` for the plan review's CSV (``may_review_csv``)."""
     return authorize_download(p, REVIEW_DATASET, publication=p.public)
+
+
+def authorize_rollup_download(p: Principal, dataset: str) -> Principal:
+    """``authorize_download`` for the roll-up's downloads (``may_rollup_download``)."""
+    from dashboard import audit
+
+    now = refresh(p)
+    if now is None or not may_rollup_download(now, dataset):
+        audit.record("denied", now or p, dataset=dataset, publication=True)
+        raise AccessDenied(f"{p.user} may not download {dataset}")
+    return now
+
+
+def authorize_rollup_brief(p: Principal) -> Principal:
+    """``authorize_download`` for the roll-up's briefing pack (``may_rollup_brief``)."""
+    from dashboard import audit
+
+    now = refresh(p)
+    if now is None or not may_rollup_brief(now):
+        audit.record("denied", now or p, dataset="rollup_briefing_pack", publication=True)
+        raise AccessDenied(f"{p.user} may not take the roll-up's briefing pack")
+    return now
 
 
 def authorize_page(p: Principal, url_path: str) -> Principal:

@@ -15,7 +15,7 @@ import logging  # noqa: E402
 
 import streamlit as st  # noqa: E402
 
-from dashboard import access, audit, nav, queries, signin, state, ui  # noqa: E402
+from dashboard import access, audit, nav, queries, rollup_app, signin, state, ui  # noqa: E402
 from pipelines.settings import SettingsError, get_settings  # noqa: E402
 from release import i18n  # noqa: E402
 
@@ -53,6 +53,14 @@ if not gate.ok:
 principal = gate.principal
 assert principal is not None
 signin.session_start(principal)
+
+# the roll-up edition has its own pages (dashboard/rollup_app.py); each edition refuses the
+# other's file with a clear message
+if principal.rollup:
+    rollup_app.main(principal)
+    st.stop()
+if rollup_app.refuse_rollup_file(signin.lang()):
+    st.stop()
 
 problem: str | None = None
 try:

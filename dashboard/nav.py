@@ -55,3 +55,14 @@ METRIC_PAGE: dict[str, str] = {
     "secondees": "views/workforce.py",
     "digital_talent_staff": "views/workforce.py",
 }
+
+# The roll-up edition (DTP_EDITION=rollup, issue 17): these pages instead of the plan pages
+# (none of which it offers); the analysis section keeps the audit page (admins) only.
+ROLLUP_PAGES: tuple[PageDef, ...] = (
+    PageDef("views/rollup_compare.py", "page_rollup_compare", ":material/compare_arrows:",
+            "compare", True),
+    PageDef("views/rollup_government.py", "page_rollup_government",
+            ":material/account_balance:", "government"),
+    PageDef("views/rollup_pace.py", "page_rollup_pace", ":material/speed:", "pace"),
+    PageDef("views/rollup_data.py", "page_rollup_data", ":material/download:", "rollup-data"),
+)

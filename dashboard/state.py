@@ -35,6 +35,8 @@ GLOBAL_PARAMS = ("lang", "bureau", "fy_from", "fy_to")
 # block's metric, the review's plan. Unregistered, a link's value was reported as unknown
 # and dropped from the URL before its page ran (issue 18); _url_widget now refuses one.
 PAGE_PARAMS: set[str] = {"fy", "track", "pace", "plan"}
+# the roll-up edition (dashboard/rollup_ui.py): the organisation filter and a page's metric
+PAGE_PARAMS |= {"org", "metric"}
 PAGE_PARAMS |= URL_PARAMS  # the data page's dataset, publication switch and filters (issue 4)
 
 K_LANG, K_BUREAUS, K_SPAN = "lang", "bureaus", "fy_span"
@@ -344,7 +346,7 @@ def _url_widget(param: str, key: str, default: Any, parse: Callable[[str], tuple
             value, ok = None, False
         if not ok:
             ignore(param)
-            show_notices(view().lang, notice_in)
+            show_notices(st.session_state.get(K_LANG, i18n.DEFAULT_LANG), notice_in)
         if value is not None:
             ss[key] = value
     if key not in ss:

@@ -6,7 +6,8 @@
 | DTP_WAREHOUSE      | data/warehouse.duckdb    | the DuckDB warehouse file                      |
 | DTP_SUPPRESS_BELOW | 5                        | disclosure control: counts 1..N-1 suppressed;  |
 |                    |                          | an integer >= 2, anything else is an error     |
-| DTP_EDITION        | internal                 | internal (sign-in, roles) or public (no sign-in)|
+| DTP_EDITION        | internal                 | internal (sign-in, roles), public (no sign-in)  |
+|                    |                          | or rollup (DTP_WAREHOUSE = a roll-up file)      |
 | DTP_ACCESS_FILE    | config/access.toml       | who holds which role (with [auth] configured)   |
 | DTP_AUDIT_LOG      | data/audit.jsonl         | the append-only audit trail (JSON Lines)        |
 | DTP_PDF_FONT       | (none: system IPAex)     | Japanese .ttf the briefing PDF embeds          |
@@ -22,7 +23,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 MIN_SUPPRESS_BELOW = 2  # a threshold of 1 would suppress nothing
-EDITIONS = ("internal", "public")
+EDITIONS = ("internal", "public", "rollup")
 
 
 class SettingsError(ValueError):
@@ -63,12 +64,14 @@ def suppress_below(text: str, name: str = "DTP_SUPPRESS_BELOW") -> int:
 
 
 class EditionError(SettingsError):
-    """DTP_EDITION holds something other than ``internal`` or ``public``."""
+    """DTP_EDITION holds something other than ``internal``, ``public`` or ``rollup``."""
 
 
 def edition() -> str:
-    """``internal`` (default: sign-in and roles) or ``public`` (no sign-in, publication data
-    only). Anything else raises :class:`EditionError`: the dashboard then serves no data."""
+    """``internal`` (default: sign-in and roles), ``public`` (no sign-in, publication data
+    only) or ``rollup`` (the government-wide roll-up of ``python -m pipelines rollup``: sign-in
+    and roles as internal, DTP_WAREHOUSE = the roll-up file). Anything else raises
+    :class:`EditionError`: the dashboard then serves no data."""
     value = os.environ.get("DTP_EDITION", "internal").strip().lower() or "internal"
     if value not in EDITIONS:
         raise EditionError(f"DTP_EDITION must be one of {', '.join(EDITIONS)}, got {value!r}")

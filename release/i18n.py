@@ -587,6 +587,134 @@ STRINGS: dict[str, tuple[str, str]] = {
     "month_7": ("7月", "Jul"), "month_8": ("8月", "Aug"), "month_9": ("9月", "Sep"),
     "month_10": ("10月", "Oct"), "month_11": ("11月", "Nov"), "month_12": ("12月", "Dec"),
     "month_1": ("1月", "Jan"), "month_2": ("2月", "Feb"), "month_3": ("3月", "Mar"),
+    # the roll-up edition (DTP_EDITION=rollup, issue 17)
+    "app_title_rollup": ("デジタル人材確保・育成計画 政府全体ロールアップ",
+                         "Digital Talent Plans: government-wide roll-up"),
+    "section_rollup": ("府省の計画", "Ministries' plans"),
+    "page_rollup_compare": ("組織別の比較", "Organisations side by side"),
+    "page_rollup_government": ("政府全体", "Government-wide"),
+    "page_rollup_pace": ("今年度のペース", "Pace of the year"),
+    "page_rollup_data": ("データ", "Data"),
+    "rollup_orgs": ("府省・組織", "Organisations"),
+    "rollup_orgs_placeholder": ("全組織", "All organisations"),
+    "rollup_all_orgs": ("全組織", "All organisations"),
+    "rollup_n_orgs": ("{n}組織を選択中", "{n} organisation(s) selected"),
+    "rollup_all": ("政府全体", "Government-wide"),
+    "rollup_org": ("組織", "Organisation"),
+    "rollup_value": ("値", "Value"),
+    "rollup_ratio": ("分子 / 分母", "Numerator / denominator"),
+    "rollup_flag": ("フラグ", "Flag"),
+    "rollup_plan": ("計画", "Plan"),
+    "rollup_bounds": ("公開部分から分かる範囲", "Bounds from the free parts"),
+    "rollup_projected": ("年度末見込み(90%区間)", "Projected year-end (90% interval)"),
+    "rollup_outlook": ("見通し", "Outlook"),
+    "rollup_threshold": ("秘匿の閾値", "Suppression threshold"),
+    "rollup_built": ("ロールアップ作成", "Roll-up built"),
+    "rollup_header": ("{n}組織 · 秘匿の閾値 {t} · ロールアップ作成 {built}",
+                      "{n} organisations · suppression threshold {t} · roll-up built {built}"),
+    "rollup_flag_F": ("公開(秘匿なし)", "free (not withheld)"),
+    "rollup_flag_C": ("送付元の府省が秘匿([c]: 少人数、またはそこから逆算できる値)",
+                      "withheld by the sending organisation ([c]: a small count, or a figure "
+                      "it could be worked out from)"),
+    "rollup_flag_S": ("受け手(ロールアップ)が秘匿: 合計の一部が秘匿のため。公開部分から分かる範囲を併記",
+                      "withheld by the receiver (this roll-up) because a part of the total is "
+                      "withheld; the bounds the free parts imply are given"),
+    "rollup_flags": ("フラグ(SDMXの秘匿区分)", "Flags (SDMX confidentiality status)"),
+    "rollup_at_least": ("{lo}以上", "at least {lo}"),
+    "rollup_between": ("{lo}〜{hi}", "{lo}–{hi}"),
+    "rollup_compare_intro": (
+        "各府省が公表用パック(保護済み)だけを送り、ここで並べています。各組織の値はその組織自身の計画の目標で判定しています。",
+        "Each organisation sends only its protected publication pack; they are shown side by "
+        "side here. Each organisation's figures are judged against its own plan's target."),
+    "rollup_matrix": ("{fy}: 指標別・組織別", "{fy}: every metric by organisation"),
+    "rollup_matrix_caption": (
+        "各セル: 値と状況(記号と文字)。[c] は秘匿(括弧内はフラグ)、「–」はその年度のデータなし。政府全体は全組織の合計で、目標はありません。",
+        "Each cell: the value and its status (symbol and word). [c] is withheld (its flag in "
+        "brackets), '–' means no data for that year. Government-wide is the total over every "
+        "organisation and has no target."),
+    "rollup_metric_title": ("{metric}: 組織別の推移", "{metric}: each organisation by year"),
+    "rollup_chart_caption": (
+        "{metric}の組織別の推移(秘匿された値は描画せず、表では [c])。",
+        "{metric} by organisation and fiscal year (a withheld value is not drawn; the table "
+        "shows [c])."),
+    "rollup_chart_withheld": ("秘匿された値はグラフに描いていません。", "Withheld values are not drawn."),
+    "rollup_own_target": ("目標・状況は各組織自身の計画(その年度に有効な計画)によるものです。",
+                          "Targets and statuses are each organisation's own, from the plan in "
+                          "force that year."),
+    "rollup_government_intro": (
+        "政府全体 = {n}組織の合計(件数は和、率は Σ分子 ÷ Σ分母)。すべての部分が公開されている場合だけ値を示します。",
+        "Government-wide = the total over {n} organisations (counts: the sum; rates: Σ "
+        "numerator ÷ Σ denominator), shown only where every part is free."),
+    "rollup_total_all_orgs": ("政府全体の合計は組織の絞り込みにかかわらず全組織のものです。下の内訳は選択した組織だけを示します。",
+                              "The government-wide total is always over every organisation; "
+                              "the parts below show the selected organisations only."),
+    "rollup_total_title": ("政府全体の合計", "Government-wide totals"),
+    "rollup_total_metric": ("{metric}: 政府全体", "{metric}: government-wide"),
+    "rollup_bounds_note_count": (
+        "件数の S: 公開部分の和が下限です(秘匿部分は0以上、上限はありません)。",
+        "Counts flagged S: the sum of the free parts is a lower bound (a withheld part is at "
+        "least 0; there is no upper bound)."),
+    "rollup_bounds_note_rate": (
+        "率の S: 分母がすべて公開なら、秘匿された分子を0とした値と分母いっぱいとした値の間にあります。",
+        "Rates flagged S: when every denominator is free, the rate lies between the values "
+        "with each withheld numerator at 0 and at its denominator."),
+    "rollup_parts": ("内訳: 組織別", "Its parts: each organisation"),
+    "rollup_pace_intro": (
+        "今年度の進み具合と年度末見込み(各組織のパックにある場合)。見込みは組織ごとのもので、政府全体では合算しません。",
+        "This year's progress and year-end projection, where an organisation's pack has one. "
+        "A projection belongs to one organisation and is never summed government-wide."),
+    "rollup_pace_none": ("今年度のペースを含むパックはありません。",
+                         "No pack holds the pace of the year in progress."),
+    "rollup_pace_note": ("見通しは記号と文字で示します(↗ 達成見込み、⚠ 要注意)。[c] は送付元の秘匿です。",
+                         "The outlook is shown as symbol and word (↗ on track, ⚠ at risk). "
+                         "[c] is withheld by the sender."),
+    "rollup_data_intro": (
+        "ロールアップの表をダウンロードできます。すべて公表用(保護済み)の値で、秘匿されたセルは空欄、理由は flag 列(F/C/S)にあります。",
+        "Download the roll-up's tables. Every figure is in publication form (protected); a "
+        "withheld cell is empty and the flag column (F/C/S) says why."),
+    "rollup_data_filtered": ("選択中の組織: {orgs}(政府全体の行は常に含みます)",
+                             "Selected organisations: {orgs} (the government-wide rows are "
+                             "always included)"),
+    "rollup_data_note": ("行単位のデータはロールアップに存在しません。",
+                         "No row-level data exists in the roll-up."),
+    "rollup_ds_rollup_kpi": ("指標(組織別・政府全体)", "Metrics (by organisation and government-wide)"),
+    "rollup_ds_rollup_kpi_def": (
+        "各組織の公表用 kpi の行(局別を含む)と政府全体の行。flag: F 公開、C 送付元が秘匿、S 受け手が秘匿(value_low / value_high は公開部分から分かる範囲)。",
+        "Each organisation's published kpi rows (bureaus included) and the government-wide rows. "
+        "flag: F free, C withheld by the sender, S withheld by the receiver (value_low / "
+        "value_high: the bounds the free parts imply)."),
+    "rollup_ds_rollup_kpi_pace": ("今年度のペース(組織別)", "Pace of the year (by organisation)"),
+    "rollup_ds_rollup_kpi_pace_def": (
+        "各組織の kpi_pace の行(パックにある場合)。秘匿された行は空欄で flag C。",
+        "Each organisation's kpi_pace rows, where its pack has them; withheld: empty, flag C."),
+    "rollup_col_organisation": ("組織コード(ALL = 政府全体)", "organisation code (ALL = government-wide)"),
+    "rollup_col_flag": ("SDMX 秘匿区分: F 公開、C 送付元が秘匿、S 受け手が秘匿",
+                        "SDMX confidentiality: F free, C withheld by the sender, S withheld by "
+                        "the receiver"),
+    "rollup_col_value_low": ("S の行: 公開部分から分かる下限", "S rows: lower bound from the free parts"),
+    "rollup_col_value_high": ("S の行: 公開部分から分かる上限", "S rows: upper bound from the free parts"),
+    "rollup_download_role": ("ダウンロードの権限がありません。", "Your role does not include downloads."),
+    "rollup_brief_role": ("説明資料の作成権限がありません。", "Your role does not include the briefing pack."),
+    "rollup_brief_help": (
+        "表示中の組織・年度・指標で説明資料を作成します(公表用の値のみ)。",
+        "Makes the briefing pack of this view (organisations, fiscal year, metric; "
+        "publication-form figures only)."),
+    "rollup_missing": ("ロールアップのファイルがありません(参照先: `{path}`)。",
+                       "There is no roll-up file (looking for `{path}`)."),
+    "rollup_unreadable": ("ロールアップのファイル `{path}` を読み込めませんでした。作り直してください。",
+                          "The roll-up file `{path}` could not be read; please make it again."),
+    "rollup_not_rollup_warehouse": (
+        "DTP_EDITION=rollup ですが、`{path}` は府省のデータベースで、ロールアップではありません。",
+        "DTP_EDITION=rollup, but `{path}` is a ministry warehouse, not a roll-up."),
+    "rollup_not_rollup": ("DTP_EDITION=rollup ですが、`{path}` はロールアップのファイルではありません。",
+                          "DTP_EDITION=rollup, but `{path}` is not a roll-up file."),
+    "rollup_make_help": (
+        "`python -m pipelines rollup --out FILE PACK_DIR...` で作成したファイルを DTP_WAREHOUSE に指定してください(府省のデータベースは DTP_EDITION=internal で表示します)。",
+        "Set DTP_WAREHOUSE to a file made by `python -m pipelines rollup --out FILE "
+        "PACK_DIR...` (a ministry warehouse is shown with DTP_EDITION=internal)."),
+    "rollup_file_in_ministry_edition": (
+        "`{path}` はロールアップのファイルです。DTP_EDITION=rollup で表示してください。",
+        "`{path}` is a roll-up file: serve it with DTP_EDITION=rollup."),
 }
 
 # Labels of the contract's enum values (the schema holds the codes only).

@@ -31,6 +31,9 @@ FAMILIES: dict[str, tuple[str, ...]] = {
     "month_": tuple(str(m) for m in range(1, 13)),  # the year-to-date charts' month ticks
     "unit_": ("digital_hires", "training_participants", "ipa_passes",
               "phishing_drills_held"),  # counts' units in the key messages (Japanese)
+    "rollup_flag_": ("F", "C", "S"),  # the roll-up's SDMX flags (dashboard/rollup_ui.py)
+    "rollup_ds_": tuple(f"{d}{s}" for d in access.ROLLUP_DATASETS
+                        for s in ("", "_def")),  # the roll-up's downloads
 }
 
 
@@ -86,7 +89,7 @@ def test_every_key_asked_for_is_in_the_table():
     _, asked, prefixes = _scan()
     assert sorted(prefixes - set(FAMILIES)) == [], "a key built at run time: add its FAMILY"
     built = {p + v for p in prefixes for v in FAMILIES[p]}
-    pages = {p.title_key for p in (*nav.PLAN_PAGES, *nav.ANALYSIS_PAGES)}
+    pages = {p.title_key for p in (*nav.PLAN_PAGES, *nav.ANALYSIS_PAGES, *nav.ROLLUP_PAGES)}
     assert sorted((asked | built | pages) - set(i18n.STRINGS)) == []
 
 

@@ -74,3 +74,26 @@ def page(browser: object) -> Iterator[object]:
     pg = ctx.new_page()
     yield pg
     ctx.close()
+
+
+@pytest.fixture(scope="session")
+def rollup_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A roll-up of two small, differently shaped organisations (own bureaus, sizes, targets
+    and seeds; ``sample --organisation``), each built and published at "home" (threshold 5):
+    the roll-up edition's tests (test_rollup_edition.py, test_browser_rollup.py)."""
+    from pipelines.sample import generate
+    from release import publication, rollup
+    from release.organisation import resolve
+
+    root = tmp_path_factory.mktemp("rollup-edition")
+    packs = []
+    for code, seed in (("MOE", 21), ("XYZ", 22)):
+        raw = root / f"raw-{code}"
+        generate(raw, staff=150, seed=seed, organisation=code)
+        wh = root / f"{code}.duckdb"
+        build(raw, wh)
+        packs.append(publication.write_pack(wh, root / f"pack-{code}", 5,
+                                            resolve(code, None, None, raw)).out_dir)
+    out = root / "rollup.duckdb"
+    rollup.build_rollup(packs, out)
+    return out

@@ -35,8 +35,9 @@ rollup-demo: setup
 	@for org in $(ROLLUP_ORGS); do code=$${org%%:*}; seed=$${org##*:}; \
 		$(PY) -m pipelines sample --organisation $$code --seed $$seed --out $(DEMO)/$$code/raw >/dev/null && \
 		$(PY) -m pipelines build --raw $(DEMO)/$$code/raw --warehouse $(DEMO)/$$code/warehouse.duckdb >/dev/null && \
-		$(PY) -m pipelines publish --raw $(DEMO)/$$code/raw --warehouse $(DEMO)/$$code/warehouse.duckdb \
-			--out $(DEMO)/$$code/pack | head -1 || exit 1; done
+		out=$$($(PY) -m pipelines publish --raw $(DEMO)/$$code/raw \
+			--warehouse $(DEMO)/$$code/warehouse.duckdb --out $(DEMO)/$$code/pack) || exit 1; \
+		echo "$$out" | head -1; done
 	$(PY) -m pipelines rollup --out $(DEMO)/rollup.duckdb $(foreach o,$(ROLLUP_ORGS),$(DEMO)/$(firstword $(subst :, ,$(o)))/pack)
 	DTP_EDITION=rollup DTP_WAREHOUSE=$(DEMO)/rollup.duckdb $(PY) -m streamlit run dashboard/app.py \
 		--server.address 127.0.0.1 --server.port $(PORT) --browser.gatherUsageStats false
@@ -56,7 +57,7 @@ test: setup browser
 bench: setup
 	$(PY) -m bench
 	$(PY) -m bench.brief
-	$(PY) -m bench.rollup --packs 24
+	$(PY) -m bench rollup --packs 24 200
 
 lint: setup
 	$(VENV)/bin/ruff check .

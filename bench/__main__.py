@@ -4,6 +4,10 @@
 own CSV load of the same files (bench/build.py), the data page's downloads, and with
 ``--pages`` every page's render time (bench/pages.py).
 
+``python -m bench rollup [--packs 24 200 1700] [--pack DIR]`` — the government-wide roll-up of N
+organisations' packs: wall time and the roll-up process's peak memory (bench/rollup.py; the
+default run above also rolls up 24 packs published from its own warehouse).
+
 ``python -m bench serve [--sessions 1,10] …`` — the server's cost of a visit in real browsers,
 against a minimal Streamlit app (bench/serve.py; ``python -m bench serve --help``).
 
@@ -19,6 +23,10 @@ from pathlib import Path
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["rollup"]:
+        from bench.rollup import main as rollup_main
+
+        return rollup_main(argv[1:])
     if argv[:1] == ["serve"]:
         from bench.serve import main as serve_main
 

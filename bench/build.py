@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -94,6 +95,21 @@ def _exports(wh: Path, staff: int) -> None:
     console.print(t)
 
 
+def _rollup(wh: Path, tmp: Path, staff: int, packs: int = 24) -> None:
+    """The government-wide roll-up (issue 17) of ``packs`` ministries the size of this one:
+    the pack published from this warehouse, cloned per organisation (bench/rollup.py)."""
+    from bench import rollup
+
+    pack = tmp / "pack"
+    shutil.rmtree(pack, ignore_errors=True)
+    _run([sys.executable, "-m", "pipelines", "publish", "--warehouse", str(wh), "--out",
+          str(pack), "--organisation", "MIC"])
+    secs, mb = rollup.run(packs, pack, tmp / "rollup")
+    shutil.rmtree(tmp / "rollup", ignore_errors=True)
+    console.print(f"roll-up of {packs} packs of {staff:,}-staff ministries: {secs:.2f} s, "
+                  f"peak memory {mb:,.0f} MB (goal: seconds)")
+
+
 def main(staff: int, workdir: Path | None, pages: bool, raw: Path | None = None,
          repeat: int = 1) -> int:
     tmp = Path(workdir or tempfile.mkdtemp(prefix="dtp-bench-"))
@@ -169,6 +185,7 @@ def main(staff: int, workdir: Path | None, pages: bool, raw: Path | None = None,
     console.print(pt)
 
     _exports(wh, staff)
+    _rollup(wh, tmp, staff)
     if pages:
         from bench.pages import time_pages
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
-import resource
 import shutil
 import subprocess
 import sys
@@ -44,20 +43,26 @@ def clone(pack: Path, code: str, out: Path) -> Path:
     return out
 
 
+# ``python -m pipelines rollup`` in a fresh interpreter that prints its own peak memory last
+# (RUSAGE_SELF: the roll-up alone, not the publish that made the source pack)
+_CHILD = ("import resource, sys\nfrom pipelines.__main__ import main\nrc = main(sys.argv[1:])\n"
+          "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)\nsys.exit(rc)")
+
+
 def run(n: int, pack: Path, work: Path) -> tuple[float, float]:
+    """Roll up ``n`` clones of ``pack``: (wall seconds, the roll-up process's peak MB)."""
     packs = [clone(pack, f"O{i:04d}", work / f"p{i:04d}") for i in range(n)]
     out = work / "rollup.duckdb"
-    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     t = time.perf_counter()
-    subprocess.run([sys.executable, "-m", "pipelines", "rollup", "--out", str(out),
-                    *map(str, packs)], cwd=ROOT, check=True, capture_output=True)
+    done = subprocess.run([sys.executable, "-c", _CHILD, "rollup", "--out", str(out),
+                           *map(str, packs)], cwd=ROOT, check=True, capture_output=True,
+                          text=True)
     secs = time.perf_counter() - t
-    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    return secs, max(peak, before) / 1024
+    return secs, int(done.stdout.strip().splitlines()[-1]) / 1024
 
 
 def main(argv: list[str] | None = None) -> int:
-    p = argparse.ArgumentParser(prog="python -m bench.rollup")
+    p = argparse.ArgumentParser(prog="python -m bench rollup")
     p.add_argument("--packs", type=int, nargs="+", default=[24])
     p.add_argument("--pack", type=Path, default=None)
     p.add_argument("--warehouse", type=Path, default=ROOT / "data" / "warehouse.duckdb")

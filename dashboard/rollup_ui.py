@@ -225,6 +225,11 @@ def styled(frame: pl.DataFrame, colours: Sequence[Sequence[str]]) -> object:
         index=pdf.index, columns=pdf.columns), axis=None)
 
 
+def table_height(rows: int) -> int:
+    """Every row of a matrix on screen (no inner scrolling), as ``ui.data_table`` sizes."""
+    return min(36 * (rows + 1) + 4, 640)
+
+
 def colour(status: str) -> str:
     return charts.STATUS_TEXT_COLOURS.get(status, "#666666")
 

@@ -77,6 +77,7 @@ for m in METRICS:
     colours.append(col_line)
 frame = pl.DataFrame(table)
 st.dataframe(rui.styled(frame, colours), key="rollup_matrix", hide_index=True, width="stretch",
+             height=rui.table_height(frame.height),
              column_config={v.t("metric"): st.column_config.TextColumn(pinned=True)})
 rui.legend(v)
 st.caption(v.t("rollup_matrix_caption"))

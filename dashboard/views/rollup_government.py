@@ -35,13 +35,15 @@ for m in METRICS:
         line[v.fy_label(f)] = rui.cell(r, m.is_rate, v.lang)
     table.append(line)
 st.dataframe(pl.DataFrame(table), key="rollup_total_matrix", hide_index=True, width="stretch",
+             height=rui.table_height(len(table)),
              column_config={v.t("metric"): st.column_config.TextColumn(pinned=True)})
 rui.flags(v)
 
 # --- one metric: the total, its flag and bounds, and its parts ---------------------------------
 codes = [m.code for m in METRICS]
 metric = state.url_select("metric", "rollup_gov_metric", v.t("metric"), codes, codes[0],
-                          format_func=lambda c: i18n.metric_name(c, v.lang))
+                          format_func=lambda c: i18n.metric_name(c, v.lang),
+                          container=st.columns([1, 2])[0])
 m = METRIC_BY_CODE[metric]
 st.header(v.t("rollup_total_metric", metric=i18n.metric_name(metric, v.lang)), anchor=False)
 rows = []

@@ -48,8 +48,10 @@ class Rollup:
     has_pace: bool
 
     @property
-    def run_id(self) -> str:  # the audit lines' run: the roll-up's version
-        return self.version
+    def run_id(self) -> str:
+        """The audit lines' run: when the roll-up was built (the cache key adds the file's
+        identity)."""
+        return self.built_at.isoformat() if self.built_at is not None else self.version
 
 
 # --- which file is it -------------------------------------------------------------------------

@@ -387,7 +387,8 @@ def stacked_bars(fys: Sequence[int], groups: dict[str, Sequence[float]], ticks: 
 
 def lines(fys: Sequence[int], groups: dict[str, Sequence[float | None]], ticks: dict[int, str],
           *, lang: str, height: int = 340, percent: bool = False,
-          hover_extra: dict[str, Sequence[str]] | None = None) -> go.Figure:
+          hover_extra: dict[str, Sequence[str]] | None = None, legend: bool = True
+          ) -> go.Figure:
     fig = _base(height)
     labels = [ticks[f].replace("<br>", " ") for f in fys]
     for i, (name, ys) in enumerate(groups.items()):
@@ -407,6 +408,8 @@ def lines(fys: Sequence[int], groups: dict[str, Sequence[float | None]], ticks: 
         _count_ticks(fig, max((v or 0 for ys in groups.values() for v in ys), default=0))
     plan_period(fig, list(fys), lang)
     _fy_axis(fig, list(fys), [ticks[f] for f in fys])
+    if not legend:
+        fig.update_layout(showlegend=False)
     return fig
 
 

@@ -16,11 +16,16 @@ from pipelines.schema import METRIC_BY_CODE
 from pipelines.settings import edition
 from release import i18n
 
+YEAR_END = 400  # a fiscal day after every FY's last (364 or 365): the value at the year-end
 
-def _at(frame: pl.DataFrame, fy: int, day: int) -> float | None:
-    """A curve's value on fiscal day ``day`` (the last step on or before it)."""
-    rows = frame.filter((pl.col("fiscal_year") == fy) & (pl.col("fy_day") <= day))
-    return rows["value"][-1] if rows.height else None
+
+def _at(frame: pl.DataFrame, day: int) -> dict[int, tuple[float | None, float | None]]:
+    """Per FY of a curve, its value on fiscal day ``day`` and at the year-end (the last step on
+    or before each), in one pass: {fy: (same_day, year_end)}, None where it has no step yet."""
+    ends = frame.group_by("fiscal_year").agg(
+        pl.col("value").filter(pl.col("fy_day") <= day).last().alias("same"),
+        pl.col("value").filter(pl.col("fy_day") <= YEAR_END).last().alias("full"))
+    return {k: (same, full) for k, same, full in ends.iter_rows()}
 
 
 def block(v: View, codes: list[str], key: str) -> None:
@@ -46,9 +51,13 @@ def block(v: View, codes: list[str], key: str) -> None:
         _table(v, rows, m.is_rate)
         return
     curve = queries.pace_curve(v.run, v.bureaus, code)
+    day = int(single["fy_day"]) if single else int(
+        (v.run.as_of_date - fy_start(fy)).days) if v.run.as_of_date else 0
+    at = _at(curve, day)
     curves, names = [], {}
-    for k in sorted(set(curve["fiscal_year"].to_list())):
-        part = curve.filter(pl.col("fiscal_year") == k)
+    parts = curve.partition_by("fiscal_year", as_dict=True, maintain_order=True)
+    for k in sorted(at):
+        part = parts[(k,)]
         end = (single or {}).get("fy_day") if k == fy else (fy_end(k) - fy_start(k)).days
         if end is None:
             end = part["fy_day"].max()
@@ -56,20 +65,18 @@ def block(v: View, codes: list[str], key: str) -> None:
         names[k] = v.fy_label(k)
     prev = None
     if single and single["target_kind"] == "growth":
-        prev = _at(curve, fy - 1, 400)
+        prev = at.get(fy - 1, (None, None))[1]
     projection = None
     if single and single["projected"] is not None:
         projection = (single["projected"], single["projected_low"], single["projected_high"])
     target = (single["target_kind"], single["target_min"], single["target_max"]) if single \
         else (None, None, None)
-    fig = charts.pace_chart(curves, fy, is_rate=m.is_rate, lang=v.lang, names=names,
-                            target=target, previous=prev, projection=projection)
-    day = int(single["fy_day"]) if single else int(
-        (v.run.as_of_date - fy_start(fy)).days) if v.run.as_of_date else 0
+    fig = ui.plot(charts.pace_chart, curves, fy, is_rate=m.is_rate, lang=v.lang, names=names,
+                  target=target, previous=prev, projection=projection)
     caption = v.t("pace_caption", fy=v.fy_label(fy), date=fmt.date(v.run.as_of_date, v.lang),
                   day=day + 1,
                   method=v.t("pace_method_rate" if m.is_rate else "pace_method_count"))
-    table = _curve_table(v, curve, fy, day, single, m.is_rate)
+    table = _curve_table(v, at, fy, single, m.is_rate)
     ui.chart(fig, key=f"{key}_chart_{code}", caption=caption,
              alt=f"{v.t('pace_header')}: {i18n.metric_name(code, v.lang)}", table=table)
     if single is None:
@@ -95,15 +102,15 @@ def _summary(v: View, row: dict, is_rate: bool) -> str:
             f'<span class="dtp-card-foot">{text}</span>')
 
 
-def _curve_table(v: View, curve: pl.DataFrame, fy: int, day: int, row: dict | None,
-                 is_rate: bool) -> object:
+def _curve_table(v: View, at: dict[int, tuple[float | None, float | None]], fy: int,
+                 row: dict | None, is_rate: bool) -> object:
     """The chart's numbers: per FY the value by the same fiscal day and at the year-end (the
-    projection for the year in progress)."""
+    projection for the year in progress); ``at`` as ``_at`` gives them."""
     import pandas as pd
 
     out = []
-    for k in sorted(set(curve["fiscal_year"].to_list()), reverse=True):
-        same = _at(curve, k, day)
+    for k in sorted(at, reverse=True):
+        same, full = at[k]
         if k == fy:
             out.append({v.t("fy"): v.fy_label(k), v.t("pace_col_same_day"):
                         fmt.value(same, is_rate),
@@ -113,7 +120,6 @@ def _curve_table(v: View, curve: pl.DataFrame, fy: int, day: int, row: dict | No
                         v.t("pace_col_status"): i18n.status_text(row["pace_status"], v.lang)
                         if row else fmt.MISSING})
         else:
-            full = _at(curve, k, 400)
             after = None if full is None or same is None else full - same
             out.append({v.t("fy"): v.fy_label(k), v.t("pace_col_same_day"):
                         fmt.value(same, is_rate), v.t("pace_col_after"):

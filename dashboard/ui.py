@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Sequence
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
@@ -171,33 +174,90 @@ def in_span(v: View, frame: pl.DataFrame) -> pl.DataFrame:
     return frame.filter(pl.col("fiscal_year").is_between(v.fy_from, v.fy_to))
 
 
-def chart(fig: go.Figure, key: str, caption: str | None = None, alt: str | None = None,
+@dataclass(frozen=True)
+class Plot:
+    """A chart not built yet: ``builder(*args, **kwargs)``, a figure builder of ``charts`` (a
+    pure function of its arguments). ``chart`` builds it once per process for the same
+    arguments, warehouse run and language, with its plans and text table, and shows the same
+    finished figure to every later session (issue 19)."""
+    builder: Callable[..., go.Figure]
+    args: tuple
+    kwargs: dict = field(default_factory=dict)
+
+
+def plot(builder: Callable[..., go.Figure], *args: object, **kwargs: object) -> Plot:
+    return Plot(builder, args, kwargs)
+
+
+# Finished figures and their text tables, per process, keyed by everything they are made of:
+# the builder and its arguments (the numbers and labels drawn, exactly: ``repr``), the warehouse
+# run (its plans) and the language. A cached figure is only ever read after it is stored
+# (``st.plotly_chart`` copies it with ``to_dict``; the table goes to ``st.table`` as it is), so
+# sessions share it safely. It holds what the page computed for this visit anyway: nothing the
+# principal may not see is served from it.
+_BUILT: OrderedDict[str, tuple[go.Figure, pd.DataFrame | None]] = OrderedDict()
+_BUILT_LOCK = threading.Lock()
+_BUILT_MAX = 256
+
+
+def _built(v: View, p: Plot, lang: str) -> tuple[go.Figure, pd.DataFrame | None]:
+    key = repr((p.builder.__module__, p.builder.__qualname__, p.args,
+                sorted(p.kwargs.items()), v.run.path, v.run.run_id, v.lang, lang))
+    with _BUILT_LOCK:
+        hit = _BUILT.get(key)
+        if hit is not None:
+            _BUILT.move_to_end(key)
+            return hit
+    fig = p.builder(*p.args, **p.kwargs)
+    charts.add_plans(fig, plan_bands(v), v.lang)
+    table = figure_table(fig)
+    built = fig, (None if table is None else _text_table(v, fig, table, lang))
+    with _BUILT_LOCK:
+        _BUILT[key] = built
+        while len(_BUILT) > _BUILT_MAX:
+            _BUILT.popitem(last=False)
+    return built
+
+
+def chart(fig: go.Figure | Plot, key: str, caption: str | None = None, alt: str | None = None,
           table: pd.DataFrame | None = None) -> None:
     """A chart with its text alternative: the caption (what it shows) and, in an expander,
     the figure's own numbers as an HTML table (or ``table``, where one row per x value would
-    be too long: the year-to-date curves)."""
+    be too long: the year-to-date curves). ``fig`` is a figure, or a ``Plot`` (built and kept
+    per process, see ``_built``)."""
     v = view()
-    charts.add_plans(fig, plan_bands(v), v.lang)
+    lang = st.session_state.get("lang", i18n.DEFAULT_LANG)
+    if isinstance(fig, Plot):
+        fig, text = _built(v, fig, lang)
+    else:
+        charts.add_plans(fig, plan_bands(v), v.lang)
+        text = None if table is not None else figure_table(fig)
+        text = None if text is None else _text_table(v, fig, text, lang)
+    if table is not None:
+        text = _text_table(v, fig, table, lang)
     st.plotly_chart(fig, key=key, theme=None, config=charts.CONFIG, alt=alt or caption)
     if caption:
         st.caption(caption)
-    table = figure_table(fig) if table is None else table
-    in_force = _plans_by_tick(v, fig)
-    if table is not None:
-        lang = st.session_state.get("lang", i18n.DEFAULT_LANG)
-        # st.table renders its cells and headings as Markdown: the labels (trace names and
-        # categories, which may come from the data) go in as plain text; the numbers are our
-        # own, and only "[c]" among them needs its brackets escaped
-        first = table.columns[0]
-        for column in table.columns[1:]:
-            table[column] = table[column].map(_escape_markdown)
-        table[first] = table[first].map(_table_text)
-        table = table.rename(columns=_table_text)
-        if in_force:  # which plan was in force (and set the target) each FY
-            table[_table_text(i18n.t("plan_in_force", lang))] = [
-                _table_text(in_force.get(c, "–")) for c in table[_table_text(first)]]
+    if text is not None:
         with st.expander(i18n.t("chart_numbers", lang), icon=":material/table:"):
-            st.table(table, hide_index=True)
+            st.table(text, hide_index=True)
+
+
+def _text_table(v: View, fig: go.Figure, table: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """A chart's table as ``st.table`` shows it, with the plan in force per FY."""
+    in_force = _plans_by_tick(v, fig)
+    # st.table renders its cells and headings as Markdown: the labels (trace names and
+    # categories, which may come from the data) go in as plain text; the numbers are our
+    # own, and only "[c]" among them needs its brackets escaped
+    first = table.columns[0]
+    for column in table.columns[1:]:
+        table[column] = table[column].map(_escape_markdown)
+    table[first] = table[first].map(_table_text)
+    table = table.rename(columns=_table_text)
+    if in_force:  # which plan was in force (and set the target) each FY
+        table[_table_text(i18n.t("plan_in_force", lang))] = [
+            _table_text(in_force.get(c, "–")) for c in table[_table_text(first)]]
+    return table
 
 
 def _cell(value: object, percent: bool) -> str:
@@ -279,10 +339,9 @@ def kpi_chart(v: View, code: str, key: str, kind: str | None = None, title: bool
     if series.height == 0:
         st.info(v.t("no_rows"))
         return series
-    fig = charts.kpi_chart(points(series), ticks(v, series["fiscal_year"].to_list()),
-                           is_rate=m.is_rate, lang=v.lang,
-                           kind=kind or ("line" if m.is_rate else "bar"),
-                           name=i18n.metric_name(code, v.lang), **kw)
+    fig = plot(charts.kpi_chart, points(series), ticks(v, series["fiscal_year"].to_list()),
+               is_rate=m.is_rate, lang=v.lang, kind=kind or ("line" if m.is_rate else "bar"),
+               name=i18n.metric_name(code, v.lang), **kw)
     chart(fig, key=key, caption=metric_caption(v, code),
           alt=i18n.metric_name(code, v.lang))
     bureau_notes(v, code, series)

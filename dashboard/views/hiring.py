@@ -46,9 +46,9 @@ for p in pts:
     texts.append(t)
 
 st.header(i18n.metric_name(CODE, v.lang), anchor=False)
-fig = charts.kpi_chart(pts, ticks, is_rate=False, lang=v.lang, kind="bar",
-                       name=i18n.metric_name(CODE, v.lang), bar_text=texts, outline=outline,
-                       outline_colour=outline_c, hover_extra=extra, height=380)
+fig = ui.plot(charts.kpi_chart, pts, ticks, is_rate=False, lang=v.lang, kind="bar",
+              name=i18n.metric_name(CODE, v.lang), bar_text=texts, outline=outline,
+              outline_colour=outline_c, hover_extra=extra, height=380)
 ui.chart(fig, key="chart_digital_hires", caption=ui.metric_caption(v, CODE),
          alt=i18n.metric_name(CODE, v.lang))
 if pub:
@@ -65,9 +65,8 @@ left, right = ui.pair(v)
 with left:
     st.header(v.t("cumulative"), anchor=False)
     first = v.fy_label(v.all_fys[0])
-    fig = charts.lines(cum["fiscal_year"].to_list(), {v.t("cumulative"): cum["cum"].to_list()},
-                       ticks, lang=v.lang)
-    fig.update_layout(showlegend=False)
+    fig = ui.plot(charts.lines, cum["fiscal_year"].to_list(),
+                  {v.t("cumulative"): cum["cum"].to_list()}, ticks, lang=v.lang, legend=False)
     ui.chart(fig, key="chart_cumulative", caption=v.t("cumulative_caption", first=first))
 
 # hires by track and by bureau (mart_hiring)
@@ -78,7 +77,7 @@ with right:
     for tr in TRACKS:
         by_track[i18n.enum_label("track", tr, v.lang)] = ui.per_fy(
             hires.filter(pl.col("track") == tr), v.fys, "hires")
-    fig = charts.stacked_bars(v.fys, by_track, ticks, lang=v.lang)
+    fig = ui.plot(charts.stacked_bars, v.fys, by_track, ticks, lang=v.lang)
     ui.chart(fig, key="chart_by_track", caption=v.t("by_track_caption"))
 
 st.header(v.t("by_bureau"), anchor=False)
@@ -97,7 +96,7 @@ for b in codes:
     d = dict(agg.filter(pl.col("bureau_code") == b).select("fiscal_year", "hires").iter_rows())
     by_bureau[charts.plain(v.bureau_label(b))] = [ui.whole(d.get(f, 0)) for f in v.fys]
 track_name = v.t("all_tracks") if track == "all" else i18n.enum_label("track", track, v.lang)
-fig = charts.stacked_bars(v.fys, by_bureau, ticks, lang=v.lang, height=380)
+fig = ui.plot(charts.stacked_bars, v.fys, by_bureau, ticks, lang=v.lang, height=380)
 ui.chart(fig, key="chart_by_bureau", caption=v.t("by_bureau_caption", track=track_name))
 
 # the numbers

@@ -61,10 +61,57 @@ def run(n: int, pack: Path, work: Path) -> tuple[float, float]:
     return secs, int(done.stdout.strip().splitlines()[-1]) / 1024
 
 
+# The monthly design for 1,700+ organisations (docs/ROLLUP.md), simulated: each arriving pack
+# is validated once (release.rollup.read_pack) and its rows written as a Parquet partition;
+# the government-wide rows are one DuckDB GROUP BY over all partitions, in a fresh process
+# that prints its own wall time and peak memory.
+_GROUP = """
+import resource, sys, time, duckdb
+t = time.perf_counter()
+con = duckdb.connect()
+con.execute("SET threads = 2")
+n = con.sql("SELECT count(*) FROM read_parquet($p, hive_partitioning = true)",
+            params={"p": sys.argv[1]}).fetchall()[0][0]
+rows = con.sql(\"\"\"
+    SELECT metric, fiscal_year, count(*) AS parts, bool_and(flag = 'F') AS all_free,
+           CASE WHEN bool_and(flag = 'F') THEN sum(numerator) END AS numerator,
+           CASE WHEN bool_and(flag = 'F') THEN sum(denominator) END AS denominator
+    FROM read_parquet($p, hive_partitioning = true) WHERE bureau_code IS NULL
+    GROUP BY metric, fiscal_year\"\"\", params={"p": sys.argv[1]}).fetchall()
+print(n, len(rows), time.perf_counter() - t,
+      resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+"""
+
+
+def parquet(n: int, pack: Path, work: Path) -> dict[str, float]:
+    """Simulate ``n`` organisations' packs arriving as Parquet partitions, then the ALL rows."""
+    from release import rollup as rl
+
+    problems: list[str] = []
+    t = time.perf_counter()
+    one = rl.read_pack(pack, problems)
+    validate = time.perf_counter() - t
+    assert one is not None, problems
+    rows = rl.organisation_rows([one]).drop(rl.ORG_COLUMN)
+    t = time.perf_counter()
+    for i in range(n):
+        part = work / "kpi" / f"organisation=O{i:04d}"
+        part.mkdir(parents=True)
+        rows.write_parquet(part / "part.parquet")
+    write = (time.perf_counter() - t) / n
+    done = subprocess.run([sys.executable, "-c", _GROUP, str(work / "kpi" / "*" / "*.parquet")],
+                          cwd=ROOT, check=True, capture_output=True, text=True)
+    total, groups, secs, mb = done.stdout.split()
+    return {"rows": float(total), "groups": float(groups), "validate_s": validate,
+            "write_s": write, "all_s": float(secs), "all_mb": float(mb)}
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m bench rollup")
     p.add_argument("--packs", type=int, nargs="+", default=[24])
     p.add_argument("--pack", type=Path, default=None)
+    p.add_argument("--parquet", type=int, nargs="*", default=[],
+                   help="also simulate the monthly Parquet design for these organisation counts")
     p.add_argument("--warehouse", type=Path, default=ROOT / "data" / "warehouse.duckdb")
     args = p.parse_args(argv)
     work = Path(tempfile.mkdtemp(prefix="dtp-bench-rollup-"))
@@ -81,6 +128,13 @@ def main(argv: list[str] | None = None) -> int:
             print(f"roll-up of {n:>5} packs ({rows:,} kpi rows each, {n * rows:,} in all): "
                   f"{secs:6.2f} s, peak memory {mb:,.0f} MB")
             shutil.rmtree(work / f"n{n}", ignore_errors=True)
+        for n in args.parquet:
+            r = parquet(n, pack, work / f"pq{n}")
+            print(f"Parquet design, {n:,} organisations: per arriving pack validate "
+                  f"{r['validate_s'] * 1000:.0f} ms + write {r['write_s'] * 1000:.1f} ms; ALL "
+                  f"rows ({r['groups']:,.0f}) over {r['rows']:,.0f} rows: {r['all_s']:.2f} s, "
+                  f"peak memory {r['all_mb']:,.0f} MB")
+            shutil.rmtree(work / f"pq{n}", ignore_errors=True)
     finally:
         shutil.rmtree(work, ignore_errors=True)
     return 0

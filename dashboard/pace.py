@@ -103,11 +103,9 @@ def _summary(v: View, row: dict, is_rate: bool) -> str:
 
 
 def _curve_table(v: View, at: dict[int, tuple[float | None, float | None]], fy: int,
-                 row: dict | None, is_rate: bool) -> object:
-    """The chart's numbers: per FY the value by the same fiscal day and at the year-end (the
-    projection for the year in progress); ``at`` as ``_at`` gives them."""
-    import pandas as pd
-
+                 row: dict | None, is_rate: bool) -> list[dict]:
+    """The chart's numbers, as rows: per FY the value by the same fiscal day and at the
+    year-end (the projection for the year in progress); ``at`` as ``_at`` gives them."""
     out = []
     for k in sorted(at, reverse=True):
         same, full = at[k]
@@ -125,7 +123,7 @@ def _curve_table(v: View, at: dict[int, tuple[float | None, float | None]], fy: 
                         fmt.value(same, is_rate), v.t("pace_col_after"):
                         fmt.value(after, is_rate), v.t("pace_col_full"):
                         fmt.value(full, is_rate), v.t("pace_col_status"): ""})
-    return pd.DataFrame(out)
+    return out
 
 
 def _table(v: View, rows: pl.DataFrame, is_rate: bool) -> None:

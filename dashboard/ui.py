@@ -189,20 +189,33 @@ def plot(builder: Callable[..., go.Figure], *args: object, **kwargs: object) -> 
     return Plot(builder, args, kwargs)
 
 
+class _Drawn(go.Figure):
+    """A finished figure as ``st.plotly_chart`` takes it, its dict made once: Streamlit reads a
+    figure through ``to_dict()`` alone (then ``plotly.io.to_json(validate=False)``, which only
+    pops trace uids: there are none), and ``to_dict`` deep-copies and walks every value again
+    at each call (~1 ms a chart). Nothing else is read from it: no Plotly state of its own."""
+
+    def __init__(self, fig: go.Figure) -> None:  # no super().__init__(): see above
+        object.__setattr__(self, "_drawn", fig.to_dict())
+
+    def to_dict(self) -> dict:
+        return self._drawn
+
+
 # Finished figures and their text tables, per process, keyed by everything they are made of:
-# the builder and its arguments (the numbers and labels drawn, exactly: ``repr``), the warehouse
-# run (its plans) and the language. A cached figure is only ever read after it is stored
-# (``st.plotly_chart`` copies it with ``to_dict``; the table goes to ``st.table`` as it is), so
-# sessions share it safely. It holds what the page computed for this visit anyway: nothing the
-# principal may not see is served from it.
+# the builder and its arguments (the numbers and labels drawn, exactly: ``repr``), the table
+# rows given, the warehouse run (its plans) and the language. What is kept is only read
+# afterwards, so sessions share it safely, and it is what the page computed for this visit
+# anyway: nothing the principal may not see is served from it.
 _BUILT: OrderedDict[str, tuple[go.Figure, pd.DataFrame | None]] = OrderedDict()
 _BUILT_LOCK = threading.Lock()
 _BUILT_MAX = 256
 
 
-def _built(v: View, p: Plot, lang: str) -> tuple[go.Figure, pd.DataFrame | None]:
+def _built(v: View, p: Plot, rows: list[dict] | None, lang: str
+           ) -> tuple[go.Figure, pd.DataFrame | None]:
     key = repr((p.builder.__module__, p.builder.__qualname__, p.args,
-                sorted(p.kwargs.items()), v.run.path, v.run.run_id, v.lang, lang))
+                sorted(p.kwargs.items()), rows, v.run.path, v.run.run_id, v.lang, lang))
     with _BUILT_LOCK:
         hit = _BUILT.get(key)
         if hit is not None:
@@ -210,8 +223,8 @@ def _built(v: View, p: Plot, lang: str) -> tuple[go.Figure, pd.DataFrame | None]
             return hit
     fig = p.builder(*p.args, **p.kwargs)
     charts.add_plans(fig, plan_bands(v), v.lang)
-    table = figure_table(fig)
-    built = fig, (None if table is None else _text_table(v, fig, table, lang))
+    table = figure_table(fig) if rows is None else pd.DataFrame(rows)
+    built = _Drawn(fig), (None if table is None else _text_table(v, fig, table, lang))
     with _BUILT_LOCK:
         _BUILT[key] = built
         while len(_BUILT) > _BUILT_MAX:
@@ -220,21 +233,21 @@ def _built(v: View, p: Plot, lang: str) -> tuple[go.Figure, pd.DataFrame | None]
 
 
 def chart(fig: go.Figure | Plot, key: str, caption: str | None = None, alt: str | None = None,
-          table: pd.DataFrame | None = None) -> None:
+          table: pd.DataFrame | list[dict] | None = None) -> None:
     """A chart with its text alternative: the caption (what it shows) and, in an expander,
     the figure's own numbers as an HTML table (or ``table``, where one row per x value would
-    be too long: the year-to-date curves). ``fig`` is a figure, or a ``Plot`` (built and kept
-    per process, see ``_built``)."""
+    be too long: the year-to-date curves). ``fig`` is a figure, or a ``Plot`` (with ``table``
+    as rows, if any: built and kept per process, see ``_built``)."""
     v = view()
     lang = st.session_state.get("lang", i18n.DEFAULT_LANG)
     if isinstance(fig, Plot):
-        fig, text = _built(v, fig, lang)
+        if isinstance(table, pd.DataFrame):
+            raise TypeError("a Plot's table is given as rows (a list of dicts)")
+        fig, text = _built(v, fig, table, lang)
     else:
         charts.add_plans(fig, plan_bands(v), v.lang)
-        text = None if table is not None else figure_table(fig)
-        text = None if text is None else _text_table(v, fig, text, lang)
-    if table is not None:
-        text = _text_table(v, fig, table, lang)
+        table = figure_table(fig) if table is None else pd.DataFrame(table)
+        text = None if table is None else _text_table(v, fig, table, lang)
     st.plotly_chart(fig, key=key, theme=None, config=charts.CONFIG, alt=alt or caption)
     if caption:
         st.caption(caption)

@@ -35,7 +35,7 @@ with left:
         rows = passes.filter(pl.col("exam_code") == code)
         if rows.height:
             groups[names[code]] = ui.per_fy(rows, v.fys, "sittings")
-    ui.chart(charts.stacked_bars(v.fys, groups, ticks, lang=v.lang, height=420),
+    ui.chart(ui.plot(charts.stacked_bars, v.fys, groups, ticks, lang=v.lang, height=420),
              key="chart_passes_by_exam", caption=v.t("passes_by_exam_caption"))
 with right:
     st.header(v.t("passes_by_level"), anchor=False)
@@ -43,7 +43,7 @@ with right:
     for lv in sorted(set(ex["itss_level"].to_list())):
         groups[v.t("itss_level", n=lv)] = ui.per_fy(passes.filter(pl.col("itss_level") == lv),
                                                     v.fys, "sittings")
-    ui.chart(charts.stacked_bars(v.fys, groups, ticks, lang=v.lang, height=420),
+    ui.chart(ui.plot(charts.stacked_bars, v.fys, groups, ticks, lang=v.lang, height=420),
              key="chart_passes_by_level", caption=v.t("passes_by_level_caption"))
 
 st.header(v.t("pass_rate_prep"), anchor=False)
@@ -55,7 +55,7 @@ for prep, key in ((True, "with_prep"), (False, "without_prep")):
     d = {r["fiscal_year"]: r for r in agg.filter(pl.col("prep_course") == prep)
          .iter_rows(named=True)}
     groups[v.t(key)], extra[v.t(key)] = ui.ratio_per_fy(d, v.fys, "passes", "sittings")
-ui.chart(charts.lines(v.fys, groups, ticks, lang=v.lang, percent=True, hover_extra=extra),
+ui.chart(ui.plot(charts.lines, v.fys, groups, ticks, lang=v.lang, percent=True, hover_extra=extra),
          key="chart_pass_rate_prep", caption=v.t("pass_rate_prep_caption"))
 
 ui.kpi_table(v, ["ipa_certified_staff", "ipa_passes"], key="table_certification")

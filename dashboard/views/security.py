@@ -62,8 +62,8 @@ if dr.height:
              f"{v.t('opened')} {fmt.value(r['opened'], False)} · "
              f"{v.t('reported')} {fmt.value(r['reported'], False)}"
              for r in dr.iter_rows(named=True)]
-    fig = charts.date_lines(
-        dr["sent_on"].to_list(),
+    fig = ui.plot(
+        charts.date_lines, dr["sent_on"].to_list(),
         {i18n.metric_name("phishing_open_rate", v.lang):
              [o / s if s else None for o, s in zip(dr["opened"], dr["sent"], strict=True)],
          i18n.metric_name("phishing_report_rate", v.lang):

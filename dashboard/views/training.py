@@ -24,7 +24,7 @@ with left:
     for lv in LEVELS:
         groups[i18n.enum_label("level", lv, v.lang)] = ui.per_fy(
             uit.filter(pl.col("level") == lv), v.fys, "participants")
-    ui.chart(charts.stacked_bars(v.fys, groups, ticks, lang=v.lang), key="chart_by_level",
+    ui.chart(ui.plot(charts.stacked_bars, v.fys, groups, ticks, lang=v.lang), key="chart_by_level",
              caption=v.t("by_level_caption"))
 with right:
     st.header(v.t("by_provider"), anchor=False)
@@ -36,8 +36,8 @@ with right:
         if rows.height:
             groups[i18n.enum_label("provider", pr, v.lang)] = ui.per_fy(rows, v.fys,
                                                                          "participants")
-    ui.chart(charts.stacked_bars(v.fys, groups, ticks, lang=v.lang), key="chart_by_provider",
-             caption=v.t("by_provider_caption"))
+    ui.chart(ui.plot(charts.stacked_bars, v.fys, groups, ticks, lang=v.lang),
+             key="chart_by_provider", caption=v.t("by_provider_caption"))
 ui.bureau_notes(v, "training_participants")
 
 left, right = ui.pair(v)
@@ -49,7 +49,7 @@ with right:
     for code in ("new_hire_a_level_rate", "new_hire_security_rate"):
         s = ui.in_span(v, queries.kpi_series(v.run, v.bureaus, code))
         series[i18n.metric_name(code, v.lang)] = ui.points(s)
-    ui.chart(charts.rate_lines(series, ticks, lang=v.lang), key="chart_new_hire_rates",
+    ui.chart(ui.plot(charts.rate_lines, series, ticks, lang=v.lang), key="chart_new_hire_rates",
              caption=" / ".join(ui.metric_caption(v, c) for c in
                                 ("new_hire_a_level_rate", "new_hire_security_rate")))
 
@@ -62,7 +62,7 @@ groups, extra = {}, {}
 for grade, key in (("staff", "staff_ab"), ("chief", "chief_cd")):
     d = {r["fiscal_year"]: r for r in ct.filter(pl.col("grade") == grade).iter_rows(named=True)}
     groups[v.t(key)], extra[v.t(key)] = ui.ratio_per_fy(d, v.fys, "completed", "eligible")
-ui.chart(charts.lines(v.fys, groups, ticks, lang=v.lang, percent=True, hover_extra=extra),
+ui.chart(ui.plot(charts.lines, v.fys, groups, ticks, lang=v.lang, percent=True, hover_extra=extra),
          key="chart_career_training", caption=v.t("career_training_caption"))
 
 ui.kpi_table(v, ["training_participants", "new_hire_a_level_rate", "new_hire_security_rate"],

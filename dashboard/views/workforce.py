@@ -26,7 +26,7 @@ groups = {}
 for g in GRADES:
     d = dict(snap.filter(pl.col("grade") == g).select("bureau_code", "headcount").iter_rows())
     groups[i18n.enum_label("grade", g, v.lang)] = [ui.whole(d.get(c, 0)) for c in codes]
-fig = charts.hbars([charts.plain(v.bureau_label(c)) for c in codes], groups)
+fig = ui.plot(charts.hbars, [charts.plain(v.bureau_label(c)) for c in codes], groups)
 ui.chart(fig, key="chart_headcount_grade",
          caption=f"{v.fy_label(fy)} — {v.t('headcount_grade_caption')}")
 
@@ -57,7 +57,7 @@ with left:
         if d:
             groups[i18n.enum_label("grade", g, v.lang)] = [ui.whole(d.get(p, 0))
                                                            for p in posts]
-    fig = charts.hbars([i18n.enum_label("post_type", p, v.lang) for p in posts], groups)
+    fig = ui.plot(charts.hbars, [i18n.enum_label("post_type", p, v.lang) for p in posts], groups)
     ui.chart(fig, key="chart_career_posts",
              caption=f"{v.fy_label(fy)} — {v.t('career_posts_caption')}")
 with right:
@@ -70,7 +70,7 @@ with right:
     groups = {}
     for name, cond in series.items():
         groups[name] = ui.per_fy(hc.filter(cond), v.fys, "headcount")
-    ui.chart(charts.stacked_bars(v.fys, groups, ticks, lang=v.lang, barmode="group"),
+    ui.chart(ui.plot(charts.stacked_bars, v.fys, groups, ticks, lang=v.lang, barmode="group"),
              key="chart_external", caption=v.t("external_caption"))
 
 ui.kpi_table(v, ["digital_talent_staff", "secondees"], key="table_workforce")

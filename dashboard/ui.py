@@ -13,6 +13,7 @@ from pathlib import Path
 import pandas as pd
 import plotly.graph_objects as go
 import polars as pl
+import pyarrow as pa
 import streamlit as st
 
 from dashboard import charts, fmt, queries
@@ -207,13 +208,13 @@ class _Drawn(go.Figure):
 # rows given, the warehouse run (its plans) and the language. What is kept is only read
 # afterwards, so sessions share it safely, and it is what the page computed for this visit
 # anyway: nothing the principal may not see is served from it.
-_BUILT: OrderedDict[str, tuple[go.Figure, pd.DataFrame | None]] = OrderedDict()
+_BUILT: OrderedDict[str, tuple[go.Figure, pa.Table | pd.DataFrame | None]] = OrderedDict()
 _BUILT_LOCK = threading.Lock()
 _BUILT_MAX = 256
 
 
 def _built(v: View, p: Plot, rows: list[dict] | None, lang: str
-           ) -> tuple[go.Figure, pd.DataFrame | None]:
+           ) -> tuple[go.Figure, pa.Table | pd.DataFrame | None]:
     key = repr((p.builder.__module__, p.builder.__qualname__, p.args,
                 sorted(p.kwargs.items()), rows, v.run.path, v.run.run_id, v.lang, lang))
     with _BUILT_LOCK:
@@ -224,12 +225,21 @@ def _built(v: View, p: Plot, rows: list[dict] | None, lang: str
     fig = p.builder(*p.args, **p.kwargs)
     charts.add_plans(fig, plan_bands(v), v.lang)
     table = figure_table(fig) if rows is None else pd.DataFrame(rows)
-    built = _Drawn(fig), (None if table is None else _text_table(v, fig, table, lang))
+    built = _Drawn(fig), (None if table is None else _arrow(_text_table(v, fig, table, lang)))
     with _BUILT_LOCK:
         _BUILT[key] = built
         while len(_BUILT) > _BUILT_MAX:
             _BUILT.popitem(last=False)
     return built
+
+
+def _arrow(table: pd.DataFrame) -> pa.Table | pd.DataFrame:
+    """A kept text table as Arrow, what ``st.table`` would convert it to at every visit (the
+    same ``pa.Table.from_pandas``); the frame itself if it has no Arrow form."""
+    try:
+        return pa.Table.from_pandas(table)
+    except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError):
+        return table
 
 
 def chart(fig: go.Figure | Plot, key: str, caption: str | None = None, alt: str | None = None,

@@ -30,6 +30,8 @@ from release.disclosure import BY_NAME, DATASETS, METHOD, SUPPRESSED, Release, S
 from release.organisation import Organisation
 
 XLSX_NAME = "publication.xlsx"
+PLANS_NAME = "plans.csv"  # the plan generations (public reference data): the roll-up reads them
+PLAN_COLUMNS = ("plan_id", "title_ja", "title_en", "fy_from", "fy_to", "adopted_on", "revises")
 META_NAME = "publication.json"  # method, threshold, as-of, organisation, sha256 of every file
 ORG_COLUMN = "organisation"  # the first column of every table of a pack with an organisation
 PUBLIC_NAME = "public.duckdb"  # the public edition's data file (release/public.py)
@@ -214,6 +216,9 @@ def write_pack(warehouse: str | os.PathLike, out_dir: str | os.PathLike, thresho
         frames = {ds.name: pack_frame(rel, ds.name, organisation) for ds in DATASETS}
         for name, frame in frames.items():
             (tmp / f"{name}.csv").write_bytes(exports.to_csv(frame).data)
+        plans = _plans(warehouse, organisation)
+        if plans is not None:
+            (tmp / PLANS_NAME).write_bytes(exports.to_csv(plans).data)
         from release import xlsx
 
         about = [("method", METHOD), ("threshold", str(rel.threshold)),
@@ -246,6 +251,26 @@ def write_pack(warehouse: str | os.PathLike, out_dir: str | os.PathLike, thresho
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     return Pack(out, tuple(sorted(p.name for p in out.iterdir())), rel)
+
+
+def _plans(warehouse: str | os.PathLike, organisation: Organisation | None
+           ) -> pl.DataFrame | None:
+    """The plans (titles and periods: public, like plan_targets), read through the one locked
+    connection; None for a file without a plans table."""
+    from release.connection import connect
+
+    con = connect(str(warehouse))
+    try:
+        if not con.sql("SELECT count(*) FROM duckdb_tables() WHERE table_name = 'plans'"
+                       ).fetchall()[0][0]:
+            return None
+        frame = con.sql("SELECT " + ", ".join(PLAN_COLUMNS) + " FROM plans "
+                        "ORDER BY adopted_on, plan_id").pl()
+    finally:
+        con.close()
+    if organisation is not None:
+        frame = frame.select(pl.lit(organisation.code).alias(ORG_COLUMN), pl.all())
+    return frame
 
 
 def _numeric(name: str) -> tuple[str, ...]:

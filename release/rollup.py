@@ -51,7 +51,7 @@ from pipelines.schema import METRIC_CODES, TARGET_KINDS
 from release.catalogue import KPI, PACE, PACE_COLUMNS
 from release.disclosure import METHOD, SUPPRESSED, check_threshold
 from release.organisation import ALL, OrganisationError, check_code
-from release.publication import META_NAME, ORG_COLUMN, PUBLIC_NAME
+from release.publication import META_NAME, ORG_COLUMN, PLAN_COLUMNS, PLANS_NAME, PUBLIC_NAME
 
 KPI_FILE = "kpi.csv"
 PACE_FILE = "kpi_pace.csv"
@@ -87,6 +87,7 @@ class Pack:
     run_id: str | None
     kpi: pl.DataFrame
     pace: pl.DataFrame | None
+    plans: pl.DataFrame | None = None  # the organisation's plan generations (plans.csv)
 
 
 @dataclass
@@ -264,12 +265,39 @@ def read_pack(folder: Path, problems: list[str]) -> Pack | None:
         numeric = [c for c in PACE_COLUMNS if c != "pace_status"]
         pace = _numbers(pace, numeric, f"{folder}/{PACE_FILE}", problems)
         _enum(pace, "pace_status", PACE_STATUSES, f"{folder}/{PACE_FILE}", problems)
+    plans = _plans(folder, data[PLANS_NAME], code, problems) if PLANS_NAME in data else None
     if PUBLIC_NAME in data:
         _check_public(folder, code, threshold, problems)
     if len(problems) > before or kpi is None:
         return None
     return Pack(folder, code, org.get("name_ja"), org.get("name_en"), method, threshold,
-                as_of, meta.get("run_id"), kpi, pace)
+                as_of, meta.get("run_id"), kpi, pace, plans)
+
+
+def _plans(folder: Path, data: bytes, code: str, problems: list[str]) -> pl.DataFrame | None:
+    """plans.csv of a pack: the organisation's plans (title, period, adoption, revision)."""
+    where = f"{folder}/{PLANS_NAME}"
+    try:
+        frame = _read_csv(data)
+    except (pl.exceptions.PolarsError, UnicodeDecodeError) as exc:
+        problems.append(f"{where}: cannot be read as CSV ({str(exc).splitlines()[0]})")
+        return None
+    if frame.columns != [ORG_COLUMN, *PLAN_COLUMNS]:
+        problems.append(f"{where}: header is not {', '.join([ORG_COLUMN, *PLAN_COLUMNS])}")
+        return None
+    rows = frame.with_row_index("__row", 2)
+    bad = rows.filter((pl.col(ORG_COLUMN) != code).fill_null(True)
+                      | pl.col("plan_id").is_null()
+                      | pl.col("fy_from").cast(pl.Int32, strict=False).is_null()
+                      | pl.col("fy_to").cast(pl.Int32, strict=False).is_null()
+                      | pl.col("adopted_on").str.to_date(strict=False).is_null())
+    if bad.height:
+        problems.append(f"{where}: rows of another organisation, without a plan_id, or with a "
+                        f"period or adoption date that is not one "
+                        f"(rows {', '.join(str(r) for r in bad['__row'].head(5))})")
+        return None
+    return frame.with_columns(pl.col("fy_from", "fy_to").cast(pl.Int32),
+                              pl.col("adopted_on").str.to_date())
 
 
 def _checked_files(folder: Path, files: object, problems: list[str]) -> dict[str, bytes]:
@@ -435,6 +463,10 @@ def combine(packs: Sequence[Pack]) -> dict[str, pl.DataFrame]:
         pace = pl.concat(paces, how="diagonal_relaxed")
         out["rollup_kpi_pace"] = pace.drop(
             [c for c in pace.columns if c.startswith("__raw_")] + list(NAMES))
+    plans = [p.plans for p in packs if p.plans is not None]
+    if plans:  # each organisation's plan titles and periods: rollup_kpi.plan_id names them
+        out["rollup_plans"] = pl.concat(plans, how="vertical_relaxed").sort(
+            ORG_COLUMN, "adopted_on")
     out["rollup_organisations"] = pl.DataFrame(
         [{ORG_COLUMN: p.code, "name_ja": p.name_ja, "name_en": p.name_en,
           "as_of_date": p.as_of_date, "run_id": p.run_id, "threshold": p.threshold,

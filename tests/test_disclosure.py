@@ -157,7 +157,7 @@ def test_pack_files(tiny_warehouse, tmp_path):
     names = {f.name for f in p.out_dir.iterdir()}
     expected = {f"{ds.name}.csv" for ds in disclosure.DATASETS}
     assert expected | {"publication.json", "publication.xlsx", "README.md",
-                       "public.duckdb"} == names
+                       "public.duckdb", "plans.csv"} == names
     meta = json.loads((p.out_dir / "publication.json").read_text(encoding="utf-8"))
     assert list(meta) == ["method", "threshold", "rounding_base", "max_perturbation", "run_id",
                           "as_of_date", "organisation", "files"]

@@ -183,6 +183,29 @@ def test_pace_rows_are_carried_where_the_pack_has_them(orgs, rolled):
     assert set(pace["flag"]) <= {"F", "C"}
 
 
+def test_each_organisation_is_judged_by_its_own_plan_in_force(orgs, rolled):
+    """Packs carry their plan generations (plans.csv); every organisation row's plan_id names
+    one of its own plans, and its targets are its own kpi's (issue 18 item 4)."""
+    plans = q(rolled, "SELECT * FROM rollup_plans")
+    assert set(plans["organisation"]) == set(ORGS)
+    for code, o in orgs.items():
+        own = q(o["warehouse"], "SELECT plan_id, title_ja, fy_from, fy_to FROM plans "
+                                "ORDER BY plan_id")
+        got = plans.filter(pl.col("organisation") == code).select(
+            "plan_id", "title_ja", "fy_from", "fy_to").sort("plan_id")
+        assert got.to_dicts() == own.to_dicts()
+        named = q(rolled, f"SELECT DISTINCT plan_id FROM rollup_kpi WHERE organisation = "
+                          f"'{code}' AND plan_id IS NOT NULL")["plan_id"].to_list()
+        assert named and set(named) <= set(own["plan_id"])
+        mine = q(rolled, f"SELECT metric, fiscal_year, target_kind, target_min, target_max, "
+                         f"plan_id FROM rollup_kpi WHERE organisation = '{code}' AND "
+                         f"bureau_code IS NULL ORDER BY metric, fiscal_year")
+        kpi = q(o["warehouse"], "SELECT metric, fiscal_year, target_kind, target_min, "
+                                "target_max, plan_id FROM kpi WHERE bureau_code IS NULL "
+                                "ORDER BY metric, fiscal_year")
+        assert mine.cast(kpi.schema).equals(kpi, null_equal=True)
+
+
 def test_organisations_and_bureaus(rolled):
     o = q(rolled, "SELECT * FROM rollup_organisations ORDER BY organisation")
     assert o["organisation"].to_list() == ["MOE", "XYZ"]

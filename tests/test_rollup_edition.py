@@ -261,8 +261,9 @@ def _audit_lines(path: Path) -> list[dict]:
     return [json.loads(x) for x in path.read_text(encoding="utf-8").splitlines() if x.strip()]
 
 
-def test_download_rechecks_the_role_and_is_audited(rollup_file, monkeypatch, tmp_path,
-                                                    _audit_log_outside_the_repo):
+def test_download_rechecks_the_role_and_is_audited(rollup_file, monkeypatch, tmp_path):
+    log = tmp_path / "audit.jsonl"
+    monkeypatch.setenv("DTP_AUDIT_LOG", str(log))
     monkeypatch.setenv("DTP_EDITION", "rollup")
     monkeypatch.setenv("DTP_WAREHOUSE", str(rollup_file))
     acc = tmp_path / "access.toml"
@@ -277,7 +278,7 @@ def test_download_rechecks_the_role_and_is_audited(rollup_file, monkeypatch, tmp
     want = q(rollup_file, "SELECT count(*) AS n FROM rollup_kpi WHERE organisation IN "
              "('XYZ', 'ALL')")["n"][0]
     assert got.height == want
-    last = _audit_lines(_audit_log_outside_the_repo)[-1]
+    last = _audit_lines(log)[-1]
     assert (last["event"], last["dataset"], last["rows"], last["publication"]) == (
         "download", "rollup_kpi", want, True)
     xlsx_bytes = rd.download("xlsx", r.path, "rollup_kpi_pace", None, lang="ja", names={},
@@ -287,7 +288,7 @@ def test_download_rechecks_the_role_and_is_audited(rollup_file, monkeypatch, tmp
     acc.write_text('viewer = ["someone.else@example.go.jp"]\n', encoding="utf-8")
     with pytest.raises(access.AccessDenied):
         make()
-    assert _audit_lines(_audit_log_outside_the_repo)[-1]["event"] == "denied"
+    assert _audit_lines(log)[-1]["event"] == "denied"
     # a principal of another edition's session: refused
     with pytest.raises(access.AccessDenied):
         rd.download("csv", r.path, "rollup_kpi", None, lang="en", names={}, as_of=None,

@@ -16,7 +16,7 @@ import logging  # noqa: E402
 import streamlit as st  # noqa: E402
 
 from dashboard import access, audit, nav, queries, rollup_app, signin, state, ui  # noqa: E402
-from pipelines.settings import SettingsError, get_settings  # noqa: E402
+from pipelines.settings import SettingsError, edition, get_settings  # noqa: E402
 from release import i18n  # noqa: E402
 
 log = logging.getLogger("dtp.app")
@@ -35,7 +35,19 @@ def _freeze_imports() -> None:
 
 _freeze_imports()
 
-st.set_page_config(page_title=i18n.STRINGS["app_title"][0], page_icon=":material/insights:",
+
+
+def _tab_title() -> str:
+    """The browser tab names the edition (the roll-up is not one ministry's dashboard); a bad
+    DTP_EDITION is reported below, not here."""
+    try:
+        rollup = edition() == "rollup"
+    except SettingsError:
+        rollup = False
+    return i18n.STRINGS["app_title_rollup" if rollup else "app_title"][0]
+
+
+st.set_page_config(page_title=_tab_title(), page_icon=":material/insights:",
                    layout="wide", initial_sidebar_state="auto")  # closed on a phone (issue 9)
 ui.style()
 

@@ -9,17 +9,13 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:  # `streamlit run` puts dashboard/ on the path, not the repo
     sys.path.insert(0, str(ROOT))
 
-import datetime as dt  # noqa: E402
 import gc  # noqa: E402
-import logging  # noqa: E402
 
 import streamlit as st  # noqa: E402
 
 from dashboard import access, audit, nav, queries, rollup_app, signin, state, ui  # noqa: E402
 from pipelines.settings import SettingsError, edition, get_settings  # noqa: E402
 from release import i18n  # noqa: E402
-
-log = logging.getLogger("dtp.app")
 
 
 @st.cache_resource(show_spinner=False)
@@ -122,11 +118,5 @@ else:
     ui.header(view, page.title, internals=access.show_run_internals(principal))
     signin.banner(principal, lang)
     signin.page_view(principal, page_def.url_path, audit.view_filters(view), view.run.run_id)
-    try:
-        page.run()
-    except Exception:  # noqa: BLE001 — the browser gets a friendly message, the log the details
-        now = dt.datetime.now().astimezone().replace(microsecond=0)
-        log.exception("page %s failed (%s)", page_def.url_path, now.isoformat())
-        st.error(i18n.t("error_friendly", lang, ts=now.strftime("%Y-%m-%d %H:%M:%S %z")),
-                 icon=":material/error:")
+    ui.run_page(page, page_def.url_path, lang)
     state.finish()

@@ -10,9 +10,6 @@ ministry editions, ``rollup_queries.NotARollup`` here).
 
 from __future__ import annotations
 
-import datetime as dt
-import logging
-
 import streamlit as st
 
 from dashboard import access, nav, queries, signin, state, ui
@@ -20,8 +17,6 @@ from dashboard import rollup_queries as rq
 from dashboard import rollup_ui as rui
 from dashboard.access import Principal
 from release import i18n
-
-log = logging.getLogger("dtp.rollup")
 
 
 def _problem(exc: Exception, lang: str) -> None:
@@ -81,11 +76,5 @@ def main(principal: Principal) -> None:
     rui.header(v, page.title)
     signin.banner(principal, lang)
     signin.page_view(principal, page_def.url_path, rui.filters(v), v.rollup.run_id)
-    try:
-        page.run()
-    except Exception:  # noqa: BLE001 — the browser gets a friendly message, the log the details
-        now = dt.datetime.now().astimezone().replace(microsecond=0)
-        log.exception("page %s failed (%s)", page_def.url_path, now.isoformat())
-        st.error(i18n.t("error_friendly", lang, ts=now.strftime("%Y-%m-%d %H:%M:%S %z")),
-                 icon=":material/error:")
+    ui.run_page(page, page_def.url_path, lang)
     state.finish()

@@ -46,6 +46,21 @@ CSS = """
 """
 
 
+def run_page(page: object, url_path: str, lang: str) -> None:
+    """Run a page of ``st.navigation``; an error in it is a friendly message with the time in
+    the browser and the details in the server log (both editions)."""
+    import datetime as dt
+    import logging
+
+    try:
+        page.run()
+    except Exception:  # noqa: BLE001 — the browser gets a friendly message, the log the details
+        now = dt.datetime.now().astimezone().replace(microsecond=0)
+        logging.getLogger("dtp.app").exception("page %s failed (%s)", url_path, now.isoformat())
+        st.error(i18n.t("error_friendly", lang, ts=now.strftime("%Y-%m-%d %H:%M:%S %z")),
+                 icon=":material/error:")
+
+
 def style() -> None:
     st.html(CSS)
 

@@ -799,32 +799,45 @@ def _pdf_chart(pdf, spec: Chart, x: float, y: float, w: float, h: float, lang: s
     pdf.set_line_width(0.2)
 
 
-def pdf_bytes(pack: Pack) -> bytes:
-    from fpdf import FPDF
-    from fpdf.fonts import FontFace
+class PdfDoc:
+    """A briefing PDF: 16:9 pages the size of the PowerPoint slide (mm), the Japanese font
+    embedded, a page heading and small-print notes (the ministry's and the roll-up's packs)."""
 
-    font = pdf_font()
-    W, H = 338.67, 190.5  # 16:9, the PowerPoint slide size in mm
-    pdf = FPDF(orientation="L", unit="mm", format=(H, W))
-    pdf.set_auto_page_break(False)
-    pdf.add_font("jp", fname=str(font))
-    pdf.set_title(f"{pack.title} {pack.subtitle}")
-    pdf.set_lang("ja" if pack.lang == "ja" else "en")
-    pdf.set_creator("dtp-dashboard")
-    M = 12.7
+    W, H = 338.67, 190.5
+    M = 12.7  # margin
     inner = W - 2 * M
 
-    def heading(text: str) -> None:
+    def __init__(self, title: str, subtitle: str, lang: str) -> None:
+        from fpdf import FPDF
+
+        self.pdf = pdf = FPDF(orientation="L", unit="mm", format=(self.H, self.W))
+        pdf.set_auto_page_break(False)
+        pdf.add_font("jp", fname=str(pdf_font()))
+        pdf.set_title(f"{title} {subtitle}")
+        pdf.set_lang("ja" if lang == "ja" else "en")
+        pdf.set_creator("dtp-dashboard")
+
+    def heading(self, text: str) -> None:
+        pdf = self.pdf
         pdf.set_text_color(34, 34, 34)
         pdf.set_font("jp", size=20)
-        pdf.set_xy(M, 8)
-        pdf.cell(inner, 12, text)
+        pdf.set_xy(self.M, 8)
+        pdf.cell(self.inner, 12, text)
 
-    def notes(lines: Sequence[str], y: float) -> None:
+    def notes(self, lines: Sequence[str], y: float) -> None:
+        pdf = self.pdf
         pdf.set_text_color(68, 68, 68)
         pdf.set_font("jp", size=7)
-        pdf.set_xy(M, y)
-        pdf.multi_cell(inner, 3.4, _glyphs("\n".join(lines)))
+        pdf.set_xy(self.M, y)
+        pdf.multi_cell(self.inner, 3.4, _glyphs("\n".join(lines)))
+
+
+def pdf_bytes(pack: Pack) -> bytes:
+    from fpdf.fonts import FontFace
+
+    doc = PdfDoc(pack.title, pack.subtitle, pack.lang)
+    pdf, H, M, inner = doc.pdf, doc.H, doc.M, doc.inner
+    heading, notes = doc.heading, doc.notes
 
     # page 1: the key messages of the year in progress first, then the view's facts
     pdf.add_page()

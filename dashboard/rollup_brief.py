@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-from collections.abc import Sequence
 from dataclasses import dataclass
 
 import polars as pl
@@ -191,29 +190,9 @@ def pptx_bytes(pack: Pack) -> bytes:
 # --- PDF ---------------------------------------------------------------------------------------
 
 def pdf_bytes(pack: Pack) -> bytes:
-    from fpdf import FPDF
-
-    W, H = 338.67, 190.5  # the PowerPoint slide in mm
-    pdf = FPDF(orientation="L", unit="mm", format=(H, W))
-    pdf.set_auto_page_break(False)
-    pdf.add_font("jp", fname=str(pdf_font()))
-    pdf.set_title(f"{pack.title} {pack.subtitle}")
-    pdf.set_lang("ja" if pack.lang == "ja" else "en")
-    pdf.set_creator("dtp-dashboard")
-    M = 12.7
-    inner = W - 2 * M
-
-    def heading(text: str) -> None:
-        pdf.set_text_color(34, 34, 34)
-        pdf.set_font("jp", size=20)
-        pdf.set_xy(M, 8)
-        pdf.cell(inner, 12, text)
-
-    def notes(lines: Sequence[str], y: float) -> None:
-        pdf.set_text_color(68, 68, 68)
-        pdf.set_font("jp", size=7)
-        pdf.set_xy(M, y)
-        pdf.multi_cell(inner, 3.4, brief._glyphs("\n".join(lines)))
+    doc = brief.PdfDoc(pack.title, pack.subtitle, pack.lang)
+    pdf, H, M, inner = doc.pdf, doc.H, doc.M, doc.inner
+    heading, notes = doc.heading, doc.notes
 
     pdf.add_page()
     pdf.set_text_color(34, 34, 34)

@@ -7,7 +7,9 @@ from __future__ import annotations
 import io
 import json
 import multiprocessing
+import sys
 import threading
+import types
 from pathlib import Path
 
 import duckdb
@@ -242,8 +244,11 @@ def _writer(path: str, tag: str, n: int) -> None:
         au.record("view", who, page=f"p{i}", filters=big)
 
 
-def test_concurrent_sessions_never_interleave_or_lose_a_line(tmp_path):
+def test_concurrent_sessions_never_interleave_or_lose_a_line(tmp_path, monkeypatch):
     path = str(tmp_path / "audit.jsonl")
+    # AppTest leaves the app's script as __main__; a spawned child would run it again (and
+    # fail where a warehouse exists): the children need only this module's _writer
+    monkeypatch.setitem(sys.modules, "__main__", types.ModuleType("__main__"))
     ctx = multiprocessing.get_context("spawn")
     procs = [ctx.Process(target=_writer, args=(path, f"proc{i}", 150)) for i in range(3)]
     for p in procs:

@@ -817,6 +817,18 @@ class PdfDoc:
         pdf.set_lang("ja" if lang == "ja" else "en")
         pdf.set_creator("dtp-dashboard")
 
+    def title_page(self, title: str, subtitle: str) -> None:
+        """A new page with the pack's title and subtitle at its top."""
+        pdf = self.pdf
+        pdf.add_page()
+        pdf.set_text_color(34, 34, 34)
+        pdf.set_font("jp", size=26)
+        pdf.set_xy(self.M, 12)
+        pdf.cell(self.inner, 14, title)
+        pdf.set_font("jp", size=18)
+        pdf.set_xy(self.M, 30)
+        pdf.cell(self.inner, 10, subtitle)
+
     def heading(self, text: str) -> None:
         pdf = self.pdf
         pdf.set_text_color(34, 34, 34)
@@ -840,14 +852,7 @@ def pdf_bytes(pack: Pack) -> bytes:
     heading, notes = doc.heading, doc.notes
 
     # page 1: the key messages of the year in progress first, then the view's facts
-    pdf.add_page()
-    pdf.set_text_color(34, 34, 34)
-    pdf.set_font("jp", size=26)
-    pdf.set_xy(M, 12)
-    pdf.cell(inner, 14, pack.title)
-    pdf.set_font("jp", size=18)
-    pdf.set_xy(M, 30)
-    pdf.cell(inner, 10, pack.subtitle)
+    doc.title_page(pack.title, pack.subtitle)
     if pack.messages:
         pdf.set_font("jp", size=14)
         pdf.set_xy(M, 48)

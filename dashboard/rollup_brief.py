@@ -194,14 +194,7 @@ def pdf_bytes(pack: Pack) -> bytes:
     pdf, H, M, inner = doc.pdf, doc.H, doc.M, doc.inner
     heading, notes = doc.heading, doc.notes
 
-    pdf.add_page()
-    pdf.set_text_color(34, 34, 34)
-    pdf.set_font("jp", size=26)
-    pdf.set_xy(M, 12)
-    pdf.cell(inner, 14, pack.title)
-    pdf.set_font("jp", size=18)
-    pdf.set_xy(M, 30)
-    pdf.cell(inner, 10, pack.subtitle)
+    doc.title_page(pack.title, pack.subtitle)
     pdf.set_font("jp", size=11)
     pdf.set_text_color(51, 51, 51)
     pdf.set_xy(M, 56)

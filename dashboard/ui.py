@@ -46,6 +46,27 @@ CSS = """
 """
 
 
+def brief_button(v: View, who: object, kind: str, *, page: str, key: str, help_text: str,
+                 plan: str | None = None) -> None:
+    """幹部説明資料 for the view on screen (the Overview's, the plan review's): disabled with the
+    reason where the role or the PDF font is missing; the bytes are made on click by
+    ``downloads.brief_pack`` (the role checked again, then the audit line)."""
+    from dashboard import access, brief, downloads
+
+    problem = None if access.may_brief(who) else v.t("brief_role")
+    if problem is None and kind == "pdf":
+        try:
+            brief.pdf_font()
+        except brief.FontMissing as exc:
+            problem = v.t("brief_no_font", error=str(exc))
+    st.download_button(v.t(f"brief_{kind}"),
+                       data=downloads.brief_pack(v, kind, who, page=page, plan=plan),
+                       file_name=brief.file_name(v, kind, plan), mime=brief.MIME[kind],
+                       key=key, on_click="ignore", disabled=problem is not None,
+                       help=problem or help_text, icon=":material/slideshow:"
+                       if kind == "pptx" else ":material/picture_as_pdf:", width="stretch")
+
+
 def run_page(page: object, url_path: str, lang: str) -> None:
     """Run a page of ``st.navigation``; an error in it is a friendly message with the time in
     the browser and the details in the server log (both editions)."""

@@ -8,7 +8,7 @@ import pandas as pd
 import polars as pl
 import streamlit as st
 
-from dashboard import access, audit, brief, charts, fmt, messages, nav, queries, state, ui
+from dashboard import access, brief, charts, fmt, messages, nav, queries, state, ui
 from pipelines.schema import METRIC_BY_CODE, METRICS
 from release import i18n
 
@@ -29,37 +29,11 @@ fy = state.fy_select(v, key="overview_fy", container=left)
 principal = access.require_page("overview")
 
 
-def pack_bytes(kind: str) -> bytes:
-    """The lazy ``data=`` of a pack button: the role is checked again when the bytes are made
-    (access.authorize_brief), and the download is audited before they leave."""
-    who = access.authorize_brief(principal)
-    data = brief.build(v, kind)
-    audit.record("download", who, strict=True, page="overview", dataset="briefing_pack",
-                 format=kind, rows=len(METRICS), publication=False,
-                 filters={**audit.view_filters(v), "lang": v.lang},
-                 run_id=v.run.run_id)
-    return data
-
-
-def pack_button(kind: str) -> None:
-    """幹部説明資料: made on click from the view on screen (passed by closure)."""
-    problem = None if access.may_brief(principal) else v.t("brief_role")
-    if problem is None and kind == "pdf":
-        try:
-            brief.pdf_font()
-        except brief.FontMissing as exc:
-            problem = v.t("brief_no_font", error=str(exc))
-    st.download_button(v.t(f"brief_{kind}"), data=lambda: pack_bytes(kind),
-                       file_name=brief.file_name(v, kind), mime=brief.MIME[kind],
-                       key=f"brief_{kind}", on_click="ignore", disabled=problem is not None,
-                       help=problem or v.t("brief_help"), icon=":material/slideshow:"
-                       if kind == "pptx" else ":material/picture_as_pdf:", width="stretch")
-
-
 with packs:
     for kind, col in zip(brief.KINDS, st.columns(2), strict=True):
         with col:
-            pack_button(kind)
+            ui.brief_button(v, principal, kind, page="overview", key=f"brief_{kind}",
+                            help_text=v.t("brief_help"))
 kpi = queries.kpi(v.run, v.bureaus)
 rows = {(r["metric"], r["fiscal_year"]): r for r in kpi.iter_rows(named=True)}
 

@@ -59,30 +59,12 @@ if r.previous is not None and r.handover.height:
     st.dataframe(r.handover, hide_index=True, width="stretch", key="review_handover")
 
 
-def pack_button(kind: str) -> None:
-    """The briefing pack of the view with this review as a section, made on click like the
-    Overview's (downloads.brief_pack: access.authorize_brief again, then the audit line)."""
-    problem = None if access.may_brief(principal) else v.t("brief_role")
-    if problem is None and kind == "pdf":
-        try:
-            brief.pdf_font()
-        except brief.FontMissing as exc:
-            problem = v.t("brief_no_font", error=str(exc))
-    st.download_button(v.t(f"brief_{kind}"),
-                       data=downloads.brief_pack(v, kind, principal, page="review",
-                                                 plan=gen.plan_id),
-                       file_name=brief.file_name(v, kind, gen.plan_id), mime=brief.MIME[kind],
-                       key=f"review_brief_{kind}", on_click="ignore",
-                       disabled=problem is not None, help=problem or v.t("review_brief_help"),
-                       icon=":material/slideshow:" if kind == "pptx"
-                       else ":material/picture_as_pdf:", width="stretch")
-
-
 if r.rows.height:
     csv_col, *pack_cols = st.columns(3, vertical_alignment="bottom")
     for kind, col in zip(brief.KINDS, pack_cols, strict=True):
         with col:
-            pack_button(kind)
+            ui.brief_button(v, principal, kind, page="review", key=f"review_brief_{kind}",
+                            help_text=v.t("review_brief_help"), plan=gen.plan_id)
     # made on click: the role is checked again then, and the download is audited
     # (downloads.review_csv); unprotected kpi figures, so planners and up (access.py)
     csv_ok = access.may_review_csv(principal)

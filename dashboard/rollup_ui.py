@@ -33,7 +33,7 @@ WITHHELD = fmt.SUPPRESSED  # "[c]"
 
 
 @dataclass(frozen=True)
-class RollupView:
+class RollupView(state.FyLabels):
     """What the roll-up pages show: the language, the file, the organisations chosen."""
 
     lang: str
@@ -59,20 +59,6 @@ class RollupView:
 
     def in_progress(self, fy: int) -> bool:
         return fy == self.in_progress_fy
-
-    def fy_label(self, fy: int) -> str:
-        return fmt.fy_label(fy, self.lang, self.in_progress(fy))
-
-    def fy_tick(self, fy: int) -> str:
-        return fmt.fy_tick(fy, self.lang, self.in_progress(fy))
-
-    @property
-    def latest_complete_fy(self) -> int:
-        done = [f for f in self.fys if not self.in_progress(f)]
-        return done[-1] if done else self.fys[-1]
-
-    def t(self, key: str, **kw: object) -> str:
-        return i18n.t(key, self.lang, **kw)
 
     def org_label(self, code: str) -> str:
         if code == ALL:

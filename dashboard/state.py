@@ -51,8 +51,30 @@ _CODE = re.compile(r"^[A-Za-z0-9_-]{1,32}$")
 _YEAR = re.compile(r"^\d{4}$")
 
 
+class FyLabels:
+    """FY labels and strings of a view in its language (the ministry's View, the roll-up's
+    RollupView): needs ``lang``, ``fys`` and ``in_progress(fy)``."""
+
+    lang: str
+
+    def fy_label(self, fy: int) -> str:
+        return fmt.fy_label(fy, self.lang, self.in_progress(fy))
+
+    def fy_tick(self, fy: int) -> str:
+        return fmt.fy_tick(fy, self.lang, self.in_progress(fy))
+
+    @property
+    def latest_complete_fy(self) -> int:
+        """The latest FY of the view that is not in progress (or its last FY)."""
+        done = [f for f in self.fys if not self.in_progress(f)]
+        return done[-1] if done else self.fys[-1]
+
+    def t(self, key: str, **fmt: object) -> str:
+        return i18n.t(key, self.lang, **fmt)
+
+
 @dataclass(frozen=True)
-class View:
+class View(FyLabels):
     lang: str
     run: Run
     bureaus: Selection  # None = all bureaus (ministry-wide rows)
@@ -71,21 +93,6 @@ class View:
 
     def in_progress(self, fy: int) -> bool:
         return self.run.in_progress(fy)
-
-    def fy_label(self, fy: int) -> str:
-        return fmt.fy_label(fy, self.lang, self.in_progress(fy))
-
-    def fy_tick(self, fy: int) -> str:
-        return fmt.fy_tick(fy, self.lang, self.in_progress(fy))
-
-    @property
-    def latest_complete_fy(self) -> int:
-        """The latest FY of the span that is not in progress (or the span's first FY)."""
-        done = [f for f in self.fys if not self.in_progress(f)]
-        return done[-1] if done else self.fys[-1]
-
-    def t(self, key: str, **fmt: object) -> str:
-        return i18n.t(key, self.lang, **fmt)
 
     def bureau_label(self, code: str | None) -> str:
         return self.bureau_names.get(code or "", i18n.t("other_bureau", self.lang))

@@ -39,7 +39,14 @@ from pipelines.schema import METRIC_CODES, TARGET_KINDS
 from release.catalogue import KPI, PACE, PACE_COLUMNS
 from release.disclosure import METHOD, SUPPRESSED, check_threshold
 from release.organisation import OrganisationError, check_code
-from release.publication import META_NAME, ORG_COLUMN, PLAN_COLUMNS, PLANS_NAME, PUBLIC_NAME
+from release.publication import (
+    IMPLICIT_PLAN,
+    META_NAME,
+    ORG_COLUMN,
+    PLAN_COLUMNS,
+    PLANS_NAME,
+    PUBLIC_NAME,
+)
 
 KPI_FILE = "kpi.csv"
 PACE_FILE = "kpi_pace.csv"
@@ -263,18 +270,25 @@ def _plans(folder: Path, data: bytes, code: str, problems: list[str]) -> pl.Data
         problems.append(f"{where}: header is not {', '.join([ORG_COLUMN, *PLAN_COLUMNS])}")
         return None
     rows = frame.with_row_index("__row", 2)
+    # no adoption date: only the implicit plan of a data set without plans.csv (raw-data.md),
+    # which is then the organisation's one plan
+    implicit = ((pl.col("plan_id") == IMPLICIT_PLAN) & pl.col("adopted_on").is_null()
+                & (pl.len() == 1))
     bad = rows.filter((pl.col(ORG_COLUMN) != code).fill_null(True)
                       | pl.col("plan_id").is_null()
+                      | pl.col("title_ja").is_null() | pl.col("title_en").is_null()
                       | pl.col("fy_from").cast(pl.Int32, strict=False).is_null()
                       | pl.col("fy_to").cast(pl.Int32, strict=False).is_null()
-                      | pl.col("adopted_on").str.to_date(strict=False).is_null())
+                      | (pl.col("adopted_on").str.to_date(strict=False).is_null()
+                         & ~implicit.fill_null(False)))
     if bad.height:
-        problems.append(f"{where}: rows of another organisation, without a plan_id, or with a "
-                        f"period or adoption date that is not one "
+        problems.append(f"{where}: rows of another organisation, without a plan_id or titles, "
+                        f"or with a period or adoption date that is not one (an empty "
+                        f"adoption date only for the implicit plan '{IMPLICIT_PLAN}', alone) "
                         f"(rows {', '.join(str(r) for r in bad['__row'].head(5))})")
         return None
     return frame.with_columns(pl.col("fy_from", "fy_to").cast(pl.Int32),
-                              pl.col("adopted_on").str.to_date())
+                              pl.col("adopted_on").str.to_date(strict=False))
 
 
 def _checked_files(folder: Path, files: object, problems: list[str]) -> dict[str, bytes]:

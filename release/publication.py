@@ -31,6 +31,7 @@ from release.organisation import Organisation
 
 XLSX_NAME = "publication.xlsx"
 PLANS_NAME = "plans.csv"  # the plan generations (public reference data): the roll-up reads them
+IMPLICIT_PLAN = "plan"  # the one plan of a data set without plans.csv (raw-data.md)
 PLAN_COLUMNS = ("plan_id", "title_ja", "title_en", "fy_from", "fy_to", "adopted_on", "revises")
 META_NAME = "publication.json"  # method, threshold, as-of, organisation, sha256 of every file
 ORG_COLUMN = "organisation"  # the first column of every table of a pack with an organisation
@@ -264,10 +265,20 @@ def _plans(warehouse: str | os.PathLike, organisation: Organisation | None
         if not con.sql("SELECT count(*) FROM duckdb_tables() WHERE table_name = 'plans'"
                        ).fetchall()[0][0]:
             return None
-        frame = con.sql("SELECT " + ", ".join(PLAN_COLUMNS) + " FROM plans "
-                        "ORDER BY adopted_on, plan_id").pl()
+        has_implicit = con.sql("SELECT count(*) FROM duckdb_columns() WHERE table_name = "
+                               "'plans' AND column_name = 'implicit'").fetchall()[0][0]
+        implicit = ("implicit" if has_implicit
+                    else f"plan_id = '{IMPLICIT_PLAN}' AND adopted_on IS NULL")
+        frame = con.sql("SELECT " + ", ".join(PLAN_COLUMNS) + f", {implicit} AS __implicit "
+                        "FROM plans ORDER BY adopted_on NULLS FIRST, plan_id").pl()
     finally:
         con.close()
+    # the implicit plan of a data set without plans.csv (raw-data.md): id ``plan``, the targets'
+    # span, no adoption date; its titles from the strings table (the dashboard's name for it)
+    frame = frame.with_columns(
+        pl.when(pl.col("__implicit")).then(pl.lit(i18n.t("plan_implicit", lang)))
+        .otherwise(pl.col(f"title_{lang}")).alias(f"title_{lang}") for lang in ("ja", "en")
+    ).drop("__implicit")
     if organisation is not None:
         frame = frame.select(pl.lit(organisation.code).alias(ORG_COLUMN), pl.all())
     return frame

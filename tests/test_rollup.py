@@ -214,6 +214,86 @@ def test_organisations_and_bureaus(rolled):
     assert "地球環境局" in b["name_ja"].to_list()
 
 
+# --- the base contract: no plans.csv (issue 24 item 1) -----------------------------------------
+
+def without_plans(raw: Path) -> None:
+    """A raw folder of the base contract only: no plans.csv, and plan_targets.csv without
+    plan_id (raw-data.md: every target then belongs to the implicit plan ``plan``). The targets
+    kept are those of the sample's original plans (revising none): their periods do not
+    overlap, so there is one target per metric and FY."""
+    plans = pl.read_csv(raw / "plans.csv", infer_schema=False)
+    originals = plans.filter(pl.col("revises").is_null())["plan_id"].to_list()
+    targets = pl.read_csv(raw / "plan_targets.csv", infer_schema=False)
+    targets.filter(pl.col("plan_id").is_in(originals)).drop("plan_id").write_csv(
+        raw / "plan_targets.csv")
+    (raw / "plans.csv").unlink()
+
+
+@pytest.fixture(scope="module")
+def planless(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, Path]]:
+    """Two ministries whose raw sets have no plans.csv, built and published through the CLI."""
+    root = tmp_path_factory.mktemp("planless")
+    out = {}
+    for code, seed in (("ORGA", 21), ("ORGB", 22)):
+        raw = root / f"raw-{code}"
+        generate(raw, staff=STAFF, seed=seed, organisation=code)
+        without_plans(raw)
+        wh = root / f"{code}.duckdb"
+        assert main(["build", "--raw", str(raw), "--warehouse", str(wh)]) == 0
+        pack = root / f"pack-{code}"
+        assert main(["publish", "--warehouse", str(wh), "--out", str(pack), "--threshold", "5",
+                     "--organisation", code, "--raw", str(raw)]) == 0
+        out[code] = {"raw": raw, "warehouse": wh, "pack": pack}
+    return out
+
+
+def test_ministries_without_plans_csv_roll_up(planless, tmp_path, capsys):
+    """The implicit plan: id ``plan``, the targets' span, titles from the strings table, no
+    adoption date — and the roll-up accepts it."""
+    from release import i18n
+
+    for code, o in planless.items():
+        plans = pl.read_csv(o["pack"] / "plans.csv", infer_schema=False)
+        span = q(o["warehouse"], "SELECT min(fy_from), max(fy_to) FROM plan_targets").row(0)
+        assert plans.to_dicts() == [{
+            "\ufefforganisation" if "\ufefforganisation" in plans.columns else "organisation":
+            code, "plan_id": "plan", "title_ja": i18n.t("plan_implicit", "ja"),
+            "title_en": i18n.t("plan_implicit", "en"), "fy_from": str(span[0]),
+            "fy_to": str(span[1]), "adopted_on": None, "revises": None}]
+    out = tmp_path / "r.duckdb"
+    capsys.readouterr()
+    assert main(["rollup", "--out", str(out), *(str(o["pack"]) for o in planless.values())]) \
+        == 0, capsys.readouterr().err
+    got = q(out, "SELECT organisation, plan_id, title_en, adopted_on FROM rollup_plans "
+                 "ORDER BY organisation")
+    assert got.rows() == [("ORGA", "plan", "The plan", None), ("ORGB", "plan", "The plan", None)]
+    named = q(out, "SELECT DISTINCT plan_id FROM rollup_kpi WHERE organisation <> 'ALL' "
+                   "AND plan_id IS NOT NULL")["plan_id"].to_list()
+    assert named == ["plan"]
+    assert q(out, "SELECT count(*) FROM rollup_kpi WHERE organisation = 'ALL'").item() > 0
+
+
+def test_an_empty_adoption_date_is_only_for_the_implicit_plan(orgs, planless, tmp_path,
+                                                               capsys):
+    """A named plan without adopted_on, or the implicit plan beside another plan, is still
+    rejected."""
+    cases = {
+        "named": (orgs["MOE"]["pack"], lambda t: t.replace(
+            t.splitlines()[1], ",".join(t.splitlines()[1].split(",")[:6] + ["", ""]))),
+        "beside": (planless["ORGA"]["pack"], lambda t: t + t.splitlines()[1].replace(
+            ",plan,", ",other,").replace(",,", ",2020-04-01,") + "\n"),
+    }
+    for name, (source, edit) in cases.items():
+        pack = Path(shutil.copytree(source, tmp_path / name))
+        path = pack / "plans.csv"
+        path.write_text(edit(path.read_text(encoding="utf-8-sig")), encoding="utf-8-sig")
+        _edit_json(pack, files={**json.loads((pack / "publication.json").read_text(
+            encoding="utf-8"))["files"], "plans.csv": publication.sha256(path)})
+        assert main(["rollup", "--out", str(tmp_path / f"{name}.duckdb"), str(pack)]) == 1
+        err = capsys.readouterr().err
+        assert "plans.csv: rows of another organisation" in err and "rows 2" in err, (name, err)
+
+
 # --- rejection ------------------------------------------------------------------------------
 
 def _copy(orgs, tmp_path) -> dict[str, Path]:

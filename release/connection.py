@@ -12,26 +12,12 @@ from __future__ import annotations
 
 import duckdb
 
-from pipelines.sql import RULES
+from pipelines.readonly import LOCK, attach
 
-# After the read-only ATTACH the connection is locked: no file, URL or extension beyond the
-# warehouse (a view stored in the file cannot read other files), and no setting can be undone.
-LOCK = ("SET autoinstall_known_extensions = false", "SET autoload_known_extensions = false",
-        "SET enable_external_access = false", "SET lock_configuration = true")
+__all__ = ["LOCK", "connect"]
 
 
 def connect(path: str) -> duckdb.DuckDBPyConnection:
     """A locked, read-only connection to the warehouse at ``path`` (its database is ``wh``,
-    in use); the caller closes it."""
-    con = duckdb.connect(":memory:", config={"autoinstall_known_extensions": False,
-                                             "autoload_known_extensions": False})
-    try:
-        con.execute("ATTACH ? AS wh (READ_ONLY)", [path])
-        con.execute("USE wh")
-        con.execute(RULES)  # the status rule's macros, the build's own (pipelines/sql.py)
-        for sql in LOCK:
-            con.execute(sql)
-    except BaseException:
-        con.close()
-        raise
-    return con
+    in use); the caller closes it (``pipelines.readonly.attach``)."""
+    return attach({"wh": path}, use="wh")

@@ -16,7 +16,7 @@ from pathlib import Path
 from dashboard import access, downloads, fmt, nav
 from release import catalogue, i18n
 
-CODE = sorted(p for pkg in ("dashboard", "release")
+CODE = sorted(p for pkg in ("dashboard", "release", "pipelines/delivery")
               for p in (Path(__file__).parent.parent / pkg).rglob("*.py"))
 
 # prefix of a key built at run time → the values that complete it

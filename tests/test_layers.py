@@ -41,9 +41,35 @@ layers =
     release
     pipelines
 exhaustive = false
-# the CLI (python -m pipelines publish / rollup) is an entry point above the layers
+# the CLI (python -m pipelines publish / rollup) is an entry point above the layers; the
+# delivery flow's messages and summary line take their words from the string table
 ignore_imports =
     pipelines.__main__ -> release.*
+    pipelines.delivery.* -> release.i18n
+
+[importlinter:contract:delivery]
+name = the delivery flow (pipelines.delivery) is Streamlit- and dashboard-free, and the build
+    never imports it
+type = forbidden
+source_modules =
+    pipelines.delivery
+forbidden_modules =
+    streamlit
+    dashboard
+    release.connection
+    release.disclosure
+    release.publication
+
+[importlinter:contract:build-not-delivery]
+name = the build and the sample never import the delivery flow
+type = forbidden
+source_modules =
+    pipelines.warehouse
+    pipelines.raw
+    pipelines.sql
+    pipelines.sample
+forbidden_modules =
+    pipelines.delivery
 """
 
 

@@ -1,4 +1,5 @@
-"""Command line: ``python -m pipelines build | sample | publish | rollup`` (benchmarks:
+"""Command line: ``python -m pipelines build | sample | publish | rollup | plans draft``
+(benchmarks:
 ``python -m bench``).
 
 Exit codes: 0 success, 1 invalid input (a clear message, no stack trace), 2 usage error.
@@ -74,7 +75,90 @@ def _parser() -> argparse.ArgumentParser:
                    help="wait up to SECONDS for another roll-up of --out to finish")
     r.add_argument("packs", type=Path, nargs="+", metavar="PACK_DIR",
                    help="publication packs (python -m pipelines publish --organisation …)")
+    pd = sub.add_parser("plans", help="the plan's revisions").add_subparsers(
+        dest="plans_command", required=True).add_parser(
+        "draft", help="draft a revision of a plan: write its plans.csv and plan_targets.csv "
+        "(live rows + the revision's, ready to deliver) and impact.csv (every kpi row whose "
+        "plan, target or status would change); the warehouse is only read")
+    pd.add_argument("--warehouse", type=Path, default=s.warehouse,
+                    help=f"warehouse file ({s.warehouse})")
+    pd.add_argument("--revises", required=True, metavar="PLAN_ID", help="the plan revised")
+    pd.add_argument("--plan-id", required=True, metavar="NEW_ID", help="the revision's id")
+    pd.add_argument("--adopted-on", required=True, type=_date, metavar="DATE",
+                    help="adoption date (YYYY-MM-DD); later than the revised plan's")
+    pd.add_argument("--fy-from", type=int, default=None, metavar="N",
+                    help="first FY of the revision (default: the FY of --adopted-on)")
+    pd.add_argument("--title-ja", required=True, metavar="T")
+    pd.add_argument("--title-en", required=True, metavar="T")
+    pd.add_argument("--source", default=None, metavar="T", help="the document (optional)")
+    pd.add_argument("--target", action="append", default=[],
+                    metavar="METRIC:FY_FROM-FY_TO:KIND:MIN:MAX",
+                    help="set a target over those FYs (MIN or MAX empty where the kind has "
+                         "none); repeatable")
+    pd.add_argument("--drop", action="append", default=[], metavar="METRIC",
+                    help="remove the metric's targets from the revision; repeatable")
+    pd.add_argument("--out", type=Path, required=True, metavar="DIR")
     return p
+
+
+def _date(text: str):  # noqa: ANN202
+    import datetime as dt
+
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date YYYY-MM-DD") from None
+
+
+def cmd_plans_draft(args: argparse.Namespace) -> int:
+    import duckdb
+
+    from pipelines import revision
+    from release.connection import connect
+    from release.i18n import t
+
+    try:
+        targets = tuple(revision.parse_target(spec) for spec in args.target)
+        draft = revision.Draft(args.revises, args.plan_id, args.adopted_on, args.title_ja,
+                               args.title_en, targets, tuple(args.drop), args.fy_from,
+                               args.source)
+    except revision.DraftError as exc:
+        err.print(f"Not drafted: {exc}", markup=False)
+        return 2
+    if not args.warehouse.is_file():
+        err.print(f"No warehouse at {args.warehouse}: run `python -m pipelines build` first.",
+                  markup=False)
+        return 1
+    try:
+        con = connect(str(args.warehouse))
+    except duckdb.Error as exc:
+        err.print(f"Cannot read {args.warehouse} as a warehouse: {exc}", markup=False)
+        return 1
+    try:
+        impact = revision.compute(con, draft, (t("plan_implicit", "ja"),
+                                               t("plan_implicit", "en")))
+    except revision.DraftError as exc:
+        err.print(f"Not drafted: {exc}", markup=False)
+        return 2
+    except duckdb.Error as exc:
+        err.print(f"Cannot read {args.warehouse} as a warehouse: {exc}", markup=False)
+        return 1
+    finally:
+        con.close()
+    try:
+        paths = revision.write(impact, args.out)
+    except OSError as exc:
+        err.print(f"File system error: {exc}", markup=False)
+        return 1
+    ch = impact.changes
+    flips = int(ch["status_changed"].sum()) if ch.height else 0
+    f = impact.files
+    out.print(f"Drafted {draft.plan_id} (revises {draft.revises}, adopted {draft.adopted_on}, "
+              f"FY{f.fy_from}-FY{f.fy_to}): {ch.height} kpi rows change, {flips} of them in "
+              f"status", markup=False)
+    for path in paths:
+        out.print(f"  {path}", markup=False)
+    return 0
 
 
 def cmd_build(raw: Path, warehouse: Path, wait: float = 0.0,
@@ -236,6 +320,8 @@ def main(argv: list[str] | None = None) -> int:
         if args.wait < 0:
             parser.error("--wait must not be negative")
         return cmd_rollup(args.packs, args.out, args.wait)
+    if args.command == "plans":
+        return cmd_plans_draft(args)
     if args.command == "build":
         if args.wait < 0:
             parser.error("--wait must not be negative")

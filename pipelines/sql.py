@@ -302,6 +302,45 @@ METRIC_SQL = {
         GROUP BY GROUPING SETS ((fiscal_year, bureau_code), (fiscal_year))""",
 }
 
+# The plan in force per FY and the status of every row (metrics.md), over ``{values}``
+# (metric, fiscal_year, bureau_code, value, numerator, denominator), the plans ``{plans}`` and
+# their targets ``{targets}``; needs ``fy_span`` and ``as_of``. The build's kpi (below) and a
+# draft revision's statuses (pipelines/revision.py: the live kpi's values, the plans with the
+# draft added) are both this one text: the CTEs' tail and final SELECT of a WITH query.
+JUDGE = """
+targeted AS (
+    -- the plan in force for the FY: among the plans covering it, the latest adopted; the
+    -- FY's targets are that plan's targets for it (raw-data.md, plans.csv)
+    SELECT w.*, f.plan_id, t.kind AS target_kind, CAST(t.target_min AS DOUBLE) AS target_min,
+           CAST(t.target_max AS DOUBLE) AS target_max
+    FROM {values} w
+    LEFT JOIN (SELECT y.fiscal_year, p.plan_id FROM fy_span y JOIN {plans} p
+                 ON y.fiscal_year BETWEEN p.fy_from AND p.fy_to
+               QUALIFY row_number() OVER (PARTITION BY y.fiscal_year
+                                          ORDER BY p.adopted_on DESC NULLS LAST,
+                                                   p.plan_id) = 1) f
+      ON f.fiscal_year = w.fiscal_year
+    LEFT JOIN {targets} t
+      ON t.plan_id = f.plan_id AND t.metric = w.metric
+     AND w.fiscal_year BETWEEN t.fy_from AND t.fy_to
+     AND (w.bureau_code IS NULL OR bureau_target(w.metric))
+),
+with_prev AS (
+    SELECT *, lag(value) OVER (PARTITION BY metric, bureau_code ORDER BY fiscal_year)
+                  AS prev_value,
+              lag(fiscal_year) OVER (PARTITION BY metric, bureau_code ORDER BY fiscal_year)
+                  AS prev_fy
+    FROM targeted
+)
+SELECT p.metric, CAST(p.fiscal_year AS INTEGER) AS fiscal_year, p.bureau_code, p.value,
+       p.numerator, p.denominator, p.target_kind,
+       CASE WHEN p.target_kind = 'growth' THEN NULL ELSE p.target_min END AS target_min,
+       CASE WHEN p.target_kind = 'growth' THEN NULL ELSE p.target_max END AS target_max,
+       kpi_status(p.target_kind, p.target_min, p.target_max, p.value, p.prev_value,
+                  p.prev_fy, p.fiscal_year, a.as_of_date, a.as_of_fy) AS status, p.plan_id
+FROM with_prev p CROSS JOIN as_of a
+"""
+
 # The skeleton (every metric × FY × (ministry + bureaus where broken down)) is left-joined to
 # the computed values so that a zero count is a row with 0, and a rate with no denominator is
 # NULL. ``metric_catalogue`` (metric, is_rate, by_bureau) and ``fy_span`` (fiscal_year) and
@@ -330,37 +369,7 @@ with_value AS (
                    WHEN denominator > 0 THEN numerator / denominator END AS value
     FROM valued
 ),
-targeted AS (
-    -- the plan in force for the FY: among the plans covering it, the latest adopted; the
-    -- FY's targets are that plan's targets for it (raw-data.md, plans.csv)
-    SELECT w.*, f.plan_id, t.kind AS target_kind, CAST(t.target_min AS DOUBLE) AS target_min,
-           CAST(t.target_max AS DOUBLE) AS target_max
-    FROM with_value w
-    LEFT JOIN (SELECT y.fiscal_year, p.plan_id FROM fy_span y JOIN plans p
-                 ON y.fiscal_year BETWEEN p.fy_from AND p.fy_to
-               QUALIFY row_number() OVER (PARTITION BY y.fiscal_year
-                                          ORDER BY p.adopted_on DESC NULLS LAST,
-                                                   p.plan_id) = 1) f
-      ON f.fiscal_year = w.fiscal_year
-    LEFT JOIN plan_targets t
-      ON t.plan_id = f.plan_id AND t.metric = w.metric
-     AND w.fiscal_year BETWEEN t.fy_from AND t.fy_to
-     AND (w.bureau_code IS NULL OR bureau_target(w.metric))
-),
-with_prev AS (
-    SELECT *, lag(value) OVER (PARTITION BY metric, bureau_code ORDER BY fiscal_year)
-                  AS prev_value,
-              lag(fiscal_year) OVER (PARTITION BY metric, bureau_code ORDER BY fiscal_year)
-                  AS prev_fy
-    FROM targeted
-)
-SELECT p.metric, CAST(p.fiscal_year AS INTEGER) AS fiscal_year, p.bureau_code, p.value,
-       p.numerator, p.denominator, p.target_kind,
-       CASE WHEN p.target_kind = 'growth' THEN NULL ELSE p.target_min END AS target_min,
-       CASE WHEN p.target_kind = 'growth' THEN NULL ELSE p.target_max END AS target_max,
-       kpi_status(p.target_kind, p.target_min, p.target_max, p.value, p.prev_value,
-                  p.prev_fy, p.fiscal_year, a.as_of_date, a.as_of_fy) AS status, p.plan_id
-FROM with_prev p CROSS JOIN as_of a
+""" + JUDGE.format(values="with_value", plans="plans", targets="plan_targets") + """
 ORDER BY p.metric, p.fiscal_year, p.bureau_code NULLS FIRST;
 """
 
@@ -448,7 +457,7 @@ GROUP BY GROUPING SETS ((fy, day, bureau_code), (fy, day))"""
 # ``pace_base``: per kpi row of the as-of FY, what kpi_pace needs from SQL: ytd, the reference
 # years' mean remainder full(k) − same-day(k), the target of N and the previous FY's value;
 # pipelines/pace.py adds the distributions (scipy) and writes kpi_pace.
-PACE = """
+PACE_CURVE = """
 CREATE TABLE kpi_pace_curve AS
 WITH rows AS (
     SELECT k.metric, k.fiscal_year, k.bureau_code, k.denominator, m.is_rate
@@ -475,6 +484,10 @@ SELECT metric, CAST(fiscal_year AS INTEGER) AS fiscal_year, bureau_code,
 FROM steps GROUP BY metric, fiscal_year, bureau_code, fy_day
 ORDER BY metric, fiscal_year, bureau_code NULLS FIRST, fy_day;
 
+"""
+
+# (also run by pipelines/revision.py over a draft's kpi: the same rows with its targets)
+PACE_BASE = """
 CREATE TEMP TABLE pace_base AS
 WITH cur AS (
     SELECT k.*, m.is_rate, a.as_of_date, CAST(a.as_of_date - make_date(a.as_of_fy, 4, 1)
@@ -509,3 +522,5 @@ FROM cur c LEFT JOIN prev p
   ON p.metric = c.metric AND p.bureau_code IS NOT DISTINCT FROM c.bureau_code
 ORDER BY c.metric, c.bureau_code NULLS FIRST;
 """
+
+PACE = PACE_CURVE + PACE_BASE

@@ -1,4 +1,5 @@
-"""Command line: ``python -m dashboard brief`` — the executive briefing pack as a file.
+"""Command line: ``python -m dashboard brief`` — the executive briefing pack as a file — and
+``python -m dashboard digest`` — the executive digest e-mail (dashboard/digest.py).
 
     python -m dashboard brief --warehouse FILE --out FILE.pptx|FILE.pdf [--lang ja|en]
         [--bureau CODE,CODE] [--fy-from N] [--fy-to N] [--plan ID]
@@ -10,6 +11,13 @@ no font for the PDF; 2 usage error (including a bureau code, FY or plan the ware
 have). Messages, never stack traces.
 The file is written beside its target and renamed into place, so a failed run leaves no
 half-written file.
+
+    python -m dashboard digest --warehouse FILE [--subscriptions FILE]
+        [--since VERSION | --always] [--dry-run DIR] [--pdf]
+
+Exit codes: 0 every due mail sent (or written, or none due); 1 a mail could not be sent (the
+others were), or no readable warehouse; 2 usage error, an invalid subscriptions file or
+settings.
 """
 
 from __future__ import annotations
@@ -41,7 +49,49 @@ def _parser() -> argparse.ArgumentParser:
     b.add_argument("--fy-to", type=int, default=None, help="last FY (default: the last)")
     b.add_argument("--plan", default=None, metavar="ID",
                    help="add the Plan review of this plan (its id in plans.csv)")
+    d = sub.add_parser("digest", help="mail the executive digest to its subscribers")
+    d.add_argument("--warehouse", type=Path, required=True, help="the live warehouse file")
+    d.add_argument("--subscriptions", type=Path, default=None,
+                   help="the subscriptions file (default: DTP_SUBSCRIPTIONS, "
+                        "config/subscriptions.toml)")
+    when = d.add_mutually_exclusive_group()
+    when.add_argument("--since", type=int, default=None, metavar="VERSION",
+                      help="report the changes since this version (default: since each "
+                           "recipient's last digest)")
+    when.add_argument("--always", action="store_true",
+                      help="send even when nothing changed since the last digest")
+    d.add_argument("--dry-run", type=Path, default=None, metavar="DIR",
+                   help="write the mails as .eml files into DIR instead of sending them")
+    d.add_argument("--pdf", action="store_true",
+                   help="attach the briefing pack (PDF, publication form)")
     return p
+
+
+def cmd_digest(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
+    import streamlit.logger
+
+    streamlit.logger.set_log_level("error")
+    from dashboard import digest, subscriptions
+    from pipelines.settings import SettingsError
+
+    if args.since is not None and args.since < 1:
+        parser.error(f"--since: a version number (1 or more), got {args.since}")
+    try:
+        report = digest.run_digest(args.warehouse, args.subscriptions, since=args.since,
+                                   always=args.always, dry_run=args.dry_run, pdf=args.pdf,
+                                   echo=print)
+    except (subscriptions.SubscriptionsError, SettingsError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except (digest.DigestError, subscriptions.StateError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    n = {s: report.count(s) for s in ("sent", "written", "failed", "unchanged", "not_due")}
+    print(f"digest: {n['sent']} sent, {n['written']} written, {n['failed']} failed, "
+          f"{n['unchanged']} with nothing new, {n['not_due']} not due")
+    for o in report.failed:
+        print(f"error: {o.recipient}: {o.detail}", file=sys.stderr)
+    return 1 if report.failed else 0
 
 
 def _write(path: Path, data: bytes) -> None:
@@ -116,6 +166,8 @@ def cmd_brief(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
 def main(argv: list[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
+    if args.command == "digest":
+        return cmd_digest(parser, args)
     return cmd_brief(parser, args)
 
 

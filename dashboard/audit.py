@@ -4,7 +4,8 @@ outside the warehouse, so a rebuild never touches it.
 One object per event, always with the same keys (``KEYS``; null where an event has no value):
 ``ts`` (ISO 8601 with offset), ``user`` (e-mail, else sub; ``local`` in local mode),
 ``roles``, ``event`` (``sign_in`` | ``denied`` | ``view`` | ``download``), ``page``,
-``dataset``, ``format``, ``filters``, ``rows``, ``publication``, ``run_id``.
+``dataset``, ``format``, ``filters``, ``rows``, ``publication``, ``run_id``; the executive
+digest's ``mail`` lines (user ``digest``) also ``recipient``, ``version`` and ``message_id``.
 
 Each line is written with one ``write`` to a file opened ``O_APPEND``, under an exclusive
 ``flock`` (other processes) and a lock (other threads of this one), so concurrent sessions
@@ -33,8 +34,8 @@ if TYPE_CHECKING:
 log = logging.getLogger("dtp.audit")
 
 KEYS = ("ts", "user", "roles", "event", "page", "dataset", "format", "filters", "rows",
-        "publication", "run_id")
-EVENTS = ("sign_in", "denied", "view", "download")
+        "publication", "run_id", "recipient", "version", "message_id")
+EVENTS = ("sign_in", "denied", "view", "download", "mail")
 
 _lock = threading.Lock()
 
@@ -113,7 +114,8 @@ def read(target: Path | None = None) -> tuple[pl.DataFrame, int]:
                 row["roles"] = ",".join(map(str, row["roles"] or []))
                 row["filters"] = (None if row["filters"] is None else
                                   json.dumps(row["filters"], ensure_ascii=False))
-                for k in ("ts", "user", "event", "page", "dataset", "format", "run_id"):
+                for k in ("ts", "user", "event", "page", "dataset", "format", "run_id",
+                          "recipient", "version", "message_id"):
                     row[k] = None if row[k] is None else str(row[k])
                 row["rows"] = row["rows"] if isinstance(row["rows"], int) else None
                 row["publication"] = (row["publication"]

@@ -11,6 +11,21 @@
 | DTP_ACCESS_FILE    | config/access.toml       | who holds which role (with [auth] configured)   |
 | DTP_AUDIT_LOG      | data/audit.jsonl         | the append-only audit trail (JSON Lines)        |
 | DTP_PDF_FONT       | (none: system IPAex)     | Japanese .ttf the briefing PDF embeds          |
+
+The executive digest (``python -m dashboard digest``; :func:`mail_settings`):
+
+| name                   | default                  | meaning                                    |
+|------------------------|--------------------------|--------------------------------------------|
+| DTP_SUBSCRIPTIONS      | config/subscriptions.toml| who gets the digest (lang, bureaus, freq.) |
+| DTP_DIGEST_STATE       | data/digest-state.json   | what was last sent to whom (version)       |
+| DTP_PUBLIC_URL         | (none: no link)          | the dashboard's address, for the mail link |
+| DTP_SMTP_HOST          | localhost                | the mail server                            |
+| DTP_SMTP_PORT          | 25                       | its port (1..65535)                        |
+| DTP_SMTP_SECURITY      | starttls                 | starttls, ssl (implicit TLS) or none       |
+| DTP_SMTP_USER          | (none: no login)         | the SMTP login                             |
+| DTP_SMTP_PASSWORD_FILE | (none)                   | a file holding the password (never the     |
+|                        |                          | password itself in the environment)        |
+| DTP_MAIL_FROM          | (required to send)       | the From address                           |
 """
 
 from __future__ import annotations
@@ -84,3 +99,73 @@ def access_file() -> Path:
 
 def audit_log() -> Path:
     return _path(os.environ.get("DTP_AUDIT_LOG", "data/audit.jsonl"))
+
+
+# --- the executive digest (issue 25) ----------------------------------------------------------
+
+SMTP_SECURITY = ("starttls", "ssl", "none")
+
+
+def subscriptions_file() -> Path:
+    return _path(os.environ.get("DTP_SUBSCRIPTIONS", "config/subscriptions.toml"))
+
+
+def digest_state() -> Path:
+    return _path(os.environ.get("DTP_DIGEST_STATE", "data/digest-state.json"))
+
+
+def public_url() -> str | None:
+    """The dashboard's address as readers open it (``https://…``), for the digest's link;
+    None when unset. Anything but an http(s) URL is a :class:`SettingsError`."""
+    value = os.environ.get("DTP_PUBLIC_URL", "").strip()
+    if not value:
+        return None
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.netloc or parts.query \
+            or parts.fragment or any(c.isspace() for c in value):
+        raise SettingsError(f"DTP_PUBLIC_URL must be an http(s) address without a query, "
+                            f"got {value!r}")
+    return value
+
+
+@dataclass(frozen=True)
+class MailSettings:
+    host: str
+    port: int
+    security: str  # starttls | ssl | none
+    user: str | None
+    password_file: Path | None
+    sender: str | None  # DTP_MAIL_FROM
+
+    def password(self) -> str | None:
+        """The password, read from its file when needed (one line; the newline dropped)."""
+        if self.password_file is None:
+            return None
+        try:
+            return self.password_file.read_text(encoding="utf-8").rstrip("\r\n")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise SettingsError(f"DTP_SMTP_PASSWORD_FILE {self.password_file}: cannot be read "
+                                f"({type(exc).__name__})") from None
+
+
+def mail_settings() -> MailSettings:
+    """The SMTP settings (read afresh). A bad port or security, or a user without a password
+    file, is a :class:`SettingsError` naming the variable."""
+    port_text = os.environ.get("DTP_SMTP_PORT", "25").strip()
+    if not port_text.isascii() or not port_text.isdigit() or not 1 <= int(port_text) <= 65535:
+        raise SettingsError(f"DTP_SMTP_PORT must be a port number (1..65535), got {port_text!r}")
+    security = os.environ.get("DTP_SMTP_SECURITY", "starttls").strip().lower() or "starttls"
+    if security not in SMTP_SECURITY:
+        raise SettingsError(f"DTP_SMTP_SECURITY must be one of {', '.join(SMTP_SECURITY)}, "
+                            f"got {security!r}")
+    user = os.environ.get("DTP_SMTP_USER", "").strip() or None
+    pw = os.environ.get("DTP_SMTP_PASSWORD_FILE", "").strip()
+    if user and not pw:
+        raise SettingsError("DTP_SMTP_USER is set but DTP_SMTP_PASSWORD_FILE is not (the "
+                            "password is read from a file)")
+    sender = os.environ.get("DTP_MAIL_FROM", "").strip() or None
+    return MailSettings(host=os.environ.get("DTP_SMTP_HOST", "").strip() or "localhost",
+                        port=int(port_text), security=security, user=user,
+                        password_file=_path(pw) if pw else None, sender=sender)

@@ -31,6 +31,7 @@ FAMILIES: dict[str, tuple[str, ...]] = {
     "month_": tuple(str(m) for m in range(1, 13)),  # the year-to-date charts' month ticks
     "unit_": ("digital_hires", "training_participants", "ipa_passes",
               "phishing_drills_held"),  # counts' units in the key messages (Japanese)
+    "digest_freq_": ("on_change", "monthly"),  # the digest's subscription (dashboard/digest.py)
     "rollup_flag_": ("F", "C", "S"),  # the roll-up's SDMX flags (dashboard/rollup_ui.py)
     "rollup_ds_": tuple(f"{d}{s}" for d in access.ROLLUP_DATASETS
                         for s in ("", "_def")),  # the roll-up's downloads

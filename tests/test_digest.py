@@ -1,0 +1,425 @@
+"""The executive digest (issue 25): ``python -m dashboard digest`` against a real SMTP server on
+a loopback port (aiosmtpd), the subscriptions file, the digest state, and a held-out check
+that a mail carries publication-form figures only."""
+
+from __future__ import annotations
+
+import email
+import json
+import re
+import socket
+from email import policy
+from pathlib import Path
+
+import pytest
+from conftest import build_from, dataset
+
+from dashboard import __main__ as cli
+from dashboard import audit, digest, fmt, mail, subscriptions
+from pipelines.schema import METRIC_BY_CODE
+from release import disclosure, i18n
+from release.disclosure import SUPPRESSED
+
+aiosmtpd_controller = pytest.importorskip("aiosmtpd.controller")
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+# --- a real SMTP server on loopback ------------------------------------------------------------
+
+class Inbox:
+    """aiosmtpd handler: keeps every message; ``refuse`` maps an address to the reply its RCPT
+    gets (e.g. "550 …" or "451 …"), counting the attempts."""
+
+    def __init__(self) -> None:
+        self.messages: list[tuple[list[str], bytes]] = []
+        self.refuse: dict[str, str] = {}
+        self.attempts: dict[str, int] = {}
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):  # noqa: N802
+        self.attempts[address] = self.attempts.get(address, 0) + 1
+        if address in self.refuse:
+            return self.refuse[address]
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802
+        self.messages.append((list(envelope.rcpt_tos), envelope.original_content
+                              or envelope.content))
+        return "250 Message accepted for delivery"
+
+    def parsed(self) -> dict[str, email.message.EmailMessage]:
+        return {to[0]: email.message_from_bytes(raw, policy=policy.default)
+                for to, raw in self.messages}
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture()
+def smtp():
+    inbox = Inbox()
+    ctl = aiosmtpd_controller.Controller(inbox, hostname="127.0.0.1", port=_free_port())
+    ctl.start()
+    inbox.port = ctl.port
+    yield inbox
+    ctl.stop()
+
+
+@pytest.fixture(scope="module")
+def sample_wh(tmp_path_factory) -> Path:
+    """The shipped sample (FY2026 in progress: key messages; bureaus with withheld cells)."""
+    from pipelines.warehouse import build
+
+    wh = tmp_path_factory.mktemp("digest-sample") / "warehouse.duckdb"
+    build(ROOT / "data" / "raw", wh)
+    return wh
+
+
+SUBS = """
+[[recipient]]
+email = "taro.suzuki@example.go.jp"
+lang = "ja"
+frequency = "on_change"
+
+[[recipient]]
+email = "hanako.sato@example.go.jp"
+lang = "en"
+bureaus = ["ICB"]
+frequency = "on_change"
+
+[[recipient]]
+email = "jiro.tanaka@example.go.jp"
+lang = "ja"
+bureaus = ["ICB", "AMB"]
+frequency = "monthly"
+"""
+EMAILS = ("taro.suzuki@example.go.jp", "hanako.sato@example.go.jp", "jiro.tanaka@example.go.jp")
+
+
+@pytest.fixture()
+def env(tmp_path, monkeypatch, smtp):
+    """Settings for one test: its own state, audit log and subscriptions; the loopback server."""
+    subs = tmp_path / "subscriptions.toml"
+    subs.write_text(SUBS, encoding="utf-8")
+    for k, v in {"DTP_SUBSCRIPTIONS": subs, "DTP_DIGEST_STATE": tmp_path / "state.json",
+                 "DTP_AUDIT_LOG": tmp_path / "audit.jsonl", "DTP_SMTP_HOST": "127.0.0.1",
+                 "DTP_SMTP_PORT": smtp.port, "DTP_SMTP_SECURITY": "none",
+                 "DTP_MAIL_FROM": "dtp-digest@example.go.jp",
+                 "DTP_PUBLIC_URL": "https://dtp.example.go.jp/dashboard"}.items():
+        monkeypatch.setenv(k, str(v))
+    for k in ("DTP_SMTP_USER", "DTP_SMTP_PASSWORD_FILE", "DTP_EDITION", "DTP_SUPPRESS_BELOW"):
+        monkeypatch.delenv(k, raising=False)
+    monkeypatch.setattr(mail, "BACKOFF", 0.01)
+    return tmp_path
+
+
+def _run(*args: str) -> int:
+    return cli.main(["digest", *args])
+
+
+def _mails(inbox: Inbox) -> dict[str, email.message.EmailMessage]:
+    return inbox.parsed()
+
+
+def _text(msg: email.message.EmailMessage) -> str:
+    return msg.get_body(("plain",)).get_content()
+
+
+def _html(msg: email.message.EmailMessage) -> str:
+    return msg.get_body(("html",)).get_content()
+
+
+def _audit_mails(path: Path) -> list[dict]:
+    return [json.loads(x) for x in path.read_text(encoding="utf-8").splitlines()
+            if json.loads(x)["event"] == "mail"]
+
+
+# --- the subscriptions file --------------------------------------------------------------------
+
+@pytest.mark.parametrize("text, says", [
+    ('[[recipient]]\nemail = "a@example.go.jp"\nlang = "ja"\nfrequency = "monthly"\n'
+     'colour = "red"\n', "unknown key(s) colour"),
+    ('[[recipient]]\nemail = "not-an-address"\nlang = "ja"\nfrequency = "monthly"\n',
+     "is not an e-mail address"),
+    ('[[recipient]]\nemail = "a@example.go.jp\\r\\nBcc: x@evil.example"\nlang = "ja"\n'
+     'frequency = "monthly"\n', "is not an e-mail address"),
+    ('[[recipient]]\nemail = "Taro <a@example.go.jp>"\nlang = "ja"\nfrequency = "monthly"\n',
+     "is not an e-mail address"),
+    ('[[recipient]]\nemail = "a@example.go.jp"\nlang = "fr"\nfrequency = "monthly"\n',
+     "lang must be one of ja, en"),
+    ('[[recipient]]\nemail = "a@example.go.jp"\nlang = "ja"\nfrequency = "weekly"\n',
+     "frequency must be one of on_change, monthly"),
+    ('[[recipient]]\nemail = "a@example.go.jp"\nlang = "ja"\n', "missing frequency"),
+    ('[[recipient]]\nemail = "a@example.go.jp"\nlang = "ja"\nfrequency = "monthly"\n'
+     'bureaus = ["ICB", "x y"]\n', "bureaus must be a non-empty list"),
+    ('[[recipient]]\nemail = "a@example.go.jp"\nlang = "ja"\nfrequency = "monthly"\n'
+     '[[recipient]]\nemail = "A@Example.go.jp"\nlang = "en"\nfrequency = "monthly"\n',
+     "the same address as recipient 1"),
+    ('[recipient]\nemail = "a@example.go.jp"\n', "[[recipient]] tables"),
+    ('contact = "x@example.go.jp"\n', "unknown key(s) contact"),
+    ('[[recipient]\n', "not valid TOML"),
+])
+def test_invalid_subscriptions_file(text, says):
+    with pytest.raises(subscriptions.SubscriptionsError) as e:
+        subscriptions.parse(text, "subs.toml")
+    assert says in str(e.value) and str(e.value).startswith("subs.toml")
+
+
+def test_example_file_is_valid():
+    rs = subscriptions.load(ROOT / "config" / "subscriptions.example.toml")
+    assert [(r.lang, r.bureaus, r.frequency) for r in rs] == [
+        ("ja", None, "on_change"), ("en", ("ICB",), "monthly")]
+
+
+def test_cli_invalid_file_and_unknown_bureau_exit_2(sample_wh, env, smtp, capsys):
+    bad = env / "bad.toml"
+    bad.write_text('[[recipient]]\nemail = "x"\nlang = "ja"\nfrequency = "monthly"\n',
+                   encoding="utf-8")
+    assert _run("--warehouse", str(sample_wh), "--subscriptions", str(bad)) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "bad.toml: recipient 1: email 'x'" in err
+    bad.write_text('[[recipient]]\nemail = "x@example.go.jp"\nlang = "ja"\n'
+                   'frequency = "monthly"\nbureaus = ["NOPE"]\n', encoding="utf-8")
+    assert _run("--warehouse", str(sample_wh), "--subscriptions", str(bad)) == 2
+    assert "unknown bureau code(s) NOPE" in capsys.readouterr().err
+    assert smtp.messages == []
+
+
+def test_cli_bad_settings_exit_2(sample_wh, env, monkeypatch, capsys):
+    monkeypatch.setenv("DTP_SMTP_SECURITY", "tls13")
+    assert _run("--warehouse", str(sample_wh)) == 2
+    assert "DTP_SMTP_SECURITY must be one of starttls, ssl, none" in capsys.readouterr().err
+    monkeypatch.setenv("DTP_SMTP_SECURITY", "none")
+    monkeypatch.delenv("DTP_MAIL_FROM")
+    assert _run("--warehouse", str(sample_wh)) == 2
+    assert "DTP_MAIL_FROM is not set" in capsys.readouterr().err
+
+
+# --- sending -----------------------------------------------------------------------------------
+
+def test_digest_over_smtp_then_a_rerun_sends_nothing_twice(sample_wh, env, smtp, capsys):
+    assert _run("--warehouse", str(sample_wh), "--always") == 0
+    got = _mails(smtp)
+    assert sorted(got) == sorted(EMAILS)
+    ja, en, two = (got[e] for e in EMAILS)
+    # Japanese subject, encoded (RFC 2047) on the wire, decoded back exactly
+    raw = next(r for to, r in smtp.messages if to == [EMAILS[0]])
+    assert re.search(rb"^Subject: =\?utf-8\?", raw, re.M | re.I)
+    assert ja["Subject"].startswith("【デジタル人材計画】")
+    assert en["Subject"].startswith("[Digital Talent Plan]")
+    for m in (ja, en, two):
+        assert m.get_content_type() == "multipart/alternative"
+        assert m["From"] == "dtp-digest@example.go.jp" and m["Message-ID"]
+    # the language and the bureau filter: the link, the scope, the key messages' rows
+    assert "データ基準日" in _text(ja) and "https://dtp.example.go.jp/dashboard/?lang=ja\n" \
+        in _text(ja)
+    assert "Data as of" in _text(en)
+    assert "https://dtp.example.go.jp/dashboard/?lang=en&bureau=ICB" in _text(en)
+    assert "Bureaus: Information and Communications Bureau\n" in _text(en)
+    assert "?lang=ja&bureau=ICB,AMB" in _text(two)
+    assert 'href="https://dtp.example.go.jp/dashboard/?lang=en&amp;bureau=ICB"' in _html(en)
+    # the ministry-wide key messages (publication form) are in the ministry's mail only
+    ministry = digest.messages.key_messages(_pace_rows(sample_wh, None), "ja")
+    assert ministry and all(x in _text(ja) for x in ministry)
+    assert not any(x in _text(two) for x in ministry)
+    # audit: one line per mail, with its recipient, version and message id
+    lines = _audit_mails(env / "audit.jsonl")
+    assert sorted(x["recipient"] for x in lines) == sorted(EMAILS)
+    assert {x["recipient"]: x["message_id"] for x in lines} == {
+        e: got[e]["Message-ID"] for e in EMAILS}
+    assert all(x["user"] == "digest" and x["run_id"] for x in lines)
+    state = json.loads((env / "state.json").read_text())
+    assert set(state["recipients"]) == set(EMAILS)
+
+    # a rerun: nothing new since → nothing sent, nothing audited
+    smtp.messages.clear()
+    capsys.readouterr()
+    assert _run("--warehouse", str(sample_wh)) == 0
+    assert smtp.messages == []
+    assert "0 sent" in capsys.readouterr().out
+    assert len(_audit_mails(env / "audit.jsonl")) == 3
+    # --always again: the monthly recipient had theirs this month
+    assert _run("--warehouse", str(sample_wh), "--always") == 0
+    assert sorted(to[0] for to, _ in smtp.messages) == sorted(EMAILS[:2])
+
+
+def test_no_digest_when_nothing_changed(sample_wh, env, smtp, capsys):
+    assert _run("--warehouse", str(sample_wh)) == 0
+    assert smtp.messages == [] and not (env / "audit.jsonl").exists()
+    assert "0 sent" in capsys.readouterr().out
+
+
+def test_failing_smtp_server(sample_wh, env, smtp, capsys):
+    """One recipient refused for good (550: one attempt), one refused for now (451: retried
+    with backoff, then reported): exit 1; the third still gets theirs, and only theirs is
+    recorded as sent. Once the server takes them, a rerun sends to the two others only."""
+    smtp.refuse = {EMAILS[0]: "550 5.1.1 No such user", EMAILS[1]: "451 4.3.0 Try later"}
+    assert _run("--warehouse", str(sample_wh), "--always") == 1
+    err = capsys.readouterr().err
+    assert f"error: {EMAILS[0]}: 550 5.1.1 No such user" in err
+    assert f"error: {EMAILS[1]}: 451 4.3.0 Try later" in err
+    assert smtp.attempts[EMAILS[0]] == 1 and smtp.attempts[EMAILS[1]] == mail.ATTEMPTS
+    assert [to for to, _ in smtp.messages] == [[EMAILS[2]]]
+    assert [x["recipient"] for x in _audit_mails(env / "audit.jsonl")] == [EMAILS[2]]
+    assert set(json.loads((env / "state.json").read_text())["recipients"]) == {EMAILS[2]}
+    smtp.refuse = {}
+    assert _run("--warehouse", str(sample_wh), "--always") == 0
+    assert sorted(to[0] for to, _ in smtp.messages) == sorted(EMAILS)  # the third once
+
+
+def test_server_down_and_starttls_refused(sample_wh, env, smtp, monkeypatch, capsys):
+    monkeypatch.setenv("DTP_SMTP_SECURITY", "starttls")  # the default: aiosmtpd here has none
+    assert _run("--warehouse", str(sample_wh), "--always") == 1
+    assert "does not offer STARTTLS" in capsys.readouterr().err
+    assert smtp.messages == []
+    monkeypatch.setenv("DTP_SMTP_SECURITY", "none")
+    monkeypatch.setenv("DTP_SMTP_PORT", str(_free_port()))  # nobody listens
+    assert _run("--warehouse", str(sample_wh), "--always") == 1
+    assert "ConnectionRefusedError" in capsys.readouterr().err
+    assert not (env / "state.json").exists() or json.loads(
+        (env / "state.json").read_text())["recipients"] == {}
+
+
+def test_dry_run_writes_eml_files_and_sends_nothing(sample_wh, env, smtp):
+    out = env / "out"
+    out.mkdir()
+    assert _run("--warehouse", str(sample_wh), "--always", "--dry-run", str(out)) == 0
+    files = sorted(out.glob("*.eml"))
+    assert len(files) == 3 and smtp.messages == []
+    msg = email.message_from_bytes(files[0].read_bytes(), policy=policy.default)
+    assert msg.get_body(("html",)) is not None
+    assert not (env / "state.json").exists()  # a dry run records nothing as sent
+
+
+# --- publication form: held-out check ----------------------------------------------------------
+
+def _pace_rows(wh: Path, bureau: str | None) -> list[dict]:
+    from dashboard import queries
+    from release import public
+
+    run = queries.current_run(public.public_path(wh, 5))
+    return queries.pace(run, None if bureau is None else (bureau,)).to_dicts()
+
+
+def _forms(text: str | None, is_rate: bool) -> set[str]:
+    """Every way the mail may write a pack figure (value, percentage, p_meet)."""
+    if text in (None, "", SUPPRESSED):
+        return set()
+    x = float(text)
+    out = {fmt.value(x, is_rate), fmt.value(x, False), f"{x * 100:.0f}%"}
+    if is_rate:
+        out.add(fmt.value(x, True, 0))
+    return out
+
+
+def _strip_fy(line: str, lang: str) -> str:
+    """The line without its FY labels (令和7年度 (2025), FY2025)."""
+    for fy in range(2040, 2009, -1):
+        for p in (True, False):
+            line = line.replace(fmt.fy_label(fy, lang, p), "")
+    return line
+
+
+NUMBER = re.compile(r"\d[\d,]*(?:\.\d+)?%?")
+
+
+def _numbers(text: str) -> list[str]:
+    return NUMBER.findall(text)
+
+
+def test_every_number_in_a_mail_is_a_publication_figure(sample_wh, env, smtp):
+    """Held-out style: the allowed numbers are made here from the publication pack alone
+    (``disclosure.release``: the pack's cells), independently of the digest's code. Every
+    number in every mail body (both parts, both languages, ministry and bureaus) is one of
+    them or a date / FY / the threshold; each key-message line's numbers are its own metric's
+    pack row's; a metric whose outlook the pack withholds has no key message, only the
+    withheld note."""
+    rel = disclosure.release(sample_wh, 5)
+    kpi, pace = rel.tables["kpi"], rel.tables["kpi_pace"]
+    allowed: set[str] = set()
+    per_metric: dict[tuple, set[str]] = {}
+    for r in kpi.iter_rows(named=True):
+        rate = METRIC_BY_CODE[r["metric"]].is_rate
+        for c in ("value", "target_min", "target_max"):
+            v = r[c] if isinstance(r[c], str) or r[c] is None else str(r[c])
+            allowed |= _forms(v, rate)
+    for r in pace.iter_rows(named=True):
+        rate = METRIC_BY_CODE[r["metric"]].is_rate
+        key = (r["metric"], r["bureau_code"])
+        forms: set[str] = set()
+        for c in ("ytd", "projected", "projected_low", "projected_high", "p_meet", "needed"):
+            forms |= _forms(r[c], rate if c != "p_meet" else False)
+        target = kpi.filter((kpi["metric"] == r["metric"]) & (kpi["fiscal_year"] == r[
+            "fiscal_year"]))
+        for t in target.iter_rows(named=True):
+            for c in ("target_min", "target_max"):
+                forms |= _forms(None if t[c] is None else str(t[c]), rate)
+        per_metric[key] = forms
+        allowed |= forms
+    as_of = rel.as_of_date
+    fixed = {str(as_of.year), str(as_of.month), str(as_of.day), f"{as_of.year:04d}",
+             f"{as_of.month:02d}", f"{as_of.day:02d}", "90", "90%", "5", "4", "1",
+             "8"}  # 90 % interval; threshold 5, cells 1–4; 令和8年度 (FY2026)
+    fy_words = {str(fy) for fy in range(2015, 2031)} | {str(n) for n in range(1, 13)}
+
+    out = env / "out"
+    out.mkdir()
+    assert _run("--warehouse", str(sample_wh), "--always", "--dry-run", str(out)) == 0
+    names = {m.code: (m.ja, m.en) for m in METRIC_BY_CODE.values()}
+    checked_lines = 0
+    for f in sorted(out.glob("*.eml")):
+        msg = email.message_from_bytes(f.read_bytes(), policy=policy.default)
+        lang = msg["Content-Language"]
+        bureaus = re.search(r"bureau=([A-Z,]+)", _text(msg))
+        scope = bureaus.group(1).split(",") if bureaus else [None]
+        for part in (_text(msg), re.sub(r"<[^>]+>", " ", _html(msg))):
+            body = part.replace("https://dtp.example.go.jp/dashboard/", "")
+            for n in _numbers(body):
+                assert n in allowed | fixed | fy_words, (f.name, n)
+            for line in body.splitlines():
+                hit = [c for c, nm in names.items() if nm[lang == "en"] in line]
+                if len(hit) != 1 or i18n.t("msg_none", lang) in line:
+                    continue
+                if "[c]" in line:  # the withheld note lists metrics, holds no figure
+                    assert not [n for n in _numbers(line) if n not in fixed], line
+                    continue
+                (code,) = hit
+                own = set().union(*(per_metric.get((code, b), set()) for b in scope))
+                for n in _numbers(_strip_fy(line, lang)):
+                    assert n in own | {"90", "90%"}, (f.name, code, n, line)
+                checked_lines += 1
+        # the pack withholds the outlook: no key message for that metric in this scope
+        text = _text(msg)
+        for r in pace.iter_rows(named=True):
+            if r["pace_status"] == SUPPRESSED and r["bureau_code"] in scope:
+                name = names[r["metric"]][lang == "en"]
+                for line in text.splitlines():
+                    if name in line:
+                        assert SUPPRESSED in line, (f.name, line)
+    assert checked_lines >= 3
+
+
+def test_data_text_is_escaped_in_html(tmp_path, env, monkeypatch):
+    d = dataset.base()
+    d["bureaus"][0]["name_en"] = '<img src=x onerror=alert(1)>&"B1'
+    wh = build_from(d, tmp_path)
+    (env / "subscriptions.toml").write_text(
+        '[[recipient]]\nemail = "a@example.go.jp"\nlang = "en"\nbureaus = ["B1"]\n'
+        'frequency = "on_change"\n', encoding="utf-8")
+    out = env / "out"
+    out.mkdir()
+    assert _run("--warehouse", str(wh), "--always", "--dry-run", str(out)) == 0
+    (f,) = out.glob("*.eml")
+    msg = email.message_from_bytes(f.read_bytes(), policy=policy.default)
+    html_part = _html(msg)
+    assert "<img" not in html_part and "&lt;img src=x onerror=alert(1)&gt;&amp;&quot;B1" \
+        in html_part
+    assert '<img src=x onerror=alert(1)>&"B1' in _text(msg)
+
+
+def test_audit_keys():
+    assert {"recipient", "version", "message_id"} <= set(audit.KEYS) and "mail" in audit.EVENTS

@@ -80,7 +80,7 @@ def cmd_digest(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int
         report = digest.run_digest(args.warehouse, args.subscriptions, since=args.since,
                                    always=args.always, dry_run=args.dry_run, pdf=args.pdf,
                                    echo=print)
-    except (subscriptions.SubscriptionsError, SettingsError) as exc:
+    except (subscriptions.SubscriptionsError, SettingsError, digest.UnknownVersion) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     except (digest.DigestError, subscriptions.StateError) as exc:

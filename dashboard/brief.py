@@ -455,7 +455,7 @@ def _pptx_chart(slide, spec: Chart, x, y, w, h) -> None:
     data = CategoryChartData(number_format=fmt)
     data.categories = spec.categories
     for s in (*spec.series, *spec.targets):
-        data.add_series(s.name, s.values)
+        data.add_series(s.name, [_shown(v) for v in s.values])  # [c] (NaN): a gap
     kind = {"bar": XL_CHART_TYPE.COLUMN_CLUSTERED, "stacked": XL_CHART_TYPE.COLUMN_STACKED,
             "line": XL_CHART_TYPE.LINE_MARKERS}[spec.kind]
     frame = slide.shapes.add_chart(kind, x, y, w, h, data)
@@ -605,7 +605,8 @@ def pptx_bytes(pack: Pack) -> bytes:
                     run.font.size = Pt(11)
                     if i and j == 4:
                         run.font.bold = True
-                        colour = charts.STATUS_TEXT_COLOURS[pack.summary[i - 1].status]
+                        colour = charts.STATUS_TEXT_COLOURS.get(pack.summary[i - 1].status,
+                                                                "#666666")
                         run.font.color.rgb = RGBColor.from_string(colour.lstrip("#"))
     s.notes_slide.notes_text_frame.text = "\n".join(pack.summary_notes)
 
@@ -669,6 +670,12 @@ def _fmt_axis(value: float, is_rate: bool) -> str:
     return f"{value * 100:.0f}%" if is_rate else f"{value:,.0f}"
 
 
+def _shown(value: float | None) -> float | None:
+    """A chart value, or None for a gap: absent, or withheld in publication form (NaN, the
+    public-edition file's [c])."""
+    return None if value is None or value != value else value
+
+
 def _ticks(peak: float, is_rate: bool) -> tuple[float, float]:
     """A round tick step and the axis top (a multiple of it) for values up to ``peak``."""
     peak = max(peak, 0.1 if is_rate else 1.0)
@@ -718,10 +725,10 @@ def _pdf_chart(pdf, spec: Chart, x: float, y: float, w: float, h: float, lang: s
     pw, ph = w - 14, y + h - py - 9
     n = len(spec.categories)
     if spec.kind == "stacked":
-        tops = [sum(s.values[i] or 0 for s in spec.series) for i in range(n)]
+        tops = [sum(_shown(s.values[i]) or 0 for s in spec.series) for i in range(n)]
     else:
-        tops = [v for s in spec.series for v in s.values if v is not None]
-    tops += [v for t in spec.targets for v in t.values if v is not None]
+        tops = [v for s in spec.series for v in s.values if _shown(v) is not None]
+    tops += [v for t in spec.targets for v in t.values if _shown(v) is not None]
     step, top = _ticks(max(tops, default=0), spec.is_rate)
 
     def ypos(val: float) -> float:
@@ -754,7 +761,10 @@ def _pdf_chart(pdf, spec: Chart, x: float, y: float, w: float, h: float, lang: s
         for j, s in enumerate(spec.series):
             pdf.set_fill_color(*_rgb(PALETTE[j % len(PALETTE)]))
             for i, val in enumerate(s.values):
-                if val is None:
+                if _shown(val) is None:
+                    if val is not None and ns == 1:  # withheld (publication form): say so
+                        pdf.set_xy(px + i * slot, ypos(0) - 3.2)
+                        pdf.cell(slot, 3, fmt.SUPPRESSED, align="C")
                     continue
                 if spec.kind == "stacked":
                     bw = slot * 0.6
@@ -778,7 +788,7 @@ def _pdf_chart(pdf, spec: Chart, x: float, y: float, w: float, h: float, lang: s
             pdf.set_line_width(0.6)
             prev = None
             for i, val in enumerate(s.values):
-                if val is None:
+                if _shown(val) is None:
                     prev = None
                     continue
                 pt = (px + (i + 0.5) * slot, ypos(val))
@@ -792,7 +802,7 @@ def _pdf_chart(pdf, spec: Chart, x: float, y: float, w: float, h: float, lang: s
     pdf.set_dash_pattern(dash=1.5, gap=1)
     for t in spec.targets:
         for i, val in enumerate(t.values):
-            if val is None:
+            if _shown(val) is None:
                 continue
             pdf.line(px + i * slot, ypos(val), px + (i + 1) * slot, ypos(val))
     pdf.set_dash_pattern()

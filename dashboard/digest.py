@@ -46,6 +46,8 @@ from email.utils import formatdate, make_msgid
 from pathlib import Path
 from urllib.parse import urlencode
 
+import polars as pl
+
 from dashboard import audit, fmt, messages, subscriptions
 from dashboard.subscriptions import Recipient, Sent
 from pipelines import settings
@@ -62,6 +64,10 @@ PDF_TIMEOUT = 600  # seconds for the briefing PDF's subprocess
 
 class DigestError(RuntimeError):
     """Something the digest cannot go on without (one line for the CLI)."""
+
+
+class UnknownVersion(DigestError):
+    """``--since`` names a version the store does not keep (a usage error: exit 2)."""
 
 
 # --- what changed, in publication form ----------------------------------------------------------
@@ -138,29 +144,63 @@ class Live:
     version: int | None  # its number in the version store (None: not kept there)
 
 
-def live_version(warehouse: Path) -> Live:
-    from dashboard import queries
+class Versions:
+    """The version store of the data deliveries (``pipelines.delivery``): every live version's
+    warehouse file, numbered. Empty when the store has none (a warehouse only ever built by
+    hand before the store existed: no earlier version to compare with)."""
 
-    run = queries.current_run(warehouse)
-    return Live(Path(warehouse), run.run_id, _store_number(run.run_id))
+    def __init__(self, warehouse: Path) -> None:
+        self._st = None
+        self._all: list = []  # newest first
+        try:
+            from pipelines.delivery import store, versions
+        except ImportError:  # the version store is not installed with this code yet
+            return
+        self._versions = versions
+        self._st = store.Store(warehouse=warehouse)
+        self._all = versions.list_versions(self._st)
+
+    @property
+    def numbers(self) -> list[int]:
+        return [v.number for v in self._all]
+
+    def number_of(self, run_id: str) -> int | None:
+        """The newest version holding this run (a restore is a new version of an old run)."""
+        return next((v.number for v in self._all if v.run_id == run_id), None)
+
+    def file(self, number: int) -> Path | None:
+        v = next((v for v in self._all if v.number == number), None)
+        return None if v is None else Path(v.warehouse_path(self._st))
+
+    def before(self, number: int | None) -> int | None:
+        """The version kept before ``number`` (None: the first, or not kept)."""
+        older = [n for n in self.numbers if number is not None and n < number]
+        return max(older) if older else None
+
+    def kept_from(self, number: int) -> int | None:
+        """``number`` if kept, else the oldest version kept after it (retention)."""
+        later = [n for n in self.numbers if n >= number]
+        return min(later) if later else None
 
 
-def _store_number(run_id: str) -> int | None:  # filled in with the version store's API
-    return None
+def raw_changes(before: Path, after: Path) -> tuple[Change, ...]:
+    """Every status flip and outlook change between two warehouse files, from THE changes
+    computation of the data deliveries (``pipelines.delivery.changes.compare``); their
+    publication form comes after (:func:`visible`)."""
+    from pipelines.delivery import changes
 
-
-def _store_file(version: int) -> Path | None:  # filled in with the version store's API
-    return None
-
-
-def _previous(version: int | None) -> int | None:
-    return None
-
-
-def raw_changes(before: Path, after: Path) -> tuple[Change, ...]:  # pragma: no cover - issue 22
-    """Every status flip and outlook change between two warehouse files, as the
-    data-deliveries page computes them (``pipelines.delivery.changes.compare``)."""
-    raise DigestError("the changes computation (pipelines.delivery) is not available")
+    ch = changes.compare(before, after)
+    out: list[Change] = []
+    if "flip" in ch.kpi.columns:
+        for r in ch.kpi.filter(pl.col("flip")).iter_rows(named=True):
+            out.append(Change("status", r["metric"], r["fiscal_year"], r["bureau_code"],
+                              r["status_before"], r["status_after"], "", ""))
+    if "flip" in ch.pace.columns:
+        for r in ch.pace.filter(pl.col("flip")).iter_rows(named=True):
+            out.append(Change("outlook", r["metric"], r["fiscal_year_after"],
+                              r["bureau_code"], r["pace_status_before"],
+                              r["pace_status_after"], "", ""))
+    return tuple(out)
 
 
 # --- one recipient's mail ---------------------------------------------------------------------
@@ -419,14 +459,17 @@ def _due(r: Recipient, last: Sent | None, now: dt.datetime) -> bool:
     return (last.sent_at.year, last.sent_at.month) != (now.year, now.month)
 
 
-def _baseline(since: int | None, last: Sent | None, live: Live) -> int | None:
-    """The version to compare with: ``--since``, else the version last sent to the
-    recipient, else the one before the live version."""
+def _baseline(since: int | None, last: Sent | None, live: Live, kept: Versions
+              ) -> int | None:
+    """The version to compare with: ``--since``; else the version last sent to the recipient
+    (or, gone by retention, the oldest kept after it); else the one before the live version."""
     if since is not None:
         return since
-    if last is not None and last.version is not None:
-        return last.version
-    return _previous(live.version)
+    if last is not None:
+        n = last.version if last.version is not None else kept.number_of(last.run_id)
+        if n is not None:
+            return kept.kept_from(n)
+    return kept.before(live.version)
 
 
 def _eml_name(r: Recipient, ctx: Context) -> str:
@@ -464,14 +507,19 @@ def run_digest(warehouse: str | os.PathLike, subscriptions_file: str | os.PathLi
         raise DigestError(f"--dry-run: no such folder {str(out_dir)!r}")
 
     try:
-        live = live_version(Path(warehouse))
-        bureaus = queries.bureaus(queries.current_run(Path(warehouse)))["bureau_code"].to_list()
+        run = queries.current_run(Path(warehouse))
+        bureaus = queries.bureaus(run)["bureau_code"].to_list()
     except queries.WarehouseMissing:
         raise DigestError(f"no warehouse at {warehouse} (build one with: python -m pipelines "
                           "build)") from None
     except queries.WarehouseUnreadable as exc:
         raise DigestError(f"{warehouse} is not a readable warehouse ({exc})") from None
     subscriptions.check_bureaus(recipients, bureaus)
+    kept = Versions(Path(warehouse))
+    live = Live(Path(warehouse), run.run_id, kept.number_of(run.run_id))
+    if since is not None and kept.file(since) is None:
+        raise UnknownVersion(f"--since {since}: no such version (kept: "
+                             f"{', '.join(map(str, kept.numbers)) or 'none'})")
     rel = publication.release(live.path, s.suppress_below)
     ctx = Context(live=live, release=rel, public_file=public.public_path(live.path,
                                                                          s.suppress_below),
@@ -483,7 +531,7 @@ def run_digest(warehouse: str | os.PathLike, subscriptions_file: str | os.PathLi
 
     def changes_since(version: int | None) -> tuple[Change, ...]:
         if version not in compared:
-            before = _store_file(version) if version is not None else None
+            before = kept.file(version) if version is not None else None
             if before is None or version == live.version:
                 compared[version] = ()
             else:
@@ -505,7 +553,7 @@ def run_digest(warehouse: str | os.PathLike, subscriptions_file: str | os.PathLi
                 if last is not None and last.run_id == live.run_id and not always:
                     outcomes.append(Outcome(r.email, "unchanged", "this version already sent"))
                     continue
-                base = _baseline(since, last, live)
+                base = _baseline(since, last, live, kept)
                 ch = tuple(c for c in changes_since(base)
                            if in_scope(c.bureau_code, c.metric, r.bureaus))
                 if not ch and not always:

@@ -93,6 +93,8 @@ def pace_line(row: dict, lang: str) -> str:
              f"{i18n.t('pace_so_far', lang)} {fmt.value(row['ytd'], m.is_rate)}"]
     if row.get("projected") is not None:
         parts.append(i18n.t("pace_card", lang, text=interval(row, m.is_rate, lang)))
-    if row.get("p_meet") is not None:
-        parts.append(f"{i18n.t('pace_col_p_meet', lang)} {row['p_meet'] * 100:.0f}%")
+    p = row.get("p_meet")
+    if p is not None:  # NaN: withheld in publication form (the public edition's file)
+        parts.append(f"{i18n.t('pace_col_p_meet', lang)} "
+                     + (f"{p * 100:.0f}%" if p == p else fmt.SUPPRESSED))
     return " · ".join(parts)

@@ -423,3 +423,34 @@ def test_data_text_is_escaped_in_html(tmp_path, env, monkeypatch):
 
 def test_audit_keys():
     assert {"recipient", "version", "message_id"} <= set(audit.KEYS) and "mail" in audit.EVENTS
+
+
+def test_attached_pdf_is_the_publication_form_pack(sample_wh, env):
+    """--pdf: the briefing pack made from the publication form (the public-edition file):
+    withheld cells are [c] in it, where the pack made from the warehouse itself shows numbers."""
+    import io
+
+    from pypdf import PdfReader
+
+    (env / "subscriptions.toml").write_text(
+        '[[recipient]]\nemail = "a@example.go.jp"\nlang = "en"\nbureaus = ["ICB"]\n'
+        'frequency = "on_change"\n', encoding="utf-8")
+    out = env / "out"
+    out.mkdir()
+    assert _run("--warehouse", str(sample_wh), "--always", "--pdf", "--dry-run", str(out)) == 0
+    (f,) = out.glob("*.eml")
+    msg = email.message_from_bytes(f.read_bytes(), policy=policy.default)
+    assert msg.get_content_type() == "multipart/mixed"
+    (att,) = list(msg.iter_attachments())
+    assert att.get_content_type() == "application/pdf"
+    assert att.get_filename().startswith("briefing_publication_en_ICB_")
+    data = att.get_content()
+    assert data[:5] == b"%PDF-"
+    text = "\n".join(p.extract_text() for p in PdfReader(io.BytesIO(data)).pages)
+    assert text.count(SUPPRESSED) >= 5
+    assert "publication form" in _text(msg) and "attached" in _text(msg)
+    from dashboard import brief
+
+    internal = brief.build(brief.view_for(sample_wh, lang="en", bureaus=["ICB"]), "pdf")
+    assert SUPPRESSED not in "\n".join(
+        p.extract_text() for p in PdfReader(io.BytesIO(internal)).pages)

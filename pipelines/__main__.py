@@ -68,13 +68,23 @@ def _parser() -> argparse.ArgumentParser:
     u.add_argument("--organisation-name-en", metavar="NAME", default=None)
     u.add_argument("--raw", type=Path, default=s.raw_dir,
                    help=f"raw folder holding the optional organisation.csv ({s.raw_dir})")
-    r = sub.add_parser("rollup", help="combine the publication packs of several "
-                       "organisations into one roll-up DuckDB file (from the packs alone)")
-    r.add_argument("--out", type=Path, required=True, help="the roll-up file to (re)write")
+    r = sub.add_parser(
+        "rollup", help="combine the publication packs of several organisations into one "
+        "roll-up DuckDB file (from the packs alone)",
+        usage="%(prog)s --out FILE PACK_DIR [PACK_DIR ...]   (one moment)\n"
+              "       %(prog)s accept PACK_DIR --store DIR   (keep a pack for its month)\n"
+              "       %(prog)s --store DIR --out FILE        (every month of the store)")
+    r.add_argument("--out", type=Path, default=None, help="the roll-up file to (re)write")
+    r.add_argument("--store", type=Path, default=None, metavar="DIR",
+                   help="the roll-up store: every organisation's pack, month after month")
+    r.add_argument("--submitted-by", default=None, metavar="WHO",
+                   help="accept: who sent the pack (recorded with it)")
     r.add_argument("--wait", type=float, default=0.0, metavar="SECONDS",
-                   help="wait up to SECONDS for another roll-up of --out to finish")
-    r.add_argument("packs", type=Path, nargs="+", metavar="PACK_DIR",
-                   help="publication packs (python -m pipelines publish --organisation …)")
+                   help="wait up to SECONDS for another roll-up of --out (or accept into "
+                        "--store) to finish")
+    r.add_argument("packs", type=Path, nargs="*", metavar="PACK_DIR",
+                   help="publication packs (python -m pipelines publish --organisation …); "
+                        "or `accept PACK_DIR`")
     pd = sub.add_parser("plans", help="the plan's revisions").add_subparsers(
         dest="plans_command", required=True).add_parser(
         "draft", help="draft a revision of a plan: write its plans.csv and plan_targets.csv "
@@ -299,6 +309,59 @@ def cmd_rollup(packs: list[Path], out_file: Path, wait: float) -> int:
     return 0
 
 
+def cmd_rollup_store(store: Path, out_file: Path, wait: float) -> int:
+    import time
+
+    import duckdb
+
+    from pipelines.warehouse import BuildBusy, DiskFull
+    from release.rollup_store import Rejected, build_from_store
+
+    started = time.perf_counter()
+    try:
+        res = build_from_store(store, out_file, wait=wait)
+    except Rejected as exc:
+        err.print(f"Not rolled up — {out_file} was not changed:", markup=False)
+        for m in exc.messages:
+            err.print(f"  {m}", markup=False)
+        return 1
+    except (BuildBusy, DiskFull, OSError, duckdb.Error) as exc:
+        err.print(f"Not rolled up — {out_file} was not changed: {exc}", markup=False)
+        return 1
+    out.print(f"Wrote {res.out} from the store {store}: {len(res.organisations)} organisations, "
+              f"{res.rows.get('rollup_months', 0)} months, threshold {res.threshold}, in "
+              f"{time.perf_counter() - started:.1f} s", markup=False)
+    for name, n in res.rows.items():
+        out.print(f"  {name}: {n:,} rows", markup=False)
+    if res.rows.get("rollup_missing"):
+        out.print(f"  {res.rows['rollup_missing']} organisation-months not sent: listed in "
+                  "rollup_missing", markup=False)
+    return 0
+
+
+def cmd_rollup_accept(pack: Path, store: Path, submitted_by: str | None, wait: float) -> int:
+    from pipelines.warehouse import BuildBusy, DiskFull
+    from release.rollup_store import Rejected, accept
+
+    try:
+        res = accept(pack, store, submitted_by=submitted_by, wait=wait)
+    except Rejected as exc:
+        err.print(f"[bold red]Pack rejected[/] — the store was not changed ({store}):",
+                  markup=True)
+        for m in exc.messages:
+            err.print(f"  {m}", markup=False)
+        return 1
+    except (BuildBusy, DiskFull, OSError) as exc:
+        err.print(f"Not accepted — the store was not changed ({store}): {exc}", markup=False)
+        return 1
+    r = res.record
+    out.print(f"Accepted {r['organisation']} {r['month']} (as of {r['as_of_date']}) into "
+              f"{store / r['stored']} in {res.seconds:.2f} s", markup=False)
+    if res.replaces:
+        out.print(f"  replaces {res.replaces} (kept)", markup=False)
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     try:
         parser = _parser()
@@ -319,6 +382,18 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "rollup":
         if args.wait < 0:
             parser.error("--wait must not be negative")
+        if args.packs and args.packs[0] == Path("accept"):
+            if len(args.packs) != 2 or args.store is None or args.out is not None:
+                parser.error("usage: rollup accept PACK_DIR --store DIR")
+            return cmd_rollup_accept(args.packs[1], args.store, args.submitted_by, args.wait)
+        if args.out is None:
+            parser.error("the roll-up file: --out FILE")
+        if args.store is not None:
+            if args.packs:
+                parser.error("--store DIR rolls up the store: no PACK_DIR with it")
+            return cmd_rollup_store(args.store, args.out, args.wait)
+        if not args.packs:
+            parser.error("no PACK_DIR (or --store DIR)")
         return cmd_rollup(args.packs, args.out, args.wait)
     if args.command == "plans":
         return cmd_plans_draft(args)

@@ -1,0 +1,302 @@
+"""The roll-up store: every organisation's pack, month after month (issue 24).
+
+``python -m pipelines rollup accept PACK_DIR --store DIR`` validates one pack with the one
+intake validation (:func:`release.intake.check_pack`, the same rules as ``rollup``) and keeps
+it as that organisation's partition for the month (``YYYY-MM``) of its as-of date::
+
+    DIR/submissions.jsonl                          one line per accepted pack (append-only)
+    DIR/month=YYYY-MM/organisation=CODE/<stamp>/   the accepted pack as Parquet, never changed:
+        kpi.parquet   the organisation's kpi rows as the roll-up holds them (flag F/C)
+        pace.parquet  its pace rows (where the pack has kpi_pace.csv)
+        plans.parquet its plan generations (where the pack has plans.csv)
+        bureaus.parquet
+
+A second pack of the same organisation and month replaces the first: the new line names the
+folder it ``replaces``, and the earlier folder stays. The log line is the commit point (a
+folder written by an accept that died before it is never read). Accepts hold the store's lock
+(``.submissions.jsonl.lock``), so two at once are serialised.
+
+``python -m pipelines rollup --store DIR --out FILE`` writes the roll-up file with every month
+from the current partition of each organisation and month: ``rollup_kpi`` and
+``rollup_kpi_pace`` with ``month``, the ``ALL`` rows per month from that month's packs only,
+``rollup_missing`` (each organisation known to the store × each month from the first to the
+last that it has not sent: listed, never carried forward), ``rollup_submissions`` (every
+accepted pack, replaced ones included), and ``rollup_organisations`` / ``rollup_plans`` /
+``rollup_bureaus`` from each organisation's latest month.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from types import SimpleNamespace
+
+import duckdb
+import polars as pl
+
+from release.intake import Pack, Rejected, check_pack
+from release.publication import META_NAME, ORG_COLUMN, sha256
+from release.rollup import (
+    KPI_ORDER,
+    MISSING_SCHEMA,
+    ORGANISATIONS_SCHEMA,
+    SUBMISSIONS_SCHEMA,
+    Result,
+    check_together,
+    government_wide,
+    month_of,
+    pack_bureaus,
+    pack_kpi,
+    pack_pace,
+    write_file,
+)
+
+LOG = "submissions.jsonl"
+KPI_PART, PACE_PART, PLANS_PART, BUREAUS_PART = ("kpi.parquet", "pace.parquet", "plans.parquet",
+                                                 "bureaus.parquet")
+
+
+@dataclass(frozen=True)
+class Accepted:
+    """One accepted pack (a line of ``submissions.jsonl``)."""
+
+    record: dict
+    seconds: float
+
+    @property
+    def replaces(self) -> str | None:
+        return self.record.get("replaces")
+
+
+def submissions(store: Path) -> list[dict]:
+    """Every accepted pack, in the order accepted (a torn last line — an accept killed while
+    writing it — is not one)."""
+    path = Path(store) / LOG
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except FileNotFoundError:
+        return []
+    out = []
+    for line in lines:
+        try:
+            rec = json.loads(line)
+        except json.JSONDecodeError:
+            continue
+        if isinstance(rec, dict) and {"month", ORG_COLUMN, "stored"} <= rec.keys():
+            out.append(rec)
+    return out
+
+
+def current(records: Sequence[dict]) -> dict[tuple[str, str], dict]:
+    """(month, organisation) → its latest accepted pack."""
+    out: dict[tuple[str, str], dict] = {}
+    for rec in records:
+        out[(rec["month"], rec[ORG_COLUMN])] = rec
+    return out
+
+
+def _months(first: str, last: str) -> list[str]:
+    y, m = int(first[:4]), int(first[5:7])
+    out = []
+    while f"{y:04d}-{m:02d}" <= last:
+        out.append(f"{y:04d}-{m:02d}")
+        y, m = (y + 1, 1) if m == 12 else (y, m + 1)
+    return out
+
+
+def missing(records: Sequence[dict]) -> list[tuple[str, str]]:
+    """(month, organisation) not sent: every organisation known to the store × every month
+    from the store's first to its last."""
+    cur = current(records)
+    if not cur:
+        return []
+    months = _months(min(m for m, _ in cur), max(m for m, _ in cur))
+    orgs = sorted({o for _, o in cur})
+    return [(m, o) for m in months for o in orgs if (m, o) not in cur]
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _write_parquet(frame: pl.DataFrame, path: Path) -> None:
+    frame.write_parquet(path, compression="zstd", statistics=True)
+
+
+def check_against_store(pack: Pack, store: Path, problems: list[str]) -> None:
+    """The pack can join the store's other organisations: one threshold, one method
+    (:func:`release.rollup.check_together` on each other organisation's latest pack)."""
+    latest: dict[str, dict] = {}
+    for rec in submissions(store):
+        latest[rec[ORG_COLUMN]] = rec
+    others = [SimpleNamespace(code=c, folder=Path(store) / r["stored"],
+                              threshold=r["threshold"], method=r["method"])
+              for c, r in sorted(latest.items()) if c != pack.code]
+    check_together([*others, pack], problems)
+
+
+def accept(folder: str | Path, store: str | Path, submitted_by: str | None = None,
+           wait: float = 0.0, source: str | None = None, pack: Pack | None = None) -> Accepted:
+    """Validate the pack in ``folder`` (unless ``pack``, already validated from it, is given)
+    and keep it in ``store`` as its organisation's partition for its as-of month; raises
+    :class:`Rejected` (nothing written) when it is not valid or cannot join the store."""
+    from pipelines.warehouse import _remove, build_lock
+
+    started = time.perf_counter()
+    folder, store = Path(folder), Path(store)
+    pack = pack or check_pack(folder)
+    store.mkdir(parents=True, exist_ok=True)
+    with build_lock(store / LOG, wait):
+        problems: list[str] = []
+        check_against_store(pack, store, problems)
+        if problems:
+            raise Rejected(problems)
+        month = month_of(pack.as_of_date)
+        now = dt.datetime.now(dt.UTC)
+        stamp = f"{now:%Y%m%dT%H%M%S%fZ}"
+        rel = Path(f"month={month}") / f"{ORG_COLUMN}={pack.code}" / stamp
+        dest = store / rel
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        tmp = dest.parent / f".{stamp}.tmp"
+        try:
+            tmp.mkdir()
+            _write_parquet(pack_kpi(pack, month), tmp / KPI_PART)
+            pace = pack_pace(pack, month)
+            if pace is not None:
+                _write_parquet(pace, tmp / PACE_PART)
+            if pack.plans is not None:
+                _write_parquet(pack.plans, tmp / PLANS_PART)
+            _write_parquet(pack_bureaus(pack), tmp / BUREAUS_PART)
+            for p in tmp.iterdir():
+                fd = os.open(p, os.O_RDONLY)
+                try:
+                    os.fsync(fd)
+                finally:
+                    os.close(fd)
+            os.replace(tmp, dest)
+            _fsync_dir(dest.parent)
+        except BaseException:
+            _remove(tmp)
+            raise
+        before = current(submissions(store)).get((month, pack.code))
+        record = {
+            "month": month, ORG_COLUMN: pack.code, "name_ja": pack.name_ja,
+            "name_en": pack.name_en, "as_of_date": pack.as_of_date.isoformat(),
+            "run_id": pack.run_id, "threshold": pack.threshold, "method": pack.method,
+            "accepted_at": now.isoformat(), "submitted_by": submitted_by,
+            "source": source or str(folder), "stored": rel.as_posix(),
+            "replaces": before["stored"] if before else None,
+            "pack_sha256": sha256(folder / META_NAME) if (folder / META_NAME).is_file()
+            else None,
+            "kpi_rows": pack.kpi.height,
+            "pace_rows": pack.pace.height if pack.pace is not None else 0,
+        }
+        line = (json.dumps(record, ensure_ascii=False) + "\n").encode("utf-8")
+        fd = os.open(store / LOG, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o640)
+        try:
+            os.write(fd, line)
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+    return Accepted(record, time.perf_counter() - started)
+
+
+def part_frame(store: Path, rec: dict, part: str) -> pl.DataFrame | None:
+    """One stored part of an accepted pack (None when that pack has none)."""
+    path = Path(store) / rec["stored"] / part
+    return pl.read_parquet(path) if path.is_file() else None
+
+
+def build_from_store(store: str | Path, out: str | Path, wait: float = 0.0) -> Result:
+    """The roll-up file with every month of ``store`` (module docstring); raises
+    :class:`Rejected` when the store holds no pack."""
+    started = time.perf_counter()
+    store, out = Path(store), Path(out)
+    records = submissions(store)
+    if not records:
+        raise Rejected([f"{store}: no accepted pack (python -m pipelines rollup accept "
+                        "PACK_DIR --store DIR)"])
+    cur = current(records)
+    keys = sorted(cur)
+    kept = {id(r) for r in cur.values()}
+    latest: dict[str, dict] = {}
+    for (_, org), rec in sorted(cur.items()):
+        latest[org] = rec  # each organisation's latest month
+    months = _months(keys[0][0], keys[-1][0])
+    sent = pl.DataFrame({"month": [m for m, _ in keys]}).group_by("month").len(
+        "organisations")
+    gone = missing(records)
+    kpi_files = [str(store / cur[k]["stored"] / KPI_PART) for k in keys]
+    pace_files = [str(store / cur[k]["stored"] / PACE_PART) for k in keys
+                  if (store / cur[k]["stored"] / PACE_PART).is_file()]
+    small: dict[str, pl.DataFrame] = {}
+    plans = [f for r in latest.values() if (f := part_frame(store, r, PLANS_PART)) is not None]
+    if plans:
+        small["rollup_plans"] = pl.concat(plans, how="vertical_relaxed").sort(
+            ORG_COLUMN, "adopted_on")
+    small["rollup_bureaus"] = pl.concat(
+        [part_frame(store, r, BUREAUS_PART) for r in latest.values()],
+        how="vertical_relaxed").sort(ORG_COLUMN, "bureau_code")
+    small["rollup_organisations"] = pl.DataFrame(
+        [{ORG_COLUMN: c, "name_ja": r.get("name_ja"), "name_en": r.get("name_en"),
+          "month": r["month"], "as_of_date": dt.date.fromisoformat(r["as_of_date"]),
+          "run_id": r.get("run_id"), "threshold": r["threshold"], "method": r["method"],
+          "pack": r["stored"], "kpi_rows": r.get("kpi_rows"), "pace_rows": r.get("pace_rows")}
+         for c, r in latest.items()], schema=ORGANISATIONS_SCHEMA)
+    small["rollup_submissions"] = pl.DataFrame(
+        [{"month": r["month"], ORG_COLUMN: r[ORG_COLUMN],
+          "accepted_at": dt.datetime.fromisoformat(r["accepted_at"]),
+          "as_of_date": dt.date.fromisoformat(r["as_of_date"]),
+          "submitted_by": r.get("submitted_by"), "run_id": r.get("run_id"),
+          "source": r.get("source"), "stored": r["stored"], "replaces": r.get("replaces"),
+          "current": id(r) in kept} for r in records], schema=SUBMISSIONS_SCHEMA)
+    small["rollup_missing"] = pl.DataFrame(
+        [{"month": m, ORG_COLUMN: o} for m, o in gone], schema=MISSING_SCHEMA)
+    first = next(iter(latest.values()))
+    rows: dict[str, int] = {}
+
+    def fill(con: duckdb.DuckDBPyConnection) -> None:
+        cols = ", ".join(f'"{c}"' for c in KPI_ORDER)
+        con.execute(f"CREATE TABLE rollup_kpi AS SELECT {cols} FROM read_parquet($files)",
+                    {"files": kpi_files})
+        ministry = con.sql("SELECT month, organisation, metric, fiscal_year, bureau_code, "
+                           "value, numerator, denominator, flag FROM rollup_kpi "
+                           "WHERE bureau_code IS NULL").pl()
+        total = government_wide(ministry, sent)
+        con.register("frame", total)
+        con.execute("INSERT INTO rollup_kpi BY NAME SELECT * FROM frame")
+        con.unregister("frame")
+        if pace_files:
+            con.execute("CREATE TABLE rollup_kpi_pace AS SELECT * FROM "
+                        "read_parquet($files, union_by_name = true)", {"files": pace_files})
+        for name, frame in small.items():
+            con.register("frame", frame)
+            con.execute(f'CREATE TABLE "{name}" AS SELECT * FROM frame')
+            con.unregister("frame")
+        con.register("frame", pl.DataFrame({"month": months}))
+        con.execute("CREATE TABLE rollup_months AS SELECT f.month, "
+                    "(SELECT count(*) FROM rollup_submissions s WHERE s.month = f.month "
+                    "AND s.current) AS organisations, (SELECT count(*) FROM rollup_missing m "
+                    "WHERE m.month = f.month) AS missing FROM frame f ORDER BY f.month")
+        con.unregister("frame")
+        for name in ("rollup_kpi", "rollup_kpi_pace", *small, "rollup_months"):
+            if con.sql(f"SELECT count(*) FROM duckdb_tables() WHERE table_name = '{name}'"
+                       ).fetchall()[0][0]:
+                rows[name] = con.sql(f'SELECT count(*) FROM "{name}"').fetchall()[0][0]
+
+    write_file(out, wait, fill, (first["threshold"], first["method"], len(latest),
+                                 len(months)))
+    return Result(out, sorted(latest), first["threshold"], rows, time.perf_counter() - started)
+
+
+__all__ = ["LOG", "Accepted", "accept", "build_from_store", "check_against_store", "current",
+           "missing", "submissions"]

@@ -1,6 +1,6 @@
-"""Command line: ``python -m pipelines build | sample | publish | rollup | plans draft``
-(benchmarks:
-``python -m bench``).
+"""Command line: ``python -m pipelines build | sample | publish | rollup | plans draft |
+delivery | versions`` (benchmarks: ``python -m bench``; ``delivery`` and ``versions``:
+pipelines/delivery/cli.py).
 
 Exit codes: 0 success, 1 invalid input (a clear message, no stack trace), 2 usage error.
 """
@@ -108,6 +108,9 @@ def _parser() -> argparse.ArgumentParser:
     pd.add_argument("--drop", action="append", default=[], metavar="METRIC",
                     help="remove the metric's targets from the revision; repeatable")
     pd.add_argument("--out", type=Path, required=True, metavar="DIR")
+    from pipelines.delivery import cli as delivery_cli  # delivery | versions (issue 22)
+
+    delivery_cli.add_parsers(sub, s)
     return p
 
 
@@ -184,8 +187,11 @@ def cmd_build(raw: Path, warehouse: Path, wait: float = 0.0,
             if err.is_terminal:
                 key, _, detail = msg.partition(":")
                 status.update(labels.get(key, key) + (f" — {detail}" if detail else "") + " …")
+        from pipelines.delivery.cli import version_recorder
+
+        record, recorded = version_recorder(raw, warehouse)
         try:
-            res = build(raw, warehouse, step, wait=wait)
+            res = build(raw, warehouse, step, wait=wait, after_swap=record)
         except (BuildBusy, DiskFull) as exc:
             status.stop()
             err.print(f"Not built — the warehouse was not changed: {exc}", markup=False)
@@ -217,6 +223,8 @@ def cmd_build(raw: Path, warehouse: Path, wait: float = 0.0,
     span = f"FY{res.fy_span[0]}–FY{res.fy_span[1]}" if res.fy_span else "none"
     out.print(f"FY span: {span}; as-of date: {res.as_of or 'none'}; "
               f"{res.rules_checked} rules checked, all passed", markup=False)
+    for line in recorded:
+        out.print(line, markup=False)
     if res.warnings:
         out.print(f"{len(res.warnings)} warning(s):", markup=False)
         for w in res.warnings:
@@ -397,6 +405,10 @@ def main(argv: list[str] | None = None) -> int:
         return cmd_rollup(args.packs, args.out, args.wait)
     if args.command == "plans":
         return cmd_plans_draft(args)
+    if args.command in ("delivery", "versions"):
+        from pipelines.delivery import cli as delivery_cli
+
+        return delivery_cli.run(args, parser)
     if args.command == "build":
         if args.wait < 0:
             parser.error("--wait must not be negative")

@@ -34,8 +34,11 @@ _BOOL_FALSE = ("false", "0")
 class InputError(Exception):
     """A user error in the input: reported as a message, never as a stack trace."""
 
-    def __init__(self, messages: list[str] | str):
+    def __init__(self, messages: list[str] | str, results: list | None = None):
         self.messages = [messages] if isinstance(messages, str) else list(messages)
+        # the failed rules (expectations.suites.RuleResult) when validation raised it: the
+        # delivery report's table (file, column, rule, rows); reading errors have messages only
+        self.results = list(results or [])
         super().__init__("\n".join(self.messages))
 
 

@@ -11,6 +11,16 @@
 | DTP_ACCESS_FILE    | config/access.toml       | who holds which role (with [auth] configured)   |
 | DTP_AUDIT_LOG      | data/audit.jsonl         | the append-only audit trail (JSON Lines)        |
 | DTP_PDF_FONT       | (none: system IPAex)     | Japanese .ttf the briefing PDF embeds          |
+| DTP_DELIVERIES     | data/deliveries          | the delivery store (issue 22): deliveries,     |
+|                    |                          | every live version, files by sha256 (0700);    |
+|                    |                          | default for another warehouse than            |
+|                    |                          | DTP_WAREHOUSE: `<its file>.deliveries` beside it |
+| DTP_VERSIONS_KEEP  | 24                       | live versions kept (the newest N; an integer   |
+|                    |                          | >= 2)                                          |
+| DTP_REJECTED_DAYS  | 30                       | rejected/withdrawn deliveries deleted after N   |
+|                    |                          | days (0: never)                                |
+| DTP_UPLOAD_MAX_MB  | 1024                     | largest delivery file (and unpacked zip), MB;  |
+|                    |                          | keep equal to server.maxUploadSize             |
 
 The executive digest (``python -m dashboard digest``; :func:`mail_settings`):
 
@@ -169,3 +179,35 @@ def mail_settings() -> MailSettings:
     return MailSettings(host=os.environ.get("DTP_SMTP_HOST", "").strip() or "localhost",
                         port=int(port_text), security=security, user=user,
                         password_file=_path(pw) if pw else None, sender=sender)
+
+
+def _int_setting(name: str, default: int, minimum: int) -> int:
+    text = os.environ.get(name, str(default)).strip()
+    if not text.isascii() or not text.isdigit() or int(text) < minimum:
+        raise SettingsError(f"{name} must be an integer of at least {minimum}, got {text!r}")
+    return int(text)
+
+
+def deliveries(warehouse: Path | None = None) -> Path:
+    """The delivery store of ``warehouse`` (default: DTP_WAREHOUSE): DTP_DELIVERIES if set;
+    else ``data/deliveries`` for the configured warehouse and ``<file>.deliveries`` beside any
+    other (so a build of a scratch warehouse never writes into the real store)."""
+    if os.environ.get("DTP_DELIVERIES"):
+        return _path(os.environ["DTP_DELIVERIES"])
+    configured = get_settings().warehouse
+    if warehouse is None or os.path.realpath(warehouse) == os.path.realpath(configured):
+        return _path("data/deliveries")
+    w = Path(os.path.realpath(warehouse))
+    return w.with_name(w.name + ".deliveries")
+
+
+def versions_keep() -> int:
+    return _int_setting("DTP_VERSIONS_KEEP", 24, 2)
+
+
+def rejected_days() -> int:
+    return _int_setting("DTP_REJECTED_DAYS", 30, 0)
+
+
+def upload_max_bytes() -> int:
+    return _int_setting("DTP_UPLOAD_MAX_MB", 1024, 1) * 1024 * 1024

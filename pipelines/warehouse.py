@@ -244,10 +244,16 @@ def _swap(tmp: Path, target: Path) -> None:
 
 
 def build(raw_dir: Path, warehouse: Path, step: Step | None = None,
-          wait: float = 0.0) -> BuildResult:
+          wait: float = 0.0, *, history: Path | None = None,
+          after_swap: Callable[[BuildResult], None] | None = None) -> BuildResult:
     """Build ``warehouse`` from ``raw_dir``. Raises :class:`InputError` on invalid input,
     :class:`BuildBusy` when another build holds the lock, :class:`DiskFull` when space runs
-    out. ``warehouse`` may be a symlink: its target is replaced, the link kept."""
+    out. ``warehouse`` may be a symlink: its target is replaced, the link kept.
+
+    ``history``: the warehouse whose earlier runs are carried over (default: the one being
+    replaced; a delivery's candidate carries the live warehouse's). ``after_swap``: called
+    with the result while the lock is still held (``python -m pipelines build`` records the
+    new live version there, so no other build comes in between)."""
     step = step or (lambda _msg: None)
     # a symlinked path: the file to replace is the link's target (the lock goes beside it, so
     # builds through different links to one file exclude each other too)
@@ -256,7 +262,7 @@ def build(raw_dir: Path, warehouse: Path, step: Step | None = None,
     with build_lock(target, wait):
         cleaned = _remove_leftovers(target)
         try:
-            res = _build(raw_dir, target, step)
+            res = _build(raw_dir, target, step, history)
         except Exception as exc:
             if _is_disk_full(exc):
                 need = _needed_bytes(target, raw_dir)
@@ -265,11 +271,42 @@ def build(raw_dir: Path, warehouse: Path, step: Step | None = None,
                                f"file in {target.parent}): about {need / 2**20:,.0f} MB of free "
                                f"space needed there, {free / 2**20:,.0f} MB free") from None
             raise
-    res.warehouse, res.cleaned = warehouse, cleaned
+        res.warehouse, res.cleaned = warehouse, cleaned
+        if after_swap is not None:
+            after_swap(res)
     return res
 
 
-def _build(raw_dir: Path, warehouse: Path, step: Step) -> BuildResult:
+def live_file(warehouse: Path) -> Path:
+    """The file a build of ``warehouse`` replaces (a symlink's target); its lock is beside it."""
+    return Path(os.path.realpath(warehouse))
+
+
+def install_copy(source: Path, warehouse: Path) -> None:
+    """Put a byte-identical copy of ``source`` in place of ``warehouse`` with the build's durable
+    swap (a temporary file beside it, mode/group kept, fsync, ``os.replace``, fsync the folder).
+    The caller holds :func:`build_lock` of ``live_file(warehouse)``; leftovers are removed."""
+    target = live_file(warehouse)
+    _remove_leftovers(target)
+    tmp, leftovers = _tmp_paths(target)
+    try:
+        shutil.copyfile(source, tmp)
+        _swap(tmp, target)
+    except Exception as exc:
+        if _is_disk_full(exc):
+            need = source.stat().st_size
+            free = shutil.disk_usage(target.parent).free
+            raise DiskFull(f"no space left on the device writing {target}: about "
+                           f"{need / 2**20:,.0f} MB of free space needed there, "
+                           f"{free / 2**20:,.0f} MB free") from None
+        raise
+    finally:
+        for p in leftovers:
+            _remove(p)
+
+
+def _build(raw_dir: Path, warehouse: Path, step: Step,
+           history: Path | None = None) -> BuildResult:
     from expectations.suites import validate  # GX is imported only when building
     from pipelines.origin import is_sample
 
@@ -305,13 +342,13 @@ def _build(raw_dir: Path, warehouse: Path, step: Step) -> BuildResult:
             results = validate(files, progress=lambda name: step(f"validate:{name}"))
         failed = [r for r in results if not r.success]
         if failed:
-            raise InputError([r.message() for r in failed])
+            raise InputError([r.message() for r in failed], results=failed)
         files.clear()  # the frames with flag columns; `frames` shares their data columns
         step("warehouse")
         con, facts = tables.result()
         with phases.phase("swap"):
             _run_tables(con, file_rows, results, facts.warnings, run_id, started, origin,
-                        raw_dir, facts.as_of, facts.as_of_fy, warehouse)
+                        raw_dir, facts.as_of, facts.as_of_fy, history or warehouse)
             con.execute("CHECKPOINT")
             tables.close()
             _swap(tmp, warehouse)

@@ -752,6 +752,21 @@ STRINGS: dict[str, tuple[str, str]] = {
     "dlv_sum_value": ("{metric} {fy}年度 {before} → {after}", "{metric} FY{fy} {before} → {after}"),
     "dlv_sum_as_of": ("基準日 {before} → {after}", "as of {before} → {after}"),
     "dlv_sum_sep": ("。", "; "),
+    # data deliveries: refusals of the flow (pipelines/delivery/flow.py), page and CLI alike
+    "dlv_unknown": ("データ更新 {id} はありません。", "delivery {id} does not exist"),
+    "dlv_refuse_state": ("データ更新 {id} は「{state}」のため、この操作はできません。",
+                         "delivery {id} is {state}: this cannot be done now"),
+    "dlv_refuse_own": ("自分が登録したデータ更新 {id} は承認できません(別の担当者が承認します)。",
+                       "you proposed delivery {id}: another person must approve it"),
+    "dlv_refuse_moved": (
+        "データ更新 {id} の検証後に公開中のデータが変わりました。もう一度検証してください(validate again)。",
+        "the live warehouse changed after delivery {id} was validated: validate again"),
+    "dlv_refuse_candidate": ("データ更新 {id} の候補ファイルが見つからないか変更されています。もう一度検証してください。",
+                             "delivery {id}'s candidate is missing or changed: validate again"),
+    "dlv_refuse_reason": ("理由を入力してください。", "a reason is required"),
+    "dlv_refuse_not_yours": ("データ更新 {id} は登録者または管理者だけが操作できます。",
+                             "only the uploader or an admin may do this to delivery {id}"),
+    "dlv_refuse_running": ("データ更新 {id} の検証は実行中です。", "delivery {id} is being validated already"),
 }
 
 # Labels of the contract's enum values (the schema holds the codes only).

@@ -1,0 +1,251 @@
+"""The delivery flow end to end through its CLI and functions (pipelines/delivery): propose →
+validate + candidate → approve (four eyes) / reject / withdraw; versions and restore; a
+killed worker; bad uploads; the store's permissions and the audit lines."""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import io
+import json
+import os
+import signal
+import stat
+import time
+import zipfile
+from pathlib import Path
+
+import dataset
+import pytest
+
+from pipelines.__main__ import main
+from pipelines.delivery import flow, intake, versions
+from pipelines.delivery.store import Store
+
+
+def _sha(p: Path) -> str:
+    return hashlib.sha256(p.read_bytes()).hexdigest()
+
+
+def _csv(name: str, rows: list[dict], tmp: Path) -> bytes:
+    folder = dataset.write({name: rows}, tmp / f"one-{name}-{time.monotonic_ns()}")
+    return (folder / f"{name}.csv").read_bytes()
+
+
+@pytest.fixture()
+def live(tmp_path: Path, capsys) -> tuple[Path, Path]:  # noqa: ANN001
+    """A warehouse built by the CLI (version 1, "CLI") and its own store."""
+    raw = dataset.write(dataset.base(), tmp_path / "raw")
+    wh = tmp_path / "warehouse.duckdb"
+    Store(None, wh).open()  # a scratch warehouse records versions once it has a store
+    assert main(["build", "--raw", str(raw), "--warehouse", str(wh)]) == 0
+    assert "Recorded as version 1" in capsys.readouterr().out
+    return wh, tmp_path / "warehouse.duckdb.deliveries"
+
+
+def _hiring_without_e5(tmp_path: Path) -> Path:
+    d = copy.deepcopy(dataset.base())
+    folder = tmp_path / "delivery"
+    dataset.write({"hiring": [r for r in d["hiring"] if r["employee_id"] != "E5"]}, folder)
+    return folder
+
+
+def test_cli_propose_show_changes_approve_restore(live, tmp_path, capsys):
+    wh, store = live
+    v1 = _sha(wh)
+    raw = _hiring_without_e5(tmp_path)
+    args = ["--warehouse", str(wh)]
+    assert main(["delivery", "propose", "--raw", str(raw), "--by", "a@example.jp",
+                 "--note", "November", *args]) == 0
+    printed = capsys.readouterr().out.strip().splitlines()
+    did = printed[-1]
+    assert flow.ID_PATTERN.fullmatch(did)
+    assert any("statuses change" in line for line in printed)
+    assert _sha(wh) == v1  # nothing live yet
+
+    d = flow.get(Store(None, wh), did)
+    assert d.state == "valid" and d.uploaded == ["hiring.csv"]
+    carried = {f["file"] for f in d.files if not f["uploaded"]}
+    assert "roster.csv" in carried and "hiring.csv" not in carried
+    assert next(f for f in d.files if f["file"] == "hiring.csv")["rows"] == 1
+
+    assert main(["delivery", "show", did, "--json", *args]) == 0
+    shown = json.loads(capsys.readouterr().out)
+    assert shown["state"] == "valid" and shown["changes"]["kpi"][0]["status_after"] == "below"
+
+    out_csv = tmp_path / "changes.csv"
+    assert main(["delivery", "changes", did, "--out", str(out_csv), *args]) == 0
+    lines = out_csv.read_text(encoding="utf-8").splitlines()
+    assert lines[0] == ("metric,fiscal_year,bureau_code,value_before,value_after,"
+                        "status_before,status_after,plan_before,plan_after")
+    assert lines[1].startswith("digital_hires,2020,,1.0,0.0,met,below")
+
+    capsys.readouterr()
+    assert main(["delivery", "approve", did, "--by", "A@example.jp", *args]) == 1
+    assert "another person must approve" in capsys.readouterr().err
+    assert _sha(wh) == v1
+    assert main(["delivery", "approve", did, "--by", "b@example.jp", *args]) == 0
+    v2 = _sha(wh)
+    assert v2 != v1
+    assert main(["delivery", "approve", did, "--by", "b@example.jp", *args]) == 1  # twice
+
+    capsys.readouterr()
+    assert main(["versions", "list", *args]) == 0
+    listed = capsys.readouterr().out.strip().splitlines()
+    assert [line.split()[0] for line in listed] == ["2", "1"]
+    assert "delivery" in listed[0] and "[live]" in listed[0] and "CLI" in listed[1]
+
+    assert main(["versions", "restore", "1", "--by", "admin@example.jp", "--reason",
+                 "bad hires file", *args]) == 0
+    assert _sha(wh) == v1  # byte-identical
+    st = Store(None, wh)
+    newest = versions.list_versions(st)[0]
+    assert (newest.number, newest.kind, newest.restored_from) == (3, "restore", 1)
+    assert versions.live_version(st).number == 3
+
+    # unknown ids: one line, exit 2
+    assert main(["versions", "restore", "9", "--by", "x", "--reason", "r", *args]) == 2
+    assert main(["delivery", "show", "20990101T000000Z-abcdef", *args]) == 2
+    assert main(["delivery", "show", "../../etc", *args]) == 2
+    err = capsys.readouterr().err
+    assert "version 9 does not exist" in err and "does not exist" in err
+
+    # the store: 0700, its files 0600; audit lines name files and hashes, never rows
+    assert stat.S_IMODE(os.stat(store).st_mode) == 0o700
+    for p in store.rglob("*"):
+        if p.is_file() and not p.name.startswith(".") or p.suffix == ".lock":
+            assert stat.S_IMODE(os.stat(p).st_mode) == 0o600, p
+    log = [json.loads(x) for x in Path(os.environ["DTP_AUDIT_LOG"]).read_text(
+        encoding="utf-8").splitlines()]
+    mine = [x for x in log if x["delivery"] in (did, "version 1")]
+    assert [x["event"] for x in mine] == ["upload", "validation", "approve", "restore"]
+    assert mine[0]["files"][0]["sha256"] == d.files[0]["sha256"] or mine[0]["files"]
+    assert mine[2]["detail"]["four_eyes"] is True
+    assert "E2" not in json.dumps(mine)  # no row contents
+
+
+def test_rejected_delivery_keeps_its_report(live, tmp_path, capsys):
+    wh, _store = live
+    before = _sha(wh)
+    bad = copy.deepcopy(dataset.base())["hiring"]
+    bad[1]["track"] = "wizard"
+    folder = dataset.write({"hiring": bad}, tmp_path / "bad")
+    assert main(["delivery", "propose", "--raw", str(folder), "--by", "a@x.jp",
+                 "--warehouse", str(wh)]) == 1
+    did = capsys.readouterr().out.strip().splitlines()[-1]
+    st = Store(None, wh)
+    d = flow.get(st, did)
+    assert d.state == "rejected" and _sha(wh) == before
+    report = flow.report_of(st, did)
+    row = report.filter(report["column"] == "track").row(0, named=True)
+    assert (row["file"], row["rows"], row["count"], row["severity"]) == (
+        "hiring.csv", "3", 1, "error")
+    with pytest.raises(flow.Refused, match="rejected"):
+        flow.approve(st, did, "b@x.jp")
+    # only the uploader or an admin deletes it
+    with pytest.raises(flow.Refused, match="uploader or an admin"):
+        flow.delete(st, did, "b@x.jp")
+    flow.delete(st, did, "a@x.jp")
+    with pytest.raises(flow.UnknownDelivery):
+        flow.get(st, did)
+
+
+def test_refused_when_live_moved_and_state_rules(live, tmp_path, capsys):
+    wh, _ = live
+    st = Store(None, wh)
+    raw = _hiring_without_e5(tmp_path)
+    d = flow.propose(st, raw, "", "a@x.jp", run="inline")
+    other = flow.propose(st, raw, "", "a@x.jp", run="inline")
+    assert d.state == other.state == "valid"
+    # a CLI build in between: the candidate was built against another live warehouse
+    base = dataset.write(dataset.base(), tmp_path / "raw2")
+    assert main(["build", "--raw", str(base), "--warehouse", str(wh)]) == 0
+    with pytest.raises(flow.Refused, match="validate again"):
+        flow.approve(st, d.id, "b@x.jp")
+    # reasons, withdrawals, own deliveries in local mode
+    with pytest.raises(flow.Refused, match="reason"):
+        flow.reject(st, d.id, "b@x.jp", "  ")
+    flow.reject(st, d.id, "b@x.jp", "built against last month")
+    with pytest.raises(flow.Refused):
+        flow.approve(st, d.id, "b@x.jp")
+    with pytest.raises(flow.Refused, match="uploader or an admin"):
+        flow.withdraw(st, other.id, "b@x.jp")
+    flow.withdraw(st, other.id, "a@x.jp")
+    with pytest.raises(flow.Refused, match="withdrawn"):
+        flow.approve(st, other.id, "a@x.jp", four_eyes=False)
+    third = flow.propose(st, raw, "", "local", run="inline")
+    v = flow.approve(st, third.id, "local", four_eyes=False)  # local mode: self-approval
+    assert flow.get(st, third.id).four_eyes is False and v.approver == "local"
+
+
+def test_killed_worker_reads_interrupted_and_reruns(live, tmp_path):
+    wh, _ = live
+    before = _sha(wh)
+    st = Store(None, wh)
+    d = flow.propose(st, _hiring_without_e5(tmp_path), "", "a@x.jp", run=None)
+    assert flow.get(st, d.id).state == "interrupted"  # no worker holds it
+    flow.rerun(st, d.id, "a@x.jp", run="spawn")
+    proc_pid = None
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        prog = flow.get(st, d.id).progress
+        if prog.get("phase") in ("read", "validate", "warehouse") and prog.get("pid"):
+            proc_pid = prog["pid"]
+            break
+        time.sleep(0.05)
+    assert proc_pid, flow.get(st, d.id).progress
+    os.kill(proc_pid, signal.SIGKILL)
+    deadline = time.monotonic() + 10
+    while flow.get(st, d.id).state != "interrupted" and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert flow.get(st, d.id).state == "interrupted"
+    assert _sha(wh) == before  # nothing half-applied
+    assert not list(wh.parent.glob(f".{wh.name}.*.tmp"))
+    flow.rerun(st, d.id, "a@x.jp", run="inline")
+    assert flow.get(st, d.id).state == "valid"
+
+
+def _zip(entries: dict[str, bytes], links: tuple[str, ...] = ()) -> bytes:
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
+        for name, data in entries.items():
+            info = zipfile.ZipInfo(name)
+            if name in links:
+                info.external_attr = (stat.S_IFLNK | 0o777) << 16
+            zf.writestr(info, data, compress_type=zipfile.ZIP_DEFLATED)
+    return buf.getvalue()
+
+
+@pytest.mark.parametrize(("uploads", "expect"), [
+    ([("hiring.xlsx", b"PK\x03\x04")], "not a CSV file"),
+    ([("staff.csv", b"a,b\n")], "not a file of the contract"),
+    ([("hiring.csv", b"PK\x03\x04binary\x00")], "not a CSV file"),
+    ([("hiring.csv", b"a\n"), ("x/hiring.csv", b"a\n")], "given twice"),
+    ([("d.zip", _zip({"../hiring.csv": b"a\n"}))], "leaving the folder"),
+    ([("d.zip", _zip({"/etc/hiring.csv": b"a\n"}))], "absolute path"),
+    ([("d.zip", _zip({"inner.zip": _zip({"hiring.csv": b"a\n"})}))], "archive inside"),
+    ([("d.zip", _zip({"hiring.csv": b"a" * 2_000_000}))], "zip bomb"),
+    ([("d.zip", _zip({"hiring.csv": b"target"}, links=("hiring.csv",)))], "is a link"),
+    ([("d.zip", _zip({"hiring.csv": b"a\n"})), ("hiring.csv", b"a\n")], "given twice"),
+    ([("hiring.csv", b"a" * 3000)], "more than the upload limit"),
+])
+def test_bad_uploads_are_one_clear_line(uploads, expect):
+    with pytest.raises(intake.Rejected) as exc:
+        intake.unpack(uploads, limit=2048 if expect.startswith("more") else 10 << 20)
+    assert any(expect in line for line in exc.value.lines), exc.value.lines
+
+
+def test_zip_of_a_folder_is_taken(tmp_path):
+    data = {"raw/hiring.csv": b"employee_id\n", "raw/roster.csv": b"fiscal_year\n"}
+    assert sorted(intake.unpack([("d.zip", _zip(data))], 1 << 20)) == ["hiring.csv",
+                                                                       "roster.csv"]
+
+
+def test_upload_through_the_function_stores_nothing_when_refused(live, tmp_path):
+    wh, store = live
+    st = Store(None, wh)
+    blobs = sorted(p.name for p in (store / "blobs").rglob("*") if p.is_file())
+    with pytest.raises(intake.Rejected):
+        flow.propose(st, {"hiring.csv": b"ok\n", "nope.txt": b"x"}, "", "a@x.jp", run=None)
+    assert sorted(p.name for p in (store / "blobs").rglob("*") if p.is_file()) == blobs
+    assert flow.list_deliveries(st) == []

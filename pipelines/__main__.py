@@ -53,6 +53,10 @@ def _parser() -> argparse.ArgumentParser:
     g.add_argument("--organisation", metavar="CODE", default=None,
                    help="a differently shaped ministry (own bureaus, size, plan targets; "
                         "MIC, MOE, MAFF or any code) and its organisation.csv")
+    g.add_argument("--next-month", action="store_true",
+                   help="the sample's next delivery: the same data plus the month after its "
+                        "as-of date (a digital hire, a drill, completions), for "
+                        "`delivery propose` (issue 22)")
     u = sub.add_parser("publish", help="write the publication pack (disclosure-controlled "
                        "kpi and marts: CSV, XLSX, publication.json, README)")
     u.add_argument("--warehouse", type=Path, default=s.warehouse,
@@ -235,14 +239,19 @@ def cmd_build(raw: Path, warehouse: Path, wait: float = 0.0,
 
 
 def cmd_sample(out_dir: Path, staff: int | None, seed: int | None,
-               organisation: str | None = None) -> int:
+               organisation: str | None = None, next_month: bool = False) -> int:
     from pipelines import sample
     from pipelines.sample.organisations import profile
 
     seed = sample.DEFAULT_SEED if seed is None else seed
     if staff is None:
         staff = profile(organisation, seed).staff if organisation else sample.DEFAULT_STAFF
-    rows = sample.generate(out_dir, staff=staff, seed=seed, organisation=organisation)
+    if next_month:
+        from pipelines.sample.next_month import generate_next_month
+
+        rows = generate_next_month(out_dir, staff=staff, seed=seed)
+    else:
+        rows = sample.generate(out_dir, staff=staff, seed=seed, organisation=organisation)
     out.print(f"Wrote sample data to {out_dir}", markup=False)
     for name, n in rows.items():
         out.print(f"  {name}: {n:,} rows", markup=False)
@@ -427,7 +436,10 @@ def main(argv: list[str] | None = None) -> int:
                 check_code(args.organisation)
             except OrganisationError as exc:
                 parser.error(str(exc))
-        return cmd_sample(args.out, args.staff, args.seed, args.organisation)
+        if args.next_month and args.organisation is not None:
+            parser.error("--next-month is the ministry sample's next delivery: no "
+                         "--organisation with it")
+        return cmd_sample(args.out, args.staff, args.seed, args.organisation, args.next_month)
     parser.error(f"unknown command {args.command}")
 
 

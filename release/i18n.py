@@ -746,7 +746,9 @@ STRINGS: dict[str, tuple[str, str]] = {
     # data deliveries (issue 22): the changes' summary line (pipelines/delivery/changes.py)
     "dlv_sum_none": ("変更なし", "no change"),
     "dlv_sum_flips": ("達成状況の変化 {n}件", "{n} statuses change"),
+    "dlv_sum_flip_one": ("達成状況の変化 1件", "1 status changes"),
     "dlv_sum_to_below": ("(うち{n}件が{word}に)", ", {n} of them to {word} (未達)"),
+    "dlv_sum_to_below_one": ("({word}に)", ", to {word} (未達)"),
     "dlv_sum_values": ("値の変化 {n}件(達成状況の変化なし)", "{n} values change, no status changes"),
     "dlv_sum_no_kpi": ("指標の変化なし", "no kpi change"),
     "dlv_sum_value": ("{metric} {fy}年度 {before} → {after}", "{metric} FY{fy} {before} → {after}"),

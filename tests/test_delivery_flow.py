@@ -249,3 +249,28 @@ def test_upload_through_the_function_stores_nothing_when_refused(live, tmp_path)
         flow.propose(st, {"hiring.csv": b"ok\n", "nope.txt": b"x"}, "", "a@x.jp", run=None)
     assert sorted(p.name for p in (store / "blobs").rglob("*") if p.is_file()) == blobs
     assert flow.list_deliveries(st) == []
+
+
+def test_sample_next_month_changes_a_status_and_an_outlook(tmp_path, capsys):
+    """`sample --next-month` is the sample's next delivery: a whole raw set (still sample
+    data) whose changes include at least one status flip and one pace outlook flip."""
+    import duckdb
+
+    raw, nxt, wh = tmp_path / "raw", tmp_path / "next", tmp_path / "warehouse.duckdb"
+    assert main(["sample", "--out", str(raw), "--staff", "600"]) == 0
+    assert main(["sample", "--next-month", "--out", str(nxt), "--staff", "600"]) == 0
+    Store(None, wh).open()
+    assert main(["build", "--raw", str(raw), "--warehouse", str(wh)]) == 0
+    st = Store(None, wh)
+    d = flow.propose(st, nxt, "December", "steward@x.jp", run="inline")
+    assert d.state == "valid", flow.report_of(st, d.id)
+    ch = flow.changes_of(st, d.id)
+    assert ch.kpi["flip"].any() and ch.pace["flip"].any()
+    hires = ch.kpi.filter((ch.kpi["metric"] == "digital_hires") & ch.kpi["bureau_code"].is_null()
+                          & (ch.kpi["fiscal_year"] == 2026)).row(0, named=True)
+    assert hires["value_after"] == hires["value_before"] + 1
+    assert "as of 2026-11-20 → 2026-12-20" in ch.summary("en")
+    with duckdb.connect(str(flow.candidate_of(st, d.id)), read_only=True) as con:
+        origin = con.sql("SELECT data_origin FROM pipeline_runs ORDER BY started_at DESC "
+                         "LIMIT 1").fetchall()[0][0]
+    assert origin == "sample"

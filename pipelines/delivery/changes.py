@@ -83,9 +83,12 @@ class Changes:
         flips = self.flips
         if flips.height:
             below = flips.filter(pl.col("to_below")).height
-            part = t("dlv_sum_flips", n=flips.height)
+            one = flips.height == 1
+            part = t("dlv_sum_flip_one") if one else t("dlv_sum_flips", n=flips.height)
+            word = i18n.status_word("below", lang)
             if below:
-                part += t("dlv_sum_to_below", n=below, word=i18n.status_word("below", lang))
+                part += (t("dlv_sum_to_below_one", word=word) if one else
+                         t("dlv_sum_to_below", n=below, word=word))
             parts.append(part)
         elif self.kpi.height:
             parts.append(t("dlv_sum_values", n=self.kpi.height))

@@ -187,6 +187,13 @@ def generate(out_dir: Path, staff: int = DEFAULT_STAFF, seed: int = DEFAULT_SEED
     out_dir.mkdir(parents=True, exist_ok=True)
     if prof is not None:
         organisations.write_organisation(out_dir, prof)
+    return write_tables(tables, out_dir, staff, seed)
+
+
+def write_tables(tables: dict[str, pl.DataFrame], out_dir: Path, staff: int,
+                 seed: int) -> dict[str, int]:
+    """Write the contract's CSVs (optional empty ones left out) and SAMPLE_MANIFEST.json."""
+    out_dir.mkdir(parents=True, exist_ok=True)
     rows: dict[str, int] = {}
     files: dict[str, str] = {}
     for table in TABLES:

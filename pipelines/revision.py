@@ -395,7 +395,7 @@ def _pace(con: duckdb.DuckDBPyConnection, live: Live) -> pl.DataFrame:
     con.execute(sql.PACE_BASE)
     base = con.sql("SELECT * FROM pace_base").pl()
     schema = con.sql("SELECT * FROM wh.kpi_pace").pl().schema
-    rows = [pace.project(r) for r in base.iter_rows(named=True)]
+    rows = pace.project_rows(base.to_dicts(), con)  # judged by con's sql.RULES
     return pl.DataFrame([{c: r.get(c) for c in schema} for r in rows], schema=schema,
                         orient="row") if rows else pl.DataFrame(schema=schema)
 

@@ -15,25 +15,37 @@ from pipelines import fiscal
 # - bureau_target(metric): targets of ``*_rate`` metrics apply to bureau rows as well; all
 #   other targets to the ministry-wide row only.
 # - in_progress(fy, as_of_date, as_of_fy): the as-of FY until its March 31 is in the data.
+# - target_verdict(kind, lo, hi, value, prev_value): whether a value meets a target of its kind
+#   (`met`, `below`, `above`; NULL: no target, no value, or growth without a previous value).
+#   The one reading of a target: kpi's status, kpi_pace's outlook and chance (pipelines/pace.py
+#   evaluates it in DuckDB on the projection and on every value the remainder can take) and
+#   kpi_pace_history's ``met``.
 # - kpi_status(...): the status rule in metrics.md's order; growth compares with the value of
 #   FY-1 exactly (``prev_fy``), never with whatever row came before.
 RULES = fiscal.SQL_MACROS + r"""
 CREATE OR REPLACE TEMP MACRO bureau_target(metric) AS metric LIKE '%\_rate' ESCAPE '\';
 CREATE OR REPLACE TEMP MACRO in_progress(fy, as_of_date, as_of_fy) AS
     coalesce(fy = as_of_fy AND as_of_date < fy_end(fy), false);
+CREATE OR REPLACE TEMP MACRO target_verdict(kind, lo, hi, value, prev_value) AS
+    CASE
+      WHEN value IS NULL THEN NULL
+      WHEN kind = 'range' THEN
+          CASE WHEN value < lo THEN 'below' WHEN value > hi THEN 'above' ELSE 'met' END
+      WHEN kind = 'min' THEN CASE WHEN value >= lo THEN 'met' ELSE 'below' END
+      WHEN kind = 'max' THEN CASE WHEN value <= hi THEN 'met' ELSE 'above' END
+      WHEN kind = 'growth' THEN
+          CASE WHEN prev_value IS NULL THEN NULL WHEN value > prev_value THEN 'met'
+               ELSE 'below' END
+    END;
 CREATE OR REPLACE TEMP MACRO kpi_status(kind, lo, hi, value, prev_value, prev_fy, fy,
                                         as_of_date, as_of_fy) AS
     CASE
       WHEN kind IS NULL THEN 'no_target'
       WHEN value IS NULL THEN 'no_data'
       WHEN in_progress(fy, as_of_date, as_of_fy) THEN 'in_progress'
-      WHEN kind = 'range' THEN
-          CASE WHEN value < lo THEN 'below' WHEN value > hi THEN 'above' ELSE 'met' END
-      WHEN kind = 'min' THEN CASE WHEN value >= lo THEN 'met' ELSE 'below' END
-      WHEN kind = 'max' THEN CASE WHEN value <= hi THEN 'met' ELSE 'above' END
-      WHEN kind = 'growth' THEN
-          CASE WHEN prev_value IS NULL OR prev_fy IS DISTINCT FROM fy - 1 THEN 'no_data'
-               WHEN value > prev_value THEN 'met' ELSE 'below' END
+      WHEN kind = 'growth' AND (prev_value IS NULL OR prev_fy IS DISTINCT FROM fy - 1)
+          THEN 'no_data'
+      ELSE target_verdict(kind, lo, hi, value, prev_value)
     END;
 """
 
@@ -210,6 +222,9 @@ OPENERS = """
         ON r.employee_id = d.employee_id AND r.fiscal_year = d.fiscal_year
     WHERE d.opened"""
 
+# The course categories whose completion makes a training participant (metrics.md).
+PARTICIPANT_CATEGORIES = "('unified_it', 'it_seminar', 'mic_digital', 'exam_prep')"
+
 METRIC_SQL = {
     "digital_hires": """
         SELECT hire_fiscal_year AS fiscal_year, bureau_code, grouping(bureau_code) = 1 AS is_total,
@@ -232,12 +247,12 @@ METRIC_SQL = {
         FROM stg_hiring h LEFT JOIN s
             ON s.employee_id = h.employee_id AND s.fiscal_year = h.hire_fiscal_year
         GROUP BY GROUPING SETS ((h.hire_fiscal_year, h.bureau_code), (h.hire_fiscal_year))""",
-    "training_participants": """
+    "training_participants": f"""
         WITH p AS (
             SELECT DISTINCT d.fiscal_year, d.employee_id, r.bureau_code
             FROM done d LEFT JOIN stg_roster r
                 ON r.employee_id = d.employee_id AND r.fiscal_year = d.fiscal_year
-            WHERE d.category IN ('unified_it', 'it_seminar', 'mic_digital', 'exam_prep'))
+            WHERE d.category IN {PARTICIPANT_CATEGORIES})
         SELECT fiscal_year, bureau_code, grouping(bureau_code) = 1,
                count(DISTINCT employee_id), NULL
         FROM p GROUP BY GROUPING SETS ((fiscal_year, bureau_code), (fiscal_year))""",
@@ -406,10 +421,10 @@ PACE_EVENTS = {
         SELECT h.hire_fiscal_year, h.bureau_code, s.day FROM stg_hiring h
         JOIN ({FIRST_DONE.format(where="category = 'new_hire'")}) s
           ON s.employee_id = h.employee_id AND s.fiscal_year = h.hire_fiscal_year""",
-    "training_participants": """
+    "training_participants": f"""
         SELECT d.fiscal_year, r.bureau_code, min(d.day) FROM pace_done d
         LEFT JOIN stg_roster r ON r.employee_id = d.employee_id AND r.fiscal_year = d.fiscal_year
-        WHERE d.category IN ('unified_it', 'it_seminar', 'mic_digital', 'exam_prep')
+        WHERE d.category IN {PARTICIPANT_CATEGORIES}
         GROUP BY d.fiscal_year, d.employee_id, r.bureau_code""",
     "ipa_passes": """
         SELECT fiscal_year, bureau_code, exam_date FROM stg_certification WHERE result = 'pass'""",
@@ -454,9 +469,6 @@ GROUP BY GROUPING SETS ((fy, day, bureau_code), (fy, day))"""
 # ``kpi_pace_curve``: the year-to-date curves the plan pages draw, one row per kpi row (event
 # metric, FY N−3..N, ministry or bureau) and fiscal day on which its count changed, plus day 0:
 # the cumulative numerator and the value (counts: the count; rates: over kpi's denominator).
-# ``pace_base``: per kpi row of the as-of FY, what kpi_pace needs from SQL: ytd, the reference
-# years' mean remainder full(k) − same-day(k), the target of N and the previous FY's value;
-# pipelines/pace.py adds the distributions (scipy) and writes kpi_pace.
 PACE_CURVE = """
 CREATE TABLE kpi_pace_curve AS
 WITH rows AS (
@@ -483,17 +495,20 @@ SELECT metric, CAST(fiscal_year AS INTEGER) AS fiscal_year, bureau_code,
        END AS value
 FROM steps GROUP BY metric, fiscal_year, bureau_code, fy_day
 ORDER BY metric, fiscal_year, bureau_code NULLS FIRST, fy_day;
-
 """
 
-# (also run by pipelines/revision.py over a draft's kpi: the same rows with its targets)
-PACE_BASE = """
-CREATE TEMP TABLE pace_base AS
-WITH cur AS (
-    SELECT k.*, m.is_rate, a.as_of_date, CAST(a.as_of_date - make_date(a.as_of_fy, 4, 1)
-                                             AS INTEGER) AS fy_day
-    FROM kpi k JOIN metric_catalogue m USING (metric) CROSS JOIN as_of a
-    WHERE k.fiscal_year = a.as_of_fy AND k.metric IN (SELECT metric FROM pace_metrics)
+# ``PACE_INPUTS``: per kpi row of the as-of FY of an event metric, what kpi_pace needs from SQL
+# (the rows pipelines/pace.py ``project`` takes): ytd, the reference years' remainders
+# full(k) − same-day(k) (newest first), the FY's target and the previous FY's value. It reads
+# kpi and kpi_pace_curve only, and the as-of date from ``{as_of}`` (as_of_date, as_of_fy): the
+# build's ``as_of`` table, or a built warehouse's kpi_pace (pace.inputs).
+PACE_INPUTS = """
+WITH a AS ({as_of}),
+cur AS (
+    SELECT k.*, a.as_of_date, CAST(a.as_of_date - make_date(a.as_of_fy, 4, 1)
+                                   AS INTEGER) AS fy_day
+    FROM kpi k CROSS JOIN a
+    WHERE k.fiscal_year = a.as_of_fy AND k.metric IN (SELECT metric FROM kpi_pace_curve)
 ),
 ref AS (
     SELECT c.metric, c.bureau_code, k.fiscal_year,
@@ -505,22 +520,66 @@ ref AS (
       ON k.metric = c.metric AND k.bureau_code IS NOT DISTINCT FROM c.bureau_code
      AND k.fiscal_year BETWEEN c.fiscal_year - 3 AND c.fiscal_year - 1
     WHERE k.value IS NOT NULL
-),
-prev AS (
-    SELECT k.metric, k.bureau_code, k.value FROM kpi k JOIN cur c
-      ON k.metric = c.metric AND k.bureau_code IS NOT DISTINCT FROM c.bureau_code
-     AND k.fiscal_year = c.fiscal_year - 1
 )
 SELECT c.metric, c.bureau_code, c.fiscal_year, c.as_of_date AS as_of, c.fy_day,
-       c.value AS ytd, c.is_rate, c.denominator,
-       (SELECT count(*) FROM ref r WHERE r.metric = c.metric
-            AND r.bureau_code IS NOT DISTINCT FROM c.bureau_code) AS reference_years,
-       (SELECT avg(r.remainder) FROM ref r WHERE r.metric = c.metric
-            AND r.bureau_code IS NOT DISTINCT FROM c.bureau_code) AS expected_remainder,
+       c.value AS ytd, c.denominator IS NOT NULL AS is_rate, c.denominator,
+       coalesce((SELECT list(r.remainder ORDER BY r.fiscal_year DESC) FROM ref r
+                 WHERE r.metric = c.metric AND r.bureau_code IS NOT DISTINCT FROM c.bureau_code),
+                []) AS remainders,
        c.target_kind, c.target_min, c.target_max, p.value AS previous_value
-FROM cur c LEFT JOIN prev p
+FROM cur c LEFT JOIN kpi p
   ON p.metric = c.metric AND p.bureau_code IS NOT DISTINCT FROM c.bureau_code
-ORDER BY c.metric, c.bureau_code NULLS FIRST;
-"""
+ AND p.fiscal_year = c.fiscal_year - 1
+ORDER BY c.metric, c.bureau_code NULLS FIRST"""
+PACE_INPUTS_BUILD = PACE_INPUTS.format(as_of="SELECT as_of_date, as_of_fy FROM as_of")
+PACE_INPUTS_BUILT = PACE_INPUTS.format(
+    as_of="SELECT max(as_of) AS as_of_date, max(fiscal_year) AS as_of_fy FROM kpi_pace")
+# the same as a temp table (also run by pipelines/revision.py over a draft's kpi: the same rows
+# with its targets)
+PACE_BASE = "CREATE TEMP TABLE pace_base AS " + PACE_INPUTS_BUILD
 
-PACE = PACE_CURVE + PACE_BASE
+# --- kpi_pace_history (metrics.md "The projection's track record") --------------------------
+# Each count event metric's units as PACE_EVENTS yields them, over every FY (not only the 4 the
+# curves need): hires, passes and drills read their staging tables whole anyway; participants
+# are counted by their first qualifying completion from ``done`` directly (pace_done holds the
+# curves' 4 FYs only).
+PACE_HISTORY_EVENTS = {
+    "digital_hires": PACE_EVENTS["digital_hires"],
+    "ipa_passes": PACE_EVENTS["ipa_passes"],
+    "training_participants": f"""
+        SELECT fiscal_year, NULL, min(completed_on) FROM done
+        WHERE category IN {PARTICIPANT_CATEGORIES} GROUP BY fiscal_year, employee_id""",
+    "phishing_drills_held": PACE_EVENTS["phishing_drills_held"],
+}
+# same-day(k) of one of them, ministry-wide, for every FY k before the as-of FY: its units dated
+# on or before April 1 of k + d days (``pace_history_days``: metric, fiscal_year, same_day)
+PACE_HISTORY_INSERT = """
+INSERT INTO pace_history_days
+SELECT ?, fy, count(*) FILTER (WHERE day - make_date(fy, 4, 1)
+                                     <= a.as_of_date - make_date(a.as_of_fy, 4, 1))
+FROM (SELECT * FROM ({query}) AS e(fy, bureau_code, day)) e, as_of a
+WHERE fy < a.as_of_fy
+GROUP BY fy"""
+# The rows to project for the history (the form of PACE_INPUTS, plus ``outcome`` = full(k)): per
+# count event metric and FY k before the as-of FY with at least one reference year of its own
+# (k−1..k−3 with a kpi value), ministry-wide, k's target (kpi's row of k) and k−1's value.
+PACE_HISTORY = """
+WITH a AS (SELECT as_of_fy, CAST(as_of_date - make_date(as_of_fy, 4, 1) AS INTEGER) AS fy_day
+           FROM as_of),
+y AS (
+    SELECT k.metric, k.fiscal_year, k.value AS outcome, coalesce(h.same_day, 0) AS same_day,
+           k.target_kind, k.target_min, k.target_max
+    FROM kpi k LEFT JOIN pace_history_days h USING (metric, fiscal_year)
+    WHERE k.bureau_code IS NULL AND k.metric IN (SELECT metric FROM pace_history_metrics)
+)
+SELECT c.metric, NULL::VARCHAR AS bureau_code, c.fiscal_year, NULL::DATE AS as_of, a.fy_day,
+       CAST(c.same_day AS DOUBLE) AS ytd, false AS is_rate, NULL::DOUBLE AS denominator,
+       list(r.outcome - r.same_day ORDER BY r.fiscal_year DESC) AS remainders,
+       c.target_kind, c.target_min, c.target_max, p.outcome AS previous_value, c.outcome
+FROM y c CROSS JOIN a
+JOIN y r ON r.metric = c.metric AND r.outcome IS NOT NULL
+        AND r.fiscal_year BETWEEN c.fiscal_year - 3 AND c.fiscal_year - 1
+LEFT JOIN y p ON p.metric = c.metric AND p.fiscal_year = c.fiscal_year - 1
+WHERE c.fiscal_year < a.as_of_fy
+GROUP BY ALL
+ORDER BY c.metric, c.fiscal_year"""

@@ -169,6 +169,20 @@ DERIVED: dict[str, tuple[str, str]] = {
                "Still needed by March 31 (counts with a range/min target)"),
     "pace_status": ("見込み(on_track / at_risk / no_target / no_data)",
                     "Outlook (on_track / at_risk / no_target / no_data)"),
+    # kpi_pace_history
+    "history_fiscal_year": ("見込みを振り返る年度", "The earlier FY looked back on"),
+    "history_fy_day": ("基準日と同じ年度の日(4月1日=0)",
+                       "The as-of date's fiscal day (April 1 = 0)"),
+    "history_ytd": ("その年度の同じ日までの値", "That FY's value by the same day"),
+    "history_reference_years": ("その年度から見た前年度の数(1〜3)",
+                                "Its own earlier years compared (1–3)"),
+    "history_p_meet": ("その日に示したはずの目標達成の確率(目標がない年度は空欄)",
+                       "Chance of meeting that FY's target as it would have been shown "
+                       "(empty without a target)"),
+    "outcome": ("その年度の実績(年度末の値)", "What that FY ended at"),
+    "inside": ("実績が90%区間に収まったか", "The outcome fell inside the 90% interval"),
+    "met": ("実績がその年度の目標を達成したか(目標がない年度は空欄)",
+            "The outcome met that FY's target (empty without a target)"),
     "cumulative_numerator": ("その日までの累計(率は分子)",
                              "Cumulative count to that day (rates: numerator)"),
     "cumulative_value": ("その日までの累計値(率はkpiの分母で割った値)",
@@ -259,11 +273,14 @@ PACE = Dataset(
     name="kpi_pace", kind="kpi",
     ja="今年度のペース(指標×局、基準日の年度)", en="Pace of the year in progress (metric × bureau)",
     definition_ja="基準日の年度について、日付のある指標ごとに、これまでの値、前年度まで最大3年度の"
-    "同じ日以降の実績の平均、年度末見込みと90%区間(件数はポアソン分布、率はWilson法)、"
+    "同じ日以降の実績の平均、年度末見込みと90%区間(件数は前年度の実績のばらつきを含む負の二項分布、"
+    "率はWilson法と前年度のばらつきの広い方)、"
     "目標達成の見込み、あと必要な数、見込みの判定。見込みであって約束ではない。",
     definition_en="For the FY of the as-of date, each metric whose events carry a date: the "
     "value so far, the mean progress after the same day in up to three earlier years, the "
-    "projected year-end with its 90% interval (Poisson for counts, Wilson for rates), the "
+    "projected year-end with its 90% interval (counts: a negative binomial that includes how "
+    "much the earlier years differed; rates: the wider of Wilson's and the earlier years' "
+    "spread), the "
     "chance of meeting the target, what is still needed, and the outlook. A projection, not "
     "a promise.",
     columns=(ColumnDoc("metric", *DERIVED["metric"], values=_METRIC_CODES), _BUREAU, _FY,
@@ -287,6 +304,30 @@ PACE_CURVE = Dataset(
              derived("value", "cumulative_value")),
     fy_column="fiscal_year", bureau_column="bureau_code", filters=("metric",),
     order=("metric", "fiscal_year", "bureau_code", "fy_day"),
+)
+
+# metrics.md "The projection's track record": same-day values of earlier years are points of
+# the daily curve, so the history is analysts' data like the curves, never in publication form
+PACE_HISTORY = Dataset(
+    name="kpi_pace_history", kind="daily",
+    ja="見込みの実績(指標×過去の年度、省全体)", en="Track record of the projection (metric × FY)",
+    definition_ja="件数の指標について、過去の各年度の基準日と同じ日に、同じ方法で出したはずの年度末見込み"
+    "・90%区間・目標達成の確率と、その年度の実績(区間に収まったか、目標を達成したか)。省全体のみ。"
+    "同じ日までの値は日々の累計の一点のため、公表用には出さない。",
+    definition_en="For the count metrics, per earlier FY: the projection, 90% interval and "
+    "chance of meeting the target that the same method would have shown on the as-of date's "
+    "fiscal day of that year, and what then happened (inside the interval, target met). "
+    "Ministry-wide only. A value by a given day is a point of the daily curve: never in "
+    "publication form.",
+    columns=(ColumnDoc("metric", *DERIVED["metric"], values=_METRIC_CODES),
+             derived("fiscal_year", "history_fiscal_year"), derived("fy_day", "history_fy_day"),
+             derived("ytd", "history_ytd"),
+             derived("reference_years", "history_reference_years"),
+             *(derived(c) for c in ("projected", "projected_low", "projected_high")),
+             derived("p_meet", "history_p_meet"),
+             *(derived(c) for c in ("outcome", "inside", "met"))),
+    fy_column="fiscal_year", filters=("metric",),
+    order=("metric", "fiscal_year"),
 )
 
 MARTS: tuple[Dataset, ...] = (
@@ -483,7 +524,7 @@ RUN_TABLES: tuple[Dataset, ...] = (
                                             "matches", "source")))),
 )
 
-DOWNLOADABLE: tuple[Dataset, ...] = (KPI, PACE, *MARTS, *STAGING, PACE_CURVE)
+DOWNLOADABLE: tuple[Dataset, ...] = (KPI, PACE, *MARTS, *STAGING, PACE_CURVE, PACE_HISTORY)
 ALL: tuple[Dataset, ...] = (*DOWNLOADABLE, *REFERENCE, *RUN_TABLES)
 BY_TABLE: dict[str, Dataset] = {ds.name: ds for ds in ALL}
 DOWNLOADS: dict[str, Dataset] = {ds.name: ds for ds in DOWNLOADABLE}

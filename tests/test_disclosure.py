@@ -268,6 +268,8 @@ def test_pace_in_the_pack_reveals_no_protected_cell(sample_warehouse, tmp_path):
     p = pack(sample_warehouse, tmp_path / "pack")
     pace = pl.read_csv(p.out_dir / "kpi_pace.csv", infer_schema=False)
     assert pace.height > 0 and (pace["ytd"] == "[c]").any()
+    # the track record (same-day values of earlier years) stays in the ministry's own edition
+    assert not [f for f in p.out_dir.rglob("*") if "history" in f.name or "curve" in f.name]
     res = attack.attack(p.out_dir, SAMPLE_RAW / "published.csv", sample_warehouse, 5)
     assert res.infeasible_at_truth == [] and res.recovered == []
     # the as-computed kpi_pace beside the protected kpi

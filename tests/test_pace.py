@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import statistics
 
 import duckdb
 import pytest
@@ -57,6 +58,15 @@ def _data(hires: list[tuple[str, str]], as_of: str, *, participants=(),
     return d
 
 
+def nbinom_cdf(x: int, n: float, p: float) -> float:
+    """P(R <= x) for R ~ NB(n, p), by its mass function written out (not scipy's)."""
+    total, term = 0.0, p ** n  # P(R = 0)
+    for r in range(x + 1):
+        total += term
+        term *= (n + r) / (r + 1) * (1 - p)
+    return total
+
+
 def pace(wh, metric: str, bureau: str | None = None) -> dict:
     with duckdb.connect(str(wh), read_only=True) as con:
         rel = con.sql("SELECT * FROM kpi_pace WHERE metric = $m AND bureau_code IS NOT "
@@ -86,8 +96,10 @@ def test_worked_example(example):
     assert (r["fiscal_year"], r["as_of"], r["fy_day"]) == (2026, dt.date(2026, 11, 20), 233)
     assert r["ytd"] == 1 and r["reference_years"] == 3
     assert r["expected_remainder"] == pytest.approx(1.0)
-    assert (r["projected"], r["projected_low"], r["projected_high"]) == (2, 1, 4)
-    assert r["p_meet"] == pytest.approx(2 * math.exp(-1))  # P(R <= 1), R ~ Poisson(1) = 0.736
+    # R ~ NB(3.5, 0.75) (S = 3, k = 3, φ = 1): 5 % and 95 % quantiles 0 and 4
+    assert (r["projected"], r["projected_low"], r["projected_high"]) == (2, 1, 5)
+    assert r["p_meet"] == pytest.approx(0.685, abs=5e-4)  # P(R <= 1)
+    assert r["p_meet"] == pytest.approx(nbinom_cdf(1, 3.5, 0.75))
     assert r["needed"] == 0 and r["pace_status"] == "on_track"
     # ytd is kpi's value of the as-of FY
     assert r["ytd"] == kpi_row(example, "digital_hires", 2026)["value"]
@@ -115,9 +127,10 @@ def test_bureau_rows(example):
     assert b1["projected"] == pytest.approx(5 / 3)
     # count targets apply to the ministry-wide row only
     assert (b1["pace_status"], b1["p_meet"], b1["needed"]) == ("no_target", None, None)
-    # B2: 0 so far, remainder FY2024 1 (March 31 is still FY2024) → λ = 1/3; 95 % quantile 1
+    # B2: 0 so far, remainders 0, 1 (March 31 is still FY2024), 0 → m = 1/3, v = 1/3, φ = 1:
+    # R ~ NB(1.5, 0.75), 95 % quantile 2
     assert b2["ytd"] == 0 and b2["expected_remainder"] == pytest.approx(1 / 3)
-    assert (b2["projected_low"], b2["projected_high"]) == (0, 1)
+    assert (b2["projected_low"], b2["projected_high"]) == (0, 2)
 
 
 def test_curve_steps_end_at_kpi(example):
@@ -136,13 +149,15 @@ def test_curve_steps_end_at_kpi(example):
 
 
 def test_lambda_zero(tmp_path):
-    # every earlier hire came before day 233: nothing expected; the interval is ytd itself
+    # every earlier hire came before day 233: nothing expected on average, but three quiet
+    # years do not make a fourth certain: R ~ NB(0.5, 0.75), P(R >= 1) = 0.134
     hires = [("2023-05-01", "B1"), ("2024-05-01", "B1"), ("2025-05-01", "B1"),
              ("2026-05-01", "B1")]
     r = pace(build_from(_data(hires, "2026-11-20"), tmp_path), "digital_hires")
     assert r["expected_remainder"] == 0 and r["reference_years"] == 3
-    assert (r["projected"], r["projected_low"], r["projected_high"]) == (1, 1, 1)
-    assert r["p_meet"] == 1 and r["pace_status"] == "on_track"
+    assert (r["projected"], r["projected_low"], r["projected_high"]) == (1, 1, 2)
+    assert r["p_meet"] == pytest.approx(nbinom_cdf(1, 0.5, 0.75))
+    assert r["pace_status"] == "on_track"
 
 
 def test_no_reference_year(tmp_path):
@@ -167,9 +182,9 @@ def test_reference_year_with_null_value(tmp_path):
     assert r["reference_years"] == 2 and r["ytd"] == 0.5
     # remainders: FY2024 1 − 0, FY2023 1 − 1 → 0.5
     assert r["expected_remainder"] == pytest.approx(0.5) and r["projected"] == 1.0
-    # Wilson 90 % interval of 1.0 with n = 2: z²/(n+z²) below 1
-    z2 = 1.6448536269514722 ** 2
-    assert r["projected_low"] == pytest.approx(2 / (2 + z2)) and r["projected_high"] == 1
+    # the Wilson 90 % interval of 1.0 with n = 2 (z²/(n+z²) below 1: 0.425) is narrower than
+    # the years' spread: s = √½, 1 − 1.645·s·√(1 + ½) < 0, clipped to 0
+    assert r["projected_low"] == 0 and r["projected_high"] == 1
     assert r["p_meet"] is None and r["needed"] is None  # rates
     assert r["pace_status"] == "on_track"  # min 1.0
 
@@ -211,8 +226,8 @@ def test_growth_target(tmp_path):
     r = pace(build_from(_data([], "2026-11-20", participants=parts), tmp_path),
              "training_participants")
     assert r["ytd"] == 3 and r["reference_years"] == 1 and r["projected"] == 4
-    # P(3 + R > 5) = P(R >= 3), R ~ Poisson(1)
-    assert r["p_meet"] == pytest.approx(1 - 2.5 * math.exp(-1))
+    # P(3 + R > 5) = P(R >= 3), R ~ NB(1.5, 0.5) (k = 1: μ = 1.5, σ² = 3)
+    assert r["p_meet"] == pytest.approx(1 - nbinom_cdf(2, 1.5, 0.5))
     assert r["pace_status"] == "at_risk" and r["needed"] is None
 
 
@@ -229,7 +244,7 @@ def test_sample_pace_is_meaningful(tmp_path):
                                   "WHERE bureau_code IS NULL").fetchall())
         hires = con.execute("SELECT ytd, projected, projected_low, projected_high FROM kpi_pace "
                             "WHERE metric = 'digital_hires' AND bureau_code IS NULL").fetchall()
-    assert hires == [(1, 2, 1, 4)]  # one winter hire a year in FY2023–FY2025
+    assert hires == [(1, 2, 1, 5)]  # one winter hire a year in FY2023–FY2025: NB(3.5, 0.75)
     assert status["digital_hires"] == "on_track" and status["phishing_drills_held"] == "on_track"
     assert status["security_elearning_rate"] == "at_risk"
     assert status["training_participants"] == "at_risk"
@@ -252,8 +267,204 @@ def test_pace_judges_by_the_plan_in_force(tmp_path):
                          {**target("b", "digital_hires", "range", "2", "4"), "fy_from": "2026"}]
     wh = build_from(d, tmp_path)
     r = pace(wh, "digital_hires")
-    # projected 2 meets 2–4; P(1 + R in [2, 4]) = P(1 <= R <= 3), R ~ Poisson(1)
+    # projected 2 meets 2–4; P(1 + R in [2, 4]) = P(1 <= R <= 3), R ~ NB(3.5, 0.75)
     assert r["pace_status"] == "on_track" and r["needed"] == 1
-    assert r["p_meet"] == pytest.approx(math.exp(-1) * (1 + 1 / 2 + 1 / 6))
+    assert r["p_meet"] == pytest.approx(nbinom_cdf(3, 3.5, 0.75) - nbinom_cdf(0, 3.5, 0.75))
     assert kpi_row(wh, "digital_hires", 2026)["plan_id"] == "b"
     assert pace(wh, "phishing_drills_held")["pace_status"] == "no_target"  # dropped by b
+
+
+# --- the predictive remainder, row by row (pipelines.pace.project) -------------------------
+
+def _row(remainders, ytd=0.0, kind="range", lo=1.0, hi=2.0, prev=None, is_rate=False, n=None):
+    return {"metric": "digital_hires", "bureau_code": None, "fiscal_year": 2026,
+            "as_of": dt.date(2026, 11, 20), "fy_day": 233, "ytd": ytd, "is_rate": is_rate,
+            "denominator": n, "remainders": remainders, "target_kind": kind, "target_min": lo,
+            "target_max": hi, "previous_value": prev}
+
+
+def nbinom_quantile(q: float, n: float, p: float) -> int:
+    x = 0
+    while nbinom_cdf(x, n, p) < q:
+        x += 1
+    return x
+
+
+def test_worked_examples_of_the_contract():
+    from pipelines.pace import project
+
+    a = project(_row([0, 2, 1], ytd=1))
+    assert (a["projected"], a["projected_low"], a["projected_high"]) == (2, 1, 5)
+    assert round(a["p_meet"], 3) == 0.685 and a["pace_status"] == "on_track"
+    # 0, 0, 6: m = 2, v = 12, φ = 6; μ = 6.5/3, σ² = 17.33: NB(0.3095, 0.125)
+    b = project(_row([0, 0, 6], ytd=1))
+    assert (b["projected"], b["projected_low"], b["projected_high"]) == (3, 1, 11)
+    assert round(b["p_meet"], 3) == 0.668 and b["pace_status"] == "at_risk"
+    assert b["p_meet"] == pytest.approx(nbinom_cdf(1, 6.5 / 3 / 7, 0.125))
+    # 11,000, 11,500, 10,400 (no target): φ = 27.7, R's 90 % interval 9,942–12,033
+    c = project(_row([11000, 11500, 10400], kind=None, lo=None, hi=None))
+    assert (c["projected_low"], c["projected_high"]) == (9942, 12033)
+    assert (c["p_meet"], c["pace_status"]) == (None, "no_target")
+
+
+def test_quiet_years_leave_a_chance():
+    """S = 0: the target is still reachable, so the chance is not 0 (Poisson(0) said 0)."""
+    from pipelines.pace import project
+
+    r = project(_row([0, 0, 0], ytd=0, kind="min", lo=1))
+    assert r["p_meet"] == pytest.approx(0.134, abs=5e-4)  # P(R >= 1), R ~ NB(0.5, 0.75)
+    assert r["p_meet"] == pytest.approx(1 - 0.75 ** 0.5)
+    assert r["pace_status"] == "at_risk" and r["projected"] == 0
+    r = project(_row([0, 0, 0], ytd=0))  # range 1–2
+    assert 0 < r["p_meet"] == pytest.approx(nbinom_cdf(2, 0.5, 0.75) - nbinom_cdf(0, 0.5, 0.75))
+    # one reference year (k = 1): NB(S + ½, ½)
+    r = project(_row([0], ytd=0, kind="min", lo=1))
+    assert r["p_meet"] == pytest.approx(1 - 0.5 ** 0.5)
+
+
+def test_judgement_is_the_sql_rule():
+    """The outlook and the chance read sql.RULES' target_verdict in DuckDB: change the macro
+    on the connection and both follow it (there is no second copy in Python)."""
+    import duckdb as db
+
+    from pipelines import sql
+    from pipelines.pace import project
+
+    with db.connect() as con:
+        con.execute(sql.RULES)
+        assert project(_row([0, 2, 1], ytd=1), con)["pace_status"] == "on_track"
+        con.execute("CREATE OR REPLACE TEMP MACRO target_verdict(kind, lo, hi, value, prev) AS "
+                    "CASE WHEN value >= 4 THEN 'met' ELSE 'below' END")
+        r = project(_row([0, 2, 1], ytd=1), con)
+    assert r["pace_status"] == "at_risk"  # projected 2 < 4
+    assert r["p_meet"] == pytest.approx(1 - nbinom_cdf(2, 3.5, 0.75))  # P(1 + R >= 4)
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_rate_interval_never_narrower_than_the_years_spread(seed):
+    import random
+
+    from pipelines.pace import project
+
+    rng = random.Random(seed)
+    k = rng.choice([2, 3])
+    rems = [rng.uniform(0, 0.4) for _ in range(k)]
+    ytd = rng.uniform(0, 0.6)
+    r = project(_row(rems, ytd=ytd, kind="min", lo=1.0, hi=None, is_rate=True,
+                     n=rng.choice([10, 1000, 100000])))
+    proj = min(1.0, ytd + sum(rems) / k)
+    assert r["projected"] == pytest.approx(proj) and r["p_meet"] is None
+    half = 1.645 * statistics.stdev(rems) * math.sqrt(1 + 1 / k)
+    assert r["projected_low"] <= max(0.0, proj - half) + 1e-12
+    assert r["projected_high"] >= min(1.0, proj + half) - 1e-12
+    # so also at least as wide as the reference years' remainders are apart (unless clipped)
+    assert r["projected_high"] - r["projected_low"] >= min(
+        max(rems) - min(rems), proj, 1 - proj) - 1e-12
+    assert 0 <= r["projected_low"] <= r["projected"] <= r["projected_high"] <= 1
+
+
+# --- the track record: kpi_pace_history ----------------------------------------------------
+
+# As of 2026-11-20 (d = 233). Hires (EXAMPLE): same-day / full FY2023 1 / 2, FY2024 1 / 3,
+# FY2025 2 / 2. Training participants: FY2023 P0, P1 by day 233 and P2 after it (P0 again
+# after: one participant), FY2024 Q0, Q1 after it, FY2025 four by it: same-day / full 2 / 3,
+# 0 / 2, 4 / 4. No passes, no drills.
+HISTORY_PARTICIPANTS = [("P0", "2023-06-01"), ("P1", "2023-11-20"), ("P2", "2023-11-21"),
+                        ("P0", "2024-02-01"), ("Q0", "2024-12-01"), ("Q1", "2025-03-31")] + [
+    (f"R{i}", "2025-07-01") for i in range(4)]
+
+
+@pytest.fixture(scope="module")
+def history(tmp_path_factory):
+    wh = build_from(_data(EXAMPLE, "2026-11-20", participants=HISTORY_PARTICIPANTS),
+                    tmp_path_factory.mktemp("history"))
+    with duckdb.connect(str(wh), read_only=True) as con:
+        rel = con.sql("SELECT * FROM kpi_pace_history ORDER BY metric, fiscal_year")
+        return rel.columns, [dict(zip(rel.columns, r, strict=True)) for r in rel.fetchall()], wh
+
+
+def test_history_columns(history):
+    cols, rows, _ = history
+    assert cols == ["metric", "fiscal_year", "fy_day", "ytd", "reference_years", "projected",
+                    "projected_low", "projected_high", "p_meet", "outcome", "inside", "met"]
+    # count event metrics, ministry-wide, FY2024 and FY2025 (FY2023 has no reference year)
+    assert [(r["metric"], r["fiscal_year"]) for r in rows] == [
+        (m, k) for m in ("digital_hires", "ipa_passes", "phishing_drills_held",
+                         "training_participants") for k in (2024, 2025)]
+    assert {r["fy_day"] for r in rows} == {233}
+
+
+def test_history_hires_by_hand(history):
+    rows = {r["fiscal_year"]: r for r in history[1] if r["metric"] == "digital_hires"}
+    # FY2024 on day 233: 1 so far; its one reference year FY2023 had 1 after day 233:
+    # R ~ NB(1.5, 0.5); the year ended at 3, outside the range 1–2
+    a = rows[2024]
+    assert (a["ytd"], a["reference_years"], a["projected"]) == (1, 1, 2)
+    assert (a["projected_low"], a["projected_high"]) == (1, 1 + nbinom_quantile(0.95, 1.5, 0.5))
+    assert a["p_meet"] == pytest.approx(nbinom_cdf(1, 1.5, 0.5))  # P(1 + R <= 2)
+    assert (a["outcome"], a["met"]) == (3, False)
+    assert a["inside"] == (a["projected_high"] >= 3)
+    # FY2025: 2 so far; remainders FY2024 2, FY2023 1: S = 3, k = 2, m = 1.5, v = 0.5, φ = 1:
+    # NB(3.5, 2/3); it ended at 2 (met)
+    b = rows[2025]
+    assert (b["ytd"], b["reference_years"], b["projected"]) == (2, 2, 3.5)
+    assert (b["projected_low"], b["projected_high"]) == (
+        2 + nbinom_quantile(0.05, 3.5, 2 / 3), 2 + nbinom_quantile(0.95, 3.5, 2 / 3))
+    assert b["p_meet"] == pytest.approx((2 / 3) ** 3.5)  # P(R = 0)
+    assert (b["outcome"], b["met"], b["inside"]) == (2, True, True)
+
+
+def test_history_growth_and_no_target_by_hand(history):
+    rows = {(r["metric"], r["fiscal_year"]): r for r in history[1]}
+    # participants (growth): FY2024 0 so far, remainder FY2023 3 − 2 = 1 → NB(1.5, 0.5);
+    # beat FY2023's 3: P(R >= 4); it ended at 2 (not met)
+    a = rows["training_participants", 2024]
+    assert (a["ytd"], a["projected"], a["outcome"], a["met"]) == (0, 1, 2, False)
+    assert a["p_meet"] == pytest.approx(1 - nbinom_cdf(3, 1.5, 0.5))
+    # FY2025: 4 so far, remainders 2, 1; beat FY2024's 2: certain; ended at 4
+    b = rows["training_participants", 2025]
+    assert (b["ytd"], b["projected"], b["outcome"], b["met"]) == (4, 5.5, 4, True)
+    assert b["p_meet"] == pytest.approx(1) and b["inside"] is True
+    # passes: no target → p_meet and met NULL; nothing ever happened: 0 inside [0, …]
+    c = rows["ipa_passes", 2025]
+    assert (c["ytd"], c["outcome"], c["p_meet"], c["met"], c["inside"]) == (0, 0, None, None,
+                                                                            True)
+    # drills: min 4, none held: P(R >= 4) for R ~ NB(0.5, 2/3) (S = 0, k = 2), not met
+    d = rows["phishing_drills_held", 2025]
+    assert d["p_meet"] == pytest.approx(1 - nbinom_cdf(3, 0.5, 2 / 3)) and d["met"] is False
+
+
+def test_history_same_day_matches_the_curves(history):
+    """kpi_pace_history's same-day values of FY N−3..N−1 are kpi_pace_curve's on day d."""
+    with duckdb.connect(str(history[2]), read_only=True) as con:
+        bad = con.execute("""
+            SELECT h.metric, h.fiscal_year, h.ytd, c.v FROM kpi_pace_history h,
+              LATERAL (SELECT coalesce(max(value), 0) AS v FROM kpi_pace_curve c
+                       WHERE c.metric = h.metric AND c.fiscal_year = h.fiscal_year
+                         AND c.bureau_code IS NULL AND c.fy_day <= h.fy_day) c
+            WHERE h.ytd <> c.v""").fetchall()
+    assert bad == []
+
+
+def test_inputs_of_a_built_warehouse_give_its_rows(history):
+    """pace.inputs(con) + project: kpi_pace again, row for row; with a draft target, the
+    chance under it (the entry point of the draft revisions)."""
+    from pipelines import pace
+
+    with duckdb.connect(str(history[2]), read_only=True) as con:
+        rel = con.sql("SELECT * FROM kpi_pace ORDER BY metric, bureau_code NULLS FIRST")
+        stored = [dict(zip(rel.columns, r, strict=True)) for r in rel.fetchall()]
+        rows = pace.inputs(con)
+        again = pace.project_rows(rows, con)
+        hires = next(r for r in rows if r["metric"] == "digital_hires"
+                     and r["bureau_code"] is None)
+        draft = pace.project(hires | {"target_kind": "min", "target_min": 3.0,
+                                      "target_max": None})
+    assert len(again) == len(stored)
+    for a, b in zip(again, stored, strict=True):
+        for c in pace.COLUMNS:
+            assert a[c] == pytest.approx(b[c]) if isinstance(b[c], float) else a[c] == b[c], c
+    assert hires["remainders"] == [0, 2, 1]
+    # 1 so far, at least 3: P(R >= 2), R ~ NB(3.5, 0.75); projected 2 < 3
+    assert draft["p_meet"] == pytest.approx(1 - nbinom_cdf(1, 3.5, 0.75))
+    assert (draft["pace_status"], draft["needed"]) == ("at_risk", 2)

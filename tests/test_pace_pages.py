@@ -2,7 +2,7 @@
 alternative, the Overview's key messages and cards, in both languages and with bureau filters.
 
 Data: the contract's worked example (tests/test_pace.py): as of 2026-11-20, 1 digital hire so
-far, projected 2 (90 % interval 1–4), P(meet 1–2) = 0.736.
+far, projected 2 (90 % interval 1–5), P(meet 1–2) = 0.685.
 """
 
 from __future__ import annotations
@@ -71,17 +71,17 @@ def test_hiring_page_year_to_date_chart(wh, monkeypatch):
     fy2024 = next(t for n, t in by_name.items() if n and "2024" in n)
     assert values(fy2024["y"]) == [0, 1, 2, 3, 3] and values(fy2024["x"])[-1] == 364
     proj = by_name["年度末見込み"]
-    assert values(proj["y"]) == [2] and values(proj["error_y"]["array"]) == [2]
+    assert values(proj["y"]) == [2] and values(proj["error_y"]["array"]) == [3]
     assert values(proj["error_y"]["arrayminus"]) == [1]
     text = _texts(at)
-    assert "達成見込み" in text and "年度末見込み 2(1〜4)" in text
-    assert "目標達成の見込み 74%" in text
+    assert "達成見込み" in text and "年度末見込み 2(1〜5)" in text
+    assert "目標達成の見込み 69%" in text
     assert "見込みであって約束ではありません" in text  # a projection, not a promise
     # the text alternative: same-day values and year-ends per FY
     tables = [t for t in at.table if "同じ日まで" in str(t.value.columns.tolist())]
     assert tables, "the chart's numbers as a table"
     t = tables[0].value
-    assert t.shape[0] == 4 and "2(1〜4)" in t.to_string()
+    assert t.shape[0] == 4 and "2(1〜5)" in t.to_string()
 
 
 def test_overview_key_messages_and_card(wh, monkeypatch):
@@ -89,27 +89,28 @@ def test_overview_key_messages_and_card(wh, monkeypatch):
     assert not at.exception
     text = _texts(at)
     assert ("デジタル人材候補の採用数:今年度これまで1名。前年までの同時期以降の実績から"
-            "年度末見込み2名(90%区間1〜4名)、目標(1〜2名)達成の見込み74%") in text
-    assert "年度末見込み 2(1〜4)" not in text  # the cards show the latest complete FY
+            "年度末見込み2名(90%区間1〜5名)、目標(1〜2名)達成の見込み69%") in text
+    assert "年度末見込み 2(1〜5)" not in text  # the cards show the latest complete FY
     at = app(wh, monkeypatch, fy="2026")
     text = _texts(at)
-    assert "年度末見込み 2(1〜4)" in text and "↗ 達成見込み" in text  # the year in progress
+    assert "年度末見込み 2(1〜5)" in text and "↗ 達成見込み" in text  # the year in progress
 
 
 def test_overview_in_english(wh, monkeypatch):
     at = app(wh, monkeypatch, lang="en")
     text = _texts(at)
-    assert "the year-end projection is 2 (90% interval 1–4)" in text
-    assert "chance of meeting the target (1–2): 74%" in text
+    assert "the year-end projection is 2 (90% interval 1–5)" in text
+    assert "chance of meeting the target (1–2): 69%" in text
     assert "on track" in text
 
 
 def test_one_bureau_uses_its_own_row(wh, monkeypatch):
-    # B1: 1 so far, λ = 2/3 → projected 1.67; count targets are ministry-wide only
+    # B1: 1 so far, remainders 0, 1, 1 → projected 1.67, R ~ NB(2.5, 0.75); count targets
+    # are ministry-wide only
     at = app(wh, monkeypatch, "hiring", bureau="B1")
     assert not at.exception
     text = _texts(at)
-    assert "1.67(1〜3)" in text and "目標なし" in text
+    assert "1.67(1〜4)" in text and "目標なし" in text
     assert "目標達成の見込み" not in text
 
 
@@ -122,7 +123,7 @@ def test_several_bureaus_show_each_projection(wh, monkeypatch):
     assert not any(t.get("name") == "年度末見込み" for t in spec["data"])  # no summed projection
     assert "局ごとに計算" in _texts(at)
     frames = [d.value for d in at.dataframe]
-    assert any("1.67(1〜3)" in f.to_string() and "0.33(0〜1)" in f.to_string() for f in frames)
+    assert any("1.67(1〜4)" in f.to_string() and "0.33(0〜2)" in f.to_string() for f in frames)
     over = app(wh, monkeypatch, bureau="B1,B2")
     assert "局ごとに計算" in _texts(over) and "年度末見込み2名" not in _texts(over)
 
@@ -155,7 +156,7 @@ def test_brief_opens_with_the_key_messages(wh):
     from dashboard import brief
 
     want = ("デジタル人材候補の採用数:今年度これまで1名。前年までの同時期以降の実績から"
-            "年度末見込み2名(90%区間1〜4名)、目標(1〜2名)達成の見込み74%")
+            "年度末見込み2名(90%区間1〜5名)、目標(1〜2名)達成の見込み69%")
     v = brief.view_for(wh, lang="ja")
     pack = brief.content(v)
     assert pack.messages == ("↗ 達成見込み " + want,)
@@ -164,10 +165,10 @@ def test_brief_opens_with_the_key_messages(wh):
     assert want in first
     # the hiring slide carries its pace
     hiring = "\n".join(s.text_frame.text for s in prs.slides[2].shapes if s.has_text_frame)
-    assert "デジタル人材候補の採用数: ↗ 達成見込み · 今年度これまで 1 · 年度末見込み 2(1〜4)" \
-        in hiring and "目標達成の見込み 74%" in hiring
+    assert "デジタル人材候補の採用数: ↗ 達成見込み · 今年度これまで 1 · 年度末見込み 2(1〜5)" \
+        in hiring and "目標達成の見込み 69%" in hiring
     page1 = PdfReader(io.BytesIO(brief.build(v, "pdf"))).pages[0].extract_text()
-    assert "年度末見込み2名(90%区間1〜4名)" in page1.replace("\n", "")
+    assert "年度末見込み2名(90%区間1〜5名)" in page1.replace("\n", "")
     en = brief.content(brief.view_for(wh, lang="en"))
     assert en.messages[0].startswith("↗ on track Digital-talent hires: 1 so far this year.")
     several = brief.content(brief.view_for(wh, lang="ja", bureaus=["B1", "B2"]))
@@ -189,6 +190,7 @@ def test_public_edition_shows_the_protected_pace_and_no_curves(wh, monkeypatch):
         hires = con.execute("SELECT ytd, projected, pace_status FROM kpi_pace WHERE metric = "
                             "'digital_hires' AND bureau_code IS NULL").fetchall()
     assert "kpi_pace" in tables and "kpi_pace_curve" not in tables
+    assert "kpi_pace_history" not in tables  # the track record: ministry's own edition only
     (ytd, projected, status), = hires
     assert ytd != ytd and projected != projected and status == "suppressed"  # NaN: [c]
     monkeypatch.setenv("DTP_EDITION", "public")

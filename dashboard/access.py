@@ -58,7 +58,8 @@ PAGE_ROLE: dict[str, str] = {**dict.fromkeys(PLAN_PAGES, "viewer"), "dictionary"
                              "quality": "viewer", "data": "viewer", "audit": "admin"}
 PUBLIC_PAGES = PLAN_PAGES | {"dictionary", "data"}
 # the roll-up edition's pages (dashboard/nav.py ROLLUP_PAGES) and the ones it shares
-ROLLUP_PAGES = frozenset({"compare", "government", "pace", "rollup-data"})
+ROLLUP_PAGES = frozenset({"compare", "government", "pace", "months", "submissions",
+                          "rollup-data"})
 ROLLUP_SHARED = frozenset({"audit"})
 PAGE_ROLE.update(dict.fromkeys(ROLLUP_PAGES, "viewer"))
 ROLLUP_DATASETS = ("rollup_kpi", "rollup_kpi_pace")  # what the roll-up's downloads hold

@@ -64,5 +64,9 @@ ROLLUP_PAGES: tuple[PageDef, ...] = (
     PageDef("views/rollup_government.py", "page_rollup_government",
             ":material/account_balance:", "government"),
     PageDef("views/rollup_pace.py", "page_rollup_pace", ":material/speed:", "pace"),
+    PageDef("views/rollup_months.py", "page_rollup_months", ":material/calendar_month:",
+            "months"),
+    PageDef("views/rollup_submissions.py", "page_rollup_submissions", ":material/inbox:",
+            "submissions"),
     PageDef("views/rollup_data.py", "page_rollup_data", ":material/download:", "rollup-data"),
 )

@@ -117,7 +117,8 @@ def content(v: rui.RollupView, fy: int | None = None, metric: str | None = None,
 
     orgs = rq.organisations(v.rollup)
     as_of = "; ".join(f"{v.org_label(r['organisation'])} {fmt.date(r['as_of_date'], v.lang)}"
-                      for r in orgs.iter_rows(named=True) if r["organisation"] in v.codes)
+                      for r in orgs.iter_rows(named=True)
+                      if r["organisation"] in v.codes and r["as_of_date"] is not None)
     made = made_at or dt.datetime.now(dt.UTC).replace(tzinfo=None)
     facts = (
         (v.t("rollup_orgs"), v.t("rollup_all_orgs") if v.orgs is None

@@ -47,13 +47,15 @@ def file_name(kind: str, dataset: str, orgs: rq.Orgs, as_of: dt.date | None) -> 
 
 
 def meta(dataset: str, frame: pl.DataFrame, orgs: rq.Orgs, names: dict[str, str], lang: str,
-         as_of: dt.date | None, run_id: str) -> xlsx.ExportMeta:
+         as_of: dt.date | None, run_id: str, month: str | None = None) -> xlsx.ExportMeta:
     t = lambda key, **kw: i18n.t(key, lang, **kw)  # noqa: E731
     chosen = t("rollup_all_orgs") if orgs is None else ", ".join(
         f"{c} {names.get(c, '')}".strip() for c in orgs)
     return xlsx.ExportMeta(
         dataset=dataset, title=title(dataset, lang), definition=definition(dataset, lang),
-        filters=((t("rollup_orgs"), chosen), (t("data_publication"), t("data_yes"))),
+        filters=((t("rollup_orgs"), chosen),
+                 *(((t("rollup_month"), month),) if month else ()),
+                 (t("data_publication"), t("data_yes"))),
         as_of=as_of, run_id=run_id, data_origin=None,
         generated_at=dt.datetime.now().astimezone().replace(microsecond=0),
         columns=tuple((c, str(dtype), t(COLUMN_KEYS[c]) if c in COLUMN_KEYS else "")
@@ -63,7 +65,7 @@ def meta(dataset: str, frame: pl.DataFrame, orgs: rq.Orgs, names: dict[str, str]
 
 def download(kind: str, path: str, dataset: str, orgs: rq.Orgs, *, lang: str,
              names: dict[str, str], as_of: dt.date | None, run_id: str,
-             principal: access.Principal) -> Callable[[], bytes]:
+             principal: access.Principal, month: str | None = None) -> Callable[[], bytes]:
     """The lazy ``data=`` of a roll-up download button (every argument fixed now)."""
     if kind not in FORMATS or dataset not in DATASETS:
         raise ValueError(f"not a roll-up download: {dataset} as {kind}")
@@ -72,13 +74,15 @@ def download(kind: str, path: str, dataset: str, orgs: rq.Orgs, *, lang: str,
 
     def make() -> bytes:
         who = access.authorize_rollup_download(principal, dataset)
-        frame = rq.download_rows(path, dataset, chosen, lang)
+        frame = rq.download_rows(path, dataset, chosen, lang, month)
         if kind == "csv":
             data = ex.to_csv(frame).data
         else:
-            data = xlsx.to_xlsx(frame, meta(dataset, frame, chosen, names, lang, as_of, run_id))
+            data = xlsx.to_xlsx(frame, meta(dataset, frame, chosen, names, lang, as_of, run_id,
+                                            month))
         audit.record("download", who, strict=True, page="rollup-data", dataset=dataset,
-                     format=kind, filters={"organisations": list(chosen) if chosen else None},
+                     format=kind, filters={"organisations": list(chosen) if chosen else None,
+                                           "month": month},
                      rows=frame.height, publication=True, run_id=run_id)
         return data
 

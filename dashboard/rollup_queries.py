@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import duckdb
@@ -46,12 +46,23 @@ class Rollup:
     method: str
     organisations: int
     has_pace: bool
+    months: tuple[str, ...] = ()  # every month of the file (rollup_months), oldest first
+    month: str | None = None  # the month the pages show (``?month=``; None: the latest)
 
     @property
     def run_id(self) -> str:
         """The audit lines' run: when the roll-up was built (the cache key adds the file's
         identity)."""
         return self.built_at.isoformat() if self.built_at is not None else self.version
+
+    @property
+    def shown_month(self) -> str:
+        """The month every read is of: the chosen one, else the latest."""
+        return self.month or self.months[-1]
+
+    def at(self, month: str | None) -> Rollup:
+        """The same file, showing ``month`` (one of its months; else the latest)."""
+        return replace(self, month=month if month in self.months else None)
 
 
 # --- which file is it -------------------------------------------------------------------------
@@ -88,7 +99,14 @@ def _meta(path: str, ino: int, mtime_ns: int, size: int) -> dict:
     if meta.height == 0:
         raise WarehouseUnreadable("rollup_meta is empty")
     row = meta.row(0, named=True)
-    row["has_pace"] = "rollup_kpi_pace" in tables["table_name"].to_list()
+    names = tables["table_name"].to_list()
+    row["has_pace"] = "rollup_kpi_pace" in names
+    if "rollup_months" not in names:  # rolled up before months (issue 24): roll up again
+        raise WarehouseUnreadable("no rollup_months: roll the packs up again")
+    (months,) = _run_batch(path, [_q("SELECT month FROM rollup_months ORDER BY month")])
+    row["months"] = tuple(months["month"].to_list())
+    if not row["months"]:
+        raise WarehouseUnreadable("rollup_months is empty")
     row["version"] = f"{row['built_at']}|{ino}|{mtime_ns}|{size}"
     return row
 
@@ -113,7 +131,8 @@ def current(p: Path | None = None) -> Rollup:
         raise WarehouseUnreadable(str(exc)) from exc
     return Rollup(path=str(p), version=meta["version"], built_at=meta["built_at"],
                   threshold=meta["threshold"], method=meta["method"],
-                  organisations=meta["organisations"], has_pace=meta["has_pace"])
+                  organisations=meta["organisations"], has_pace=meta["has_pace"],
+                  months=meta["months"])
 
 
 def _one(r: Rollup, sql: str, **params: object) -> pl.DataFrame:
@@ -130,14 +149,45 @@ def _orgs(orgs: Orgs) -> tuple[str, dict[str, object]]:
 # --- reads ------------------------------------------------------------------------------------
 
 def organisations(r: Rollup) -> pl.DataFrame:
-    """Every organisation rolled up: code, names, as-of date, threshold (in the file's order)."""
-    return _one(r, "SELECT organisation, name_ja, name_en, as_of_date, threshold "
-                   "FROM rollup_organisations")
+    """Every organisation rolled up (in the file's order): code, names, threshold, and the
+    as-of date of its pack of the month shown (NULL: it has not sent that month)."""
+    return _one(r, "SELECT o.organisation, o.name_ja, o.name_en, s.as_of_date, o.threshold "
+                   "FROM rollup_organisations o LEFT JOIN rollup_submissions s ON "
+                   "s.organisation = o.organisation AND s.month = $month AND s.current",
+                month=r.shown_month)
+
+
+def missing(r: Rollup) -> list[str]:
+    """The organisations that have not sent the month shown."""
+    return _one(r, "SELECT organisation FROM rollup_missing WHERE month = $month "
+                   "ORDER BY organisation", month=r.shown_month)["organisation"].to_list()
 
 
 def fiscal_years(r: Rollup) -> list[int]:
-    return _one(r, "SELECT DISTINCT fiscal_year FROM rollup_kpi ORDER BY 1")[
-        "fiscal_year"].to_list()
+    return _one(r, "SELECT DISTINCT fiscal_year FROM rollup_kpi WHERE month = $month "
+                   "ORDER BY 1", month=r.shown_month)["fiscal_year"].to_list()
+
+
+def submissions(r: Rollup) -> pl.DataFrame:
+    """Every accepted pack, newest first: month, organisation, accepted_at, as_of_date,
+    submitted_by, replaces, current."""
+    return _one(r, "SELECT month, organisation, accepted_at, as_of_date, submitted_by, "
+                   "replaces, current FROM rollup_submissions ORDER BY month DESC, "
+                   "organisation, accepted_at DESC NULLS LAST")
+
+
+def all_missing(r: Rollup) -> pl.DataFrame:
+    """Every organisation-month not sent."""
+    return _one(r, "SELECT month, organisation FROM rollup_missing ORDER BY month, organisation")
+
+
+def by_month(r: Rollup, metric: str, fy: int, months: tuple[str, ...]) -> pl.DataFrame:
+    """One metric's ministry-wide rows of FY ``fy`` in each of ``months``, every organisation
+    and ``ALL``: the year in progress as the centre saw it month by month."""
+    return _one(r, f"SELECT month, {KPI} FROM rollup_kpi WHERE bureau_code IS NULL "
+                   "AND metric = $metric AND fiscal_year = $fy AND month IN "
+                   "(SELECT unnest($months)) ORDER BY month, organisation",
+                metric=metric, fy=fy, months=tuple(months))
 
 
 def in_progress_fy(r: Rollup) -> int | None:
@@ -160,15 +210,17 @@ def kpi(r: Rollup, orgs: Orgs) -> pl.DataFrame:
     rollup_kpi holds them (a withheld cell NULL, flag C)."""
     where, params = _orgs(orgs)
     return _one(r, f"SELECT {KPI} FROM rollup_kpi WHERE bureau_code IS NULL "
-                   f"AND organisation <> $all{where} ORDER BY metric, fiscal_year, organisation",
-                all=ALL, **params)
+                   f"AND organisation <> $all AND month = $month{where} "
+                   "ORDER BY metric, fiscal_year, organisation",
+                all=ALL, month=r.shown_month, **params)
 
 
 def government(r: Rollup) -> pl.DataFrame:
     """The government-wide rows (``organisation = 'ALL'``): sums where every part is free (F),
     else NULL with flag S and the bounds the free parts imply."""
     return _one(r, f"SELECT {KPI} FROM rollup_kpi WHERE organisation = $all "
-                   "ORDER BY metric, fiscal_year", all=ALL)
+                   "AND month = $month ORDER BY metric, fiscal_year", all=ALL,
+                month=r.shown_month)
 
 
 def pace(r: Rollup, orgs: Orgs) -> pl.DataFrame:
@@ -183,32 +235,36 @@ def pace(r: Rollup, orgs: Orgs) -> pl.DataFrame:
                    "k.target_max, k.denominator FROM rollup_kpi_pace p LEFT JOIN rollup_kpi k "
                    "ON k.organisation = p.organisation AND k.metric = p.metric "
                    "AND k.fiscal_year = p.fiscal_year AND k.bureau_code IS NULL "
-                   "WHERE p.bureau_code IS NULL" + where.replace("organisation", "p.organisation")
-                   + " ORDER BY p.metric, p.organisation", **params)
+                   "AND k.month = p.month WHERE p.bureau_code IS NULL AND p.month = $month"
+                   + where.replace("organisation", "p.organisation")
+                   + " ORDER BY p.metric, p.organisation", month=r.shown_month, **params)
 
 
 # --- downloads (read on the click, in Streamlit's download thread: no cache) -------------------
 
-def download_rows(path_: str, dataset: str, orgs: Orgs, lang: str) -> pl.DataFrame:
-    """A download's rows: ``rollup_kpi`` (the selected organisations' rows, bureau rows
-    included, with each bureau's name in ``lang``, and the government-wide rows) or
-    ``rollup_kpi_pace`` (the selected organisations' rows)."""
+def download_rows(path_: str, dataset: str, orgs: Orgs, lang: str,
+                  month: str | None = None) -> pl.DataFrame:
+    """A download's rows of ``month`` (every month: None): ``rollup_kpi`` (the selected
+    organisations' rows, bureau rows included, with each bureau's name in ``lang``, and the
+    government-wide rows) or ``rollup_kpi_pace`` (the selected organisations' rows)."""
     where, params = _orgs(orgs)
+    params["month"] = month
     name = "name_en" if lang == "en" else "name_ja"
     if dataset == "rollup_kpi":
-        sql = ("SELECT k.organisation, k.metric, k.fiscal_year, k.bureau_code, b." + name
+        sql = ("SELECT k.month, k.organisation, k.metric, k.fiscal_year, k.bureau_code, b." + name
                + " AS bureau_name, k.value, k.numerator, k.denominator, k.flag, k.value_low, "
                "k.value_high, k.target_kind, k.target_min, k.target_max, k.status, k.plan_id "
                "FROM rollup_kpi k LEFT JOIN rollup_bureaus b ON b.organisation = k.organisation "
                "AND b.bureau_code = k.bureau_code WHERE (k.organisation = $all"
                + (" OR true" if orgs is None else
                   " OR k.organisation IN (SELECT unnest($orgs))") + ") "
-               "ORDER BY k.organisation = $all, k.organisation, k.metric, k.fiscal_year, "
+               "AND ($month IS NULL OR k.month = $month) "
+               "ORDER BY k.month, k.organisation = $all, k.organisation, k.metric, k.fiscal_year, "
                "k.bureau_code NULLS FIRST")
         params = {**params, "all": ALL}
     elif dataset == "rollup_kpi_pace":
-        sql = ("SELECT * FROM rollup_kpi_pace WHERE true" + where
-               + " ORDER BY organisation, metric, bureau_code NULLS FIRST")
+        sql = ("SELECT * FROM rollup_kpi_pace WHERE ($month IS NULL OR month = $month)" + where
+               + " ORDER BY month, organisation, metric, bureau_code NULLS FIRST")
     else:
         raise ValueError(f"not a roll-up dataset: {dataset!r}")
     (frame,) = _run_batch(path_, [_q(sql, **params)])

@@ -28,6 +28,7 @@ from release import i18n
 from release.organisation import ALL
 
 K_ORGS = "rollup_orgs"
+K_MONTH = "rollup_month"
 FLAGS = ("F", "C", "S")
 WITHHELD = fmt.SUPPRESSED  # "[c]"
 
@@ -65,6 +66,20 @@ class RollupView(state.FyLabels):
             return self.t("rollup_all")
         return self.org_names.get(code) or code
 
+    @property
+    def month(self) -> str:
+        """The month the pages show (``?month=``, default the latest)."""
+        return self.rollup.shown_month
+
+    def month_label(self, month: str) -> str:
+        return month_label(month, self.lang)
+
+
+def month_label(month: str, lang: str) -> str:
+    """``2026-11`` → 2026年11月 / Nov 2026."""
+    y, m = int(month[:4]), int(month[5:7])
+    return i18n.t("rollup_month_label", lang, y=y, mon=i18n.t(f"month_{m}", lang))
+
 
 # --- the controls -----------------------------------------------------------------------------
 
@@ -99,6 +114,14 @@ def controls() -> RollupView:
         ss[state._VIEW] = None
         state.show_notices(lang)
         raise
+    _write_lang(lang)
+    sb = st.sidebar
+    sb.markdown(f"**{i18n.t('controls', lang)}**")
+    months = list(reversed(r.months))  # newest first
+    month = state.url_select("month", K_MONTH, i18n.t("rollup_month", lang), months,
+                             months[0], format_func=lambda m: month_label(m, lang),
+                             container=sb)
+    r = r.at(month)
     fys = rq.fiscal_years(r)
     if not fys:
         raise rq.WarehouseUnreadable("no fiscal years")
@@ -106,9 +129,6 @@ def controls() -> RollupView:
     codes = tuple(orgs["organisation"].to_list())
     names = dict(zip(codes, orgs["name_en" if lang == "en" else "name_ja"].to_list(),
                      strict=True))
-    _write_lang(lang)
-    sb = st.sidebar
-    sb.markdown(f"**{i18n.t('controls', lang)}**")
     chosen = state.url_multiselect(
         "org", K_ORGS, i18n.t("rollup_orgs", lang), codes,
         format_func=lambda c: names.get(c) or c,
@@ -139,14 +159,19 @@ def header(v: RollupView, title: str) -> None:
     dates = sorted({d for d in rq.organisations(v.rollup)["as_of_date"].to_list() if d})
     as_of = (fmt.date(dates[0], v.lang) if len(dates) == 1 else
              f"{fmt.date(dates[0], v.lang)} – {fmt.date(dates[-1], v.lang)}") if dates else "–"
-    st.caption(f"{v.t('as_of')}: {as_of}　｜　"
+    st.caption(v.t("rollup_month_shown", month=v.month_label(v.month)) + "　｜　"
+               + f"{v.t('as_of')}: {as_of}　｜　"
                + v.t("rollup_header", n=len(v.all_orgs), t=v.rollup.threshold,
                      built=fmt.timestamp(v.rollup.built_at, v.lang)))
+    gone = rq.missing(v.rollup)
+    if gone:
+        st.warning(v.t("rollup_not_sent", month=v.month_label(v.month),
+                       orgs=", ".join(v.org_label(c) for c in gone)), icon=":material/schedule:")
 
 
 def filters(v: RollupView) -> dict[str, object]:
     """The view as an audit line's ``filters``."""
-    return {"organisations": list(v.orgs) if v.orgs else None}
+    return {"organisations": list(v.orgs) if v.orgs else None, "month": v.month}
 
 
 # --- cells ------------------------------------------------------------------------------------
@@ -277,3 +302,28 @@ def _chart_table(v: RollupView, fig: go.Figure, groups: dict[str, list[float | N
                 fmt.value(ys[i], is_rate))
         rows.append(line)
     return pd.DataFrame(rows)
+
+
+def month_chart(v: RollupView, code: str, months: Sequence[str], series: Sequence[str],
+                by_key: dict[tuple[str, str], dict], key: str) -> None:
+    """One metric by month, one line per organisation and the government-wide total (a
+    withheld cell or a month not sent: no point; the table above says which)."""
+    m = METRIC_BY_CODE[code]
+    labels = [v.month_label(mo) for mo in months]
+    fig = charts._base(340)
+    for i, org in enumerate(series):
+        ys = []
+        for mo in months:
+            r = by_key.get((mo, org))
+            ys.append(r["value"] if r is not None and r["flag"] == "F" else None)
+        name = charts.plain(v.org_label(org))
+        fig.add_scatter(x=labels, y=ys, name=name, mode="lines+markers",
+                        line=dict(color=charts.CATEGORY[i % len(charts.CATEGORY)], width=2,
+                                  dash=["solid", "dash", "dot", "dashdot"][i % 4]),
+                        hovertemplate="<b>%{x}</b><br>" + name + ": %{y}<extra></extra>")
+    if m.is_rate:
+        fig.update_yaxes(tickformat=".0%", range=[0, 1.05])
+    fig.update_xaxes(type="category")
+    st.plotly_chart(fig, key=key, theme=None, config=charts.CONFIG,
+                    alt=i18n.metric_name(code, v.lang))
+

@@ -37,6 +37,7 @@ GLOBAL_PARAMS = ("lang", "bureau", "fy_from", "fy_to")
 PAGE_PARAMS: set[str] = {"fy", "track", "pace", "plan"}
 # the roll-up edition (dashboard/rollup_ui.py): the organisation filter and a page's metric
 PAGE_PARAMS |= {"org", "metric"}
+PAGE_PARAMS |= {"month"}  # the roll-up's month shown (issue 24), on every roll-up page
 PAGE_PARAMS |= URL_PARAMS  # the data page's dataset, publication switch and filters (issue 4)
 
 K_LANG, K_BUREAUS, K_SPAN = "lang", "bureaus", "fy_span"

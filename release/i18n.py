@@ -625,6 +625,37 @@ STRINGS: dict[str, tuple[str, str]] = {
     "page_rollup_government": ("政府全体", "Government-wide"),
     "page_rollup_pace": ("今年度のペース", "Pace of the year"),
     "page_rollup_data": ("データ", "Data"),
+    # the roll-up month after month (issue 24)
+    "page_rollup_months": ("月ごとの推移", "Month by month"),
+    "page_rollup_submissions": ("提出状況", "Submissions"),
+    "rollup_month": ("月", "Month"),
+    "rollup_month_label": ("{y}年{mon}", "{mon} {y}"),
+    "rollup_month_shown": ("{month}のパック", "Packs of {month}"),
+    "rollup_not_sent": ("{month}に未提出: {orgs}", "Not sent for {month}: {orgs}"),
+    "rollup_not_sent_cell": ("未提出", "not sent"),
+    "rollup_months_intro": (
+        "{fy}の値を、各月に届いたパックで並べています(政府全体はその月に提出した組織の合計)。未提出の月は前月の値で埋めず「未提出」と示します。",
+        "{fy} as each month's packs showed it (government-wide: the total over the "
+        "organisations that sent that month). A month not sent is shown as 'not sent', never "
+        "filled from an earlier month."),
+    "rollup_months_title": ("{metric}: 月ごとの{fy}", "{metric}: {fy} month by month"),
+    "rollup_months_caption": ("{metric}の月ごとの推移(秘匿された値と未提出の月は描画せず、表に記載)。",
+                              "{metric} by month (withheld values and months not sent are not "
+                              "drawn; the table shows them)."),
+    "rollup_submissions_intro": (
+        "どの組織がどの月のパックを、いつ(受理日時)、どの基準日で、誰が送ったか。同じ月の再提出は前のものを置き換え、前のものも記録に残ります。",
+        "Which organisation sent which month's pack, when it was accepted, its as-of date and "
+        "who sent it. A second pack of the same month replaces the first; both are kept."),
+    "rollup_sent_matrix": ("組織別・月別の提出", "Each organisation's months"),
+    "rollup_sent_cell": ("基準日 {date}", "as of {date}"),
+    "rollup_every_submission": ("受理したパック(新しい順)", "Every pack accepted (newest first)"),
+    "rollup_accepted_at": ("受理日時", "Accepted"),
+    "rollup_submitted_by": ("提出者", "Sent by"),
+    "rollup_superseded": ("置き換え済み", "replaced"),
+    "rollup_in_use": ("使用中", "in use"),
+    "rollup_state": ("状態", "State"),
+    "rollup_no_submissions": ("受理記録はありません(パックを直接ロールアップしたファイル)。",
+                              "No acceptance records (a file rolled up from packs directly)."),
     "rollup_orgs": ("府省・組織", "Organisations"),
     "rollup_orgs_placeholder": ("全組織", "All organisations"),
     "rollup_all_orgs": ("全組織", "All organisations"),

@@ -77,15 +77,14 @@ def page(browser: object) -> Iterator[object]:
 
 
 @pytest.fixture(scope="session")
-def rollup_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A roll-up of two small, differently shaped organisations (own bureaus, sizes, targets
-    and seeds; ``sample --organisation``), each built and published at "home" (threshold 5):
-    the roll-up edition's tests (test_rollup_edition.py, test_browser_rollup.py)."""
+def rollup_packs(tmp_path_factory: pytest.TempPathFactory) -> list[Path]:
+    """Two small, differently shaped organisations (own bureaus, sizes, targets and seeds;
+    ``sample --organisation``), each built and published at "home" (threshold 5)."""
     from pipelines.sample import generate
-    from release import publication, rollup
+    from release import publication
     from release.organisation import resolve
 
-    root = tmp_path_factory.mktemp("rollup-edition")
+    root = tmp_path_factory.mktemp("rollup-packs")
     packs = []
     for code, seed in (("MOE", 21), ("XYZ", 22)):
         raw = root / f"raw-{code}"
@@ -94,6 +93,17 @@ def rollup_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
         build(raw, wh)
         packs.append(publication.write_pack(wh, root / f"pack-{code}", 5,
                                             resolve(code, None, None, raw)).out_dir)
+    return packs
+
+
+@pytest.fixture(scope="session")
+def rollup_file(rollup_packs: list[Path], tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A roll-up of the two organisations' packs (``rollup_packs``): the roll-up edition's
+    tests (test_rollup_edition.py, test_browser_rollup.py)."""
+    from release import rollup
+
+    packs = rollup_packs
+    root = tmp_path_factory.mktemp("rollup-edition")
     out = root / "rollup.duckdb"
     rollup.build_rollup(packs, out)
     return out

@@ -32,7 +32,7 @@ for dataset in rd.DATASETS:
             v.t(f"data_{kind}"), key=f"rollup_dl_{dataset}_{kind}", on_click="ignore",
             data=rd.download(kind, v.rollup.path, dataset, v.orgs, lang=v.lang,
                              names=v.org_names, as_of=as_of, run_id=v.rollup.run_id,
-                             principal=principal),
+                             principal=principal, month=v.month),
             file_name=rd.file_name(kind, dataset, v.orgs, as_of), mime=rd.MIME[kind],
             disabled=not ok, help=None if ok else v.t("rollup_download_role"),
             icon=":material/download:", width="stretch")

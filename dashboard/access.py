@@ -28,6 +28,9 @@ calls :func:`authorize_download` at the moment its bytes are made.
 | analyst | the row-level ``stg_*`` datasets                                             |
 | admin   | the audit page                                                               |
 
+Planners and up also get the 計画の改定案 / Draft revision page (``may_draft``), never in the
+public or roll-up edition.
+
 The rule functions (``can_page``, ``datasets_for``, ``publication_only``, ``may_download``) are
 plain functions of a :class:`Principal`, testable without Streamlit.
 """
@@ -55,7 +58,8 @@ PUBLIC_USER = "public"
 PLAN_PAGES = frozenset({"overview", "hiring", "training", "certification", "security",
                         "workforce", "review"})
 PAGE_ROLE: dict[str, str] = {**dict.fromkeys(PLAN_PAGES, "viewer"), "dictionary": "viewer",
-                             "quality": "viewer", "data": "viewer", "audit": "admin"}
+                             "quality": "viewer", "data": "viewer", "audit": "admin",
+                             "draft": "planner"}  # the draft revision (issue 26): no public
 PUBLIC_PAGES = PLAN_PAGES | {"dictionary", "data"}
 # the roll-up edition's pages (dashboard/nav.py ROLLUP_PAGES) and the ones it shares
 ROLLUP_PAGES = frozenset({"compare", "government", "pace", "months", "submissions",
@@ -248,6 +252,16 @@ def may_review_csv(p: Principal) -> bool:
     return may_download(p, REVIEW_DATASET, publication=p.public)
 
 
+# The draft revision page (views/plan_draft.py, issue 26): planners and up. Its files (the
+# draft's plans.csv / plan_targets.csv, its impact.csv of kpi figures) are downloaded, and the
+# draft proposed as a data delivery, with the kpi dataset's right, unprotected.
+DRAFT_DATASET = "kpi"
+
+
+def may_draft(p: Principal) -> bool:
+    return can_page(p, "draft") and may_download(p, DRAFT_DATASET, publication=False)
+
+
 def may_rollup_download(p: Principal, dataset: str) -> bool:
     """The roll-up's own downloads (publication form only): whoever opens its data page."""
     return p.rollup and dataset in ROLLUP_DATASETS and can_page(p, "rollup-data")
@@ -400,6 +414,18 @@ def authorize_brief(p: Principal) -> Principal:
 def authorize_review_csv(p: Principal) -> Principal:
     """``authorize_download`` for the plan review's CSV (``may_review_csv``)."""
     return authorize_download(p, REVIEW_DATASET, publication=p.public)
+
+
+def authorize_draft(p: Principal, action: str) -> Principal:
+    """The re-check when a draft's file is made or the draft proposed (``may_draft`` now,
+    against the access file as it is now); a ``denied`` audit line otherwise."""
+    from dashboard import audit
+
+    now = refresh(p)
+    if now is None or not may_draft(now):
+        audit.record("denied", now or p, page="draft", dataset=action)
+        raise AccessDenied(f"{p.user} may not {action} a draft revision")
+    return now
 
 
 def authorize_rollup_download(p: Principal, dataset: str) -> Principal:

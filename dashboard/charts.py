@@ -208,7 +208,7 @@ def _segments(points: Sequence[Point]) -> list[tuple[int, int, str, float | None
 
 
 def add_targets(fig: go.Figure, points: Sequence[Point], is_rate: bool, lang: str,
-                name: str | None = None) -> None:
+                name: str | None = None, colour: str = TARGET_COLOUR) -> None:
     """A band for a range target, a dashed line for a min or max target (per FY segment)."""
     shapes: list[dict] = []
     notes: list[dict] = []
@@ -218,18 +218,18 @@ def add_targets(fig: go.Figure, points: Sequence[Point], is_rate: bool, lang: st
             f" ({name})" if name else "")
         if kind == "range" and lo is not None and hi is not None:
             shapes.append(dict(type="rect", x0=a - 0.5, x1=b + 0.5, y0=lo, y1=hi, layer="below",
-                               fillcolor=TARGET_COLOUR, opacity=0.15,
-                               line=dict(color=TARGET_COLOUR, width=1, dash="dot")))
+                               fillcolor=colour, opacity=0.15,
+                               line=dict(color=colour, width=1, dash="dot")))
             y = hi
         else:
             y = lo if kind == "min" else hi
             if y is None:
                 continue
             shapes.append(dict(type="line", x0=a - 0.5, x1=b + 0.5, y0=y, y1=y,
-                               line=dict(color=TARGET_COLOUR, width=2, dash="dash")))
+                               line=dict(color=colour, width=2, dash="dash")))
         if i == 0:
             notes.append(dict(x=b + 0.5, y=y, text=text, showarrow=False, xanchor="right",
-                              yanchor="bottom", font=dict(size=11, color=TARGET_COLOUR)))
+                              yanchor="bottom", font=dict(size=11, color=colour)))
     _append(fig, shapes, notes)
 
 
@@ -436,6 +436,24 @@ def hbars(labels: Sequence[str], groups: dict[str, Sequence[float]], *,
     fig.update_xaxes(gridcolor="#E5E5E5", showgrid=True)
     if percent:
         fig.update_xaxes(tickformat=".0%", range=[0, 1.12])
+    return fig
+
+
+CURRENT_TARGET_COLOUR = "#7F7F7F"  # the target in force, beside a draft's (grey)
+
+
+def draft_chart(current: Sequence[Point], draft: Sequence[Point], ticks: dict[int, str], *,
+                is_rate: bool, lang: str, fy_from: int, names: tuple[str, str],
+                revision: str) -> go.Figure:
+    """A kpi series judged under a draft revision (its statuses and targets: ``draft``) with
+    the targets in force now (``current``, grey) and the draft's from its first FY (green),
+    and a dashed boundary where the draft takes over."""
+    fig = kpi_chart(draft, ticks, is_rate=is_rate, lang=lang,
+                    kind="line" if is_rate else "bar", targets=False)
+    add_targets(fig, current, is_rate, lang, name=names[0], colour=CURRENT_TARGET_COLOUR)
+    add_targets(fig, [p for p in draft if p.fy >= fy_from], is_rate, lang, name=names[1])
+    if draft and fy_from <= max(p.fy for p in draft):
+        target_vline(fig, fy_from - 0.5, plain(revision))
     return fig
 
 

@@ -257,3 +257,22 @@ def audit_csv(frame: pl.DataFrame, who: access.Principal, filters: dict
         return data
 
     return make
+
+
+def draft_csv(frame: pl.DataFrame, who: access.Principal, *, name: str, revises: str,
+              plan_id: str, run_id: str) -> Callable[[], bytes]:
+    """A draft revision's file (the contract's ``plans.csv`` / ``plan_targets.csv``, exactly as
+    a delivery takes them, or its ``impact.csv``), made when the page was drawn: the right is
+    checked again when the bytes are made (``access.authorize_draft``) and the download leaves
+    its audit line first."""
+    from pipelines import revision
+
+    def make() -> bytes:
+        now = access.authorize_draft(who, "download")
+        data = revision.csv_text(frame).encode("utf-8")
+        audit.record("download", now, strict=True, page="draft", dataset=f"draft_{name}",
+                     format="csv", filters={"revises": revises, "plan": plan_id},
+                     rows=frame.height, publication=False, run_id=run_id)
+        return data
+
+    return make

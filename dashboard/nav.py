@@ -25,6 +25,8 @@ PLAN_PAGES: tuple[PageDef, ...] = (
     PageDef("views/security.py", "page_security", ":material/shield:", "security"),
     PageDef("views/workforce.py", "page_workforce", ":material/groups:", "workforce"),
     PageDef("views/plan_review.py", "page_plan_review", ":material/history:", "review"),
+    # planners and up (access.PAGE_ROLE), not in the public edition (issue 26)
+    PageDef("views/plan_draft.py", "page_plan_draft", ":material/edit_note:", "draft"),
 )
 
 # the default page's internal url_path is this prefix + its own; its own path is an alias (app.py)

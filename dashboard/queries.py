@@ -28,8 +28,10 @@ import duckdb
 import polars as pl
 import streamlit as st
 
+from pipelines import revision
 from pipelines.schema import METRICS
 from pipelines.settings import edition, get_settings
+from release import i18n
 from release.connection import connect as _connect
 
 Selection = tuple[str, ...] | None  # bureau codes; None = all bureaus (the ministry-wide rows)
@@ -429,3 +431,41 @@ def published_checks(run: Run) -> pl.DataFrame:
     """The published-figure reconciliation, every metric."""
     return _one(run, "SELECT metric, fiscal_year, published_value, warehouse_value, difference, "
                      "matches, source FROM published_check ORDER BY metric, fiscal_year")
+
+
+# --- a draft revision (issue 26): judged by pipelines/revision.py over this connection ----------
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def _draft_live(path: str, run_id: str) -> revision.Live:
+    con = _connect(path)
+    try:
+        return revision.read_live(con)
+    finally:
+        con.close()
+
+
+def draft_live(run: Run) -> revision.Live:
+    """The warehouse's plans, their targets and the run's as-of date, as a draft starts."""
+    return _draft_live(run.path, run.run_id)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _draft_impact(path: str, run_id: str, draft: str) -> revision.Impact:
+    import json
+
+    con = _connect(path)
+    try:
+        return revision.compute(con, revision.from_json(json.loads(draft)),
+                                (i18n.t("plan_implicit", "ja"), i18n.t("plan_implicit", "en")))
+    finally:
+        con.close()
+
+
+def draft_impact(run: Run, draft: revision.Draft) -> revision.Impact:
+    """What ``draft`` would change (every kpi row, the pace of the year in progress), judged
+    in the read-only connection with the build's own rule; cached per run and draft (a
+    :class:`revision.DraftError` is raised again, not kept)."""
+    import json
+
+    return _draft_impact(run.path, run.run_id,
+                         json.dumps(revision.draft_json(draft), sort_keys=True))

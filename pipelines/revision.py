@@ -41,6 +41,11 @@ TARGET_COLUMNS = BY_NAME["plan_targets"].column_names
 IMPACT_COLUMNS = ["metric", "fiscal_year", "bureau_code", "value", "plan_before", "plan_after",
                   "status_before", "status_after", "p_meet_before", "p_meet_after"]
 _ORDER = {m.code: i for i, m in enumerate(METRICS)}
+# DraftError keys (the page's words: release/i18n.py ``draft_err_<key>``)
+ERROR_KEYS = ("target_form", "target_fys", "target_number", "unknown_metric", "unknown_kind",
+              "kind_values", "kind_rate", "kind_count", "min_max", "fy_order", "unknown_plan",
+              "plan_id_form", "plan_id_taken", "title_empty", "adopted_early", "adopted_taken",
+              "fy_outside", "drop_none", "overlap")
 
 
 class DraftError(ValueError):
@@ -82,6 +87,8 @@ class Draft:
     drops: tuple[str, ...] = ()
     fy_from: int | None = None  # None: the FY of adopted_on (not before the plan's first FY)
     source: str | None = None
+    # the targets are the revision's whole list (the page's table): nothing else is carried
+    whole: bool = False
 
 
 _NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
@@ -263,6 +270,9 @@ def compose(live: Live, draft: Draft, implicit_titles: tuple[str, str] = ("è¨ˆç”
             raise DraftError("--drop", "drop_none", f"{draft.revises} has no target for "
                              f"{code} in FY{fy_from}-FY{fy_to}", metric=code)
     rows = [r for r in rows if r["metric"] not in draft.drops]
+    carried = rows
+    if draft.whole:
+        rows = []
     seen: list[Target] = []
     for t in draft.targets:
         check_target(t)
@@ -279,7 +289,12 @@ def compose(live: Live, draft: Draft, implicit_titles: tuple[str, str] = ("è¨ˆç”
         seen.append(t)
         replaced = [r for r in rows if r["metric"] == t.metric and r["fy_from"] <= t.fy_to
                     and t.fy_from <= r["fy_to"]]
-        section = replaced[0]["plan_section"] if replaced else METRIC_BY_CODE[t.metric].section
+        # its section from the target it replaces; its notes too while it says the same
+        ref = replaced or [r for r in carried if r["metric"] == t.metric
+                           and r["fy_from"] <= t.fy_to and t.fy_from <= r["fy_to"]]
+        section = ref[0]["plan_section"] if ref else METRIC_BY_CODE[t.metric].section
+        same = next((r for r in ref if (r["kind"], r["target_min"], r["target_max"])
+                     == (t.kind, t.target_min, t.target_max)), None)
         kept = []
         for r in rows:
             if r not in replaced:
@@ -292,7 +307,8 @@ def compose(live: Live, draft: Draft, implicit_titles: tuple[str, str] = ("è¨ˆç”
         rows = kept + [{"plan_id": draft.plan_id, "metric": t.metric, "fy_from": t.fy_from,
                         "fy_to": t.fy_to, "kind": t.kind, "target_min": t.target_min,
                         "target_max": t.target_max, "plan_section": section,
-                        "note_ja": None, "note_en": None}]
+                        "note_ja": same["note_ja"] if same else None,
+                        "note_en": same["note_en"] if same else None}]
     rows.sort(key=lambda r: (_ORDER[r["metric"]], r["fy_from"]))
     revision = {"plan_id": draft.plan_id, "title_ja": draft.title_ja.strip(),
                 "title_en": draft.title_en.strip(), "fy_from": fy_from, "fy_to": fy_to,
@@ -468,3 +484,79 @@ def write(impact: Impact, out: object) -> list[str]:
         written.append(str(folder / name))
     return written
 
+
+
+# --- a planner's draft, kept on disk (the page) ---------------------------------------------------
+
+def draft_json(d: Draft) -> dict:
+    """A draft as plain JSON values (the page keeps it per user; ``from_json`` reads it)."""
+    return {"revises": d.revises, "plan_id": d.plan_id, "adopted_on": d.adopted_on.isoformat(),
+            "title_ja": d.title_ja, "title_en": d.title_en, "fy_from": d.fy_from,
+            "source": d.source, "whole": d.whole, "drops": list(d.drops),
+            "targets": [{"metric": t.metric, "fy_from": t.fy_from, "fy_to": t.fy_to,
+                         "kind": t.kind, "target_min": t.target_min,
+                         "target_max": t.target_max} for t in d.targets]}
+
+
+def from_json(obj: dict) -> Draft:
+    """``draft_json``'s inverse (ValueError, KeyError or TypeError for anything else)."""
+    def num(v: object) -> float | None:
+        return None if v is None else float(v)  # type: ignore[arg-type]
+
+    targets = tuple(Target(str(t["metric"]), int(t["fy_from"]), int(t["fy_to"]),
+                           str(t["kind"]), num(t.get("target_min")), num(t.get("target_max")))
+                    for t in obj.get("targets", []))
+    return Draft(str(obj["revises"]), str(obj["plan_id"]),
+                 dt.date.fromisoformat(str(obj["adopted_on"])), str(obj["title_ja"]),
+                 str(obj["title_en"]), targets, tuple(str(m) for m in obj.get("drops", [])),
+                 None if obj.get("fy_from") is None else int(obj["fy_from"]),
+                 obj.get("source") or None, bool(obj.get("whole", False)))
+
+
+def _draft_file(folder: object, user: str) -> object:
+    import hashlib
+    from pathlib import Path
+
+    return Path(str(folder)) / (hashlib.sha256(user.encode("utf-8")).hexdigest()[:40] + ".json")
+
+
+def save_draft(folder: object, user: str, obj: dict) -> None:
+    """Keep ``user``'s draft (JSON) in ``folder`` (0700), its file 0600, written whole."""
+    import json
+    import os
+    import tempfile
+    from pathlib import Path
+
+    target = Path(str(_draft_file(folder, user)))
+    target.parent.mkdir(parents=True, exist_ok=True)
+    os.chmod(target.parent, 0o700)
+    fd, tmp = tempfile.mkstemp(prefix=".draft.", suffix=".tmp", dir=target.parent)
+    try:
+        os.fchmod(fd, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            json.dump(obj | {"user": user}, fh, ensure_ascii=False, default=str)
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def load_draft(folder: object, user: str) -> dict | None:
+    """``user``'s kept draft, or None (none kept, unreadable, or another user's file)."""
+    import json
+    from pathlib import Path
+
+    path = Path(str(_draft_file(folder, user)))
+    try:
+        obj = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if not isinstance(obj, dict) or obj.pop("user", None) != user:
+        return None
+    return obj
+
+
+def discard_draft(folder: object, user: str) -> None:
+    from pathlib import Path
+
+    Path(str(_draft_file(folder, user))).unlink(missing_ok=True)

@@ -21,6 +21,8 @@
 |                    |                          | days (0: never)                                |
 | DTP_UPLOAD_MAX_MB  | 1024                     | largest delivery file (and unpacked zip), MB;  |
 |                    |                          | keep equal to server.maxUploadSize             |
+| DTP_DRAFTS         | data/drafts              | planners' draft plan revisions, one file per   |
+|                    |                          | user (folder 0700, files 0600)                 |
 
 The executive digest (``python -m dashboard digest``; :func:`mail_settings`):
 
@@ -211,3 +213,8 @@ def rejected_days() -> int:
 
 def upload_max_bytes() -> int:
     return _int_setting("DTP_UPLOAD_MAX_MB", 1024, 1) * 1024 * 1024
+
+
+def drafts_dir() -> Path:
+    """Where each planner's draft revision is kept (the 計画の改定案 page, issue 26)."""
+    return _path(os.environ.get("DTP_DRAFTS", "data/drafts"))

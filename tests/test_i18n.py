@@ -14,6 +14,7 @@ import string
 from pathlib import Path
 
 from dashboard import access, downloads, fmt, nav
+from pipelines import revision
 from release import catalogue, i18n
 
 CODE = sorted(p for pkg in ("dashboard", "release", "pipelines/delivery")
@@ -32,6 +33,7 @@ FAMILIES: dict[str, tuple[str, ...]] = {
     "unit_": ("digital_hires", "training_participants", "ipa_passes",
               "phishing_drills_held"),  # counts' units in the key messages (Japanese)
     "digest_freq_": ("on_change", "monthly"),  # the digest's subscription (dashboard/digest.py)
+    "draft_err_": revision.ERROR_KEYS,  # the draft revision's errors (pipelines/revision.py)
     "rollup_flag_": ("F", "C", "S"),  # the roll-up's SDMX flags (dashboard/rollup_ui.py)
     "rollup_ds_": tuple(f"{d}{s}" for d in access.ROLLUP_DATASETS
                         for s in ("", "_def")),  # the roll-up's downloads

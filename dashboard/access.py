@@ -31,6 +31,14 @@ calls :func:`authorize_download` at the moment its bytes are made.
 Planners and up also get the 計画の改定案 / Draft revision page (``may_draft``), never in the
 public or roll-up edition.
 
+* **Stewards** (issue 22): the access file's ``steward`` list (e-mails and ``group:`` entries),
+  outside the ladder: the データ更新 / Data deliveries page — upload, validate, see the changes,
+  approve or reject *other people's* deliveries, withdraw their own. Admins may do the same and
+  alone restore an earlier version. With sign-in nobody approves their own delivery
+  (``four_eyes``: checked again in ``pipelines.delivery.flow.approve``); the local user is a
+  steward too, and may approve their own (``four_eyes: false``). Executives never see a
+  candidate: the plan pages read only the live warehouse.
+
 The rule functions (``can_page``, ``datasets_for``, ``publication_only``, ``may_download``) are
 plain functions of a :class:`Principal`, testable without Streamlit.
 """
@@ -50,6 +58,8 @@ from release.catalogue import DOWNLOADS
 log = logging.getLogger("dtp.access")
 
 ROLES = ("viewer", "planner", "analyst", "admin")  # each includes the ones before it
+STEWARD = "steward"  # outside the ladder: the data deliveries page (issue 22)
+EXTRA_ROLES = (STEWARD,)
 LOCAL_ROLE = "analyst"
 LOCAL_USER = "local"
 PUBLIC_USER = "public"
@@ -90,15 +100,15 @@ def parse_access(text: str, name: str = "access.toml") -> AccessFile:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise AccessFileError(f"{name}: not valid TOML ({exc})") from None
-    unknown = sorted(set(data) - {"contact", *ROLES})
+    unknown = sorted(set(data) - {"contact", *ROLES, *EXTRA_ROLES})
     if unknown:
         raise AccessFileError(f"{name}: unknown key(s) {', '.join(unknown)}; "
-                              f"allowed: contact, {', '.join(ROLES)}")
+                              f"allowed: contact, {', '.join((*ROLES, *EXTRA_ROLES))}")
     contact = data.get("contact")
     if contact is not None and (not isinstance(contact, str) or not contact.strip()):
         raise AccessFileError(f"{name}: contact must be a non-empty string")
     entries: dict[str, tuple[str, ...]] = {}
-    for role in ROLES:
+    for role in (*ROLES, *EXTRA_ROLES):
         raw = data.get(role, [])
         if not isinstance(raw, list) or not all(isinstance(e, str) for e in raw):
             raise AccessFileError(f"{name}: {role} must be a list of strings")
@@ -156,20 +166,28 @@ class Identity:
                    tuple(str(g) for g in groups if isinstance(g, str | int)))  # type: ignore[union-attr]
 
 
-def roles_for(identity: Identity, access: AccessFile) -> tuple[str, ...]:
-    """The person's roles, cumulative (holding admin gives all four), in ROLES order."""
+def _listed(identity: Identity, entries: Sequence[str]) -> bool:
     email = (identity.email or "").casefold()
     groups = set(identity.groups)
+    for e in entries:
+        if e.startswith("group:"):
+            if e[len("group:"):].strip() in groups:
+                return True
+        elif email and e.casefold() == email:
+            return True
+    return False
+
+
+def roles_for(identity: Identity, access: AccessFile) -> tuple[str, ...]:
+    """The person's roles: ``steward`` if listed there (outside the ladder), then the
+    ladder's, cumulative (holding admin gives all four), in ROLES order — so the last one is
+    still the highest of the ladder."""
     top = -1
     for i, role in enumerate(ROLES):
-        for e in access.entries.get(role, ()):
-            if e.startswith("group:"):
-                hit = e[len("group:"):].strip() in groups
-            else:
-                hit = bool(email) and e.casefold() == email
-            if hit:
-                top = max(top, i)
-    return ROLES[:top + 1]
+        if _listed(identity, access.entries.get(role, ())):
+            top = max(top, i)
+    extra = tuple(r for r in EXTRA_ROLES if _listed(identity, access.entries.get(r, ())))
+    return extra + ROLES[:top + 1]
 
 
 @dataclass(frozen=True)
@@ -182,7 +200,9 @@ class Principal:
 
     @property
     def role(self) -> str | None:
-        return self.roles[-1] if self.roles else None
+        """The highest role of the ladder (a steward alone: ``steward``)."""
+        ladder = [r for r in self.roles if r in ROLES]
+        return ladder[-1] if ladder else (self.roles[-1] if self.roles else None)
 
     def has(self, role: str) -> bool:
         return role in self.roles
@@ -196,19 +216,48 @@ class Principal:
         return self.edition == "rollup"
 
 
-LOCAL = Principal(LOCAL_USER, ROLES[:ROLES.index(LOCAL_ROLE) + 1], "internal", "local")
+LOCAL = Principal(LOCAL_USER, (STEWARD, *ROLES[:ROLES.index(LOCAL_ROLE) + 1]), "internal",
+                  "local")
 PUBLIC = Principal(PUBLIC_USER, (), "public", "public")
 
 
 # --- the rules ----------------------------------------------------------------------------------
 
 def can_page(p: Principal, url_path: str) -> bool:
+    if url_path == DELIVERIES_PAGE:
+        return may_deliver(p)
     if p.public:
         return url_path in PUBLIC_PAGES
     if (url_path in ROLLUP_PAGES) != p.rollup and url_path not in ROLLUP_SHARED:
         return False  # each edition its own pages
     need = PAGE_ROLE.get(url_path)
     return need is not None and p.has(need)
+
+
+DELIVERIES_PAGE = "deliveries"  # データ更新 / Data deliveries (views/deliveries.py)
+
+
+def may_deliver(p: Principal) -> bool:
+    """Open the data deliveries page, upload, approve or reject others' deliveries, withdraw
+    one's own: stewards and admins of the ministry's edition (internal)."""
+    return p.edition == "internal" and p.mode in ("oidc", "local") and (
+        p.has(STEWARD) or p.has("admin"))
+
+
+def may_restore(p: Principal) -> bool:
+    """Put back an earlier version of the warehouse: admins."""
+    return may_deliver(p) and p.has("admin")
+
+
+def may_delete_delivery(p: Principal, uploader: str) -> bool:
+    """A rejected delivery: its uploader or an admin."""
+    return may_deliver(p) and (p.has("admin") or p.user.casefold() == uploader.casefold())
+
+
+def four_eyes(p: Principal) -> bool:
+    """With sign-in nobody approves their own delivery; in local mode (one person on the
+    loopback address) self-approval is allowed and said so (``four_eyes: false``)."""
+    return p.mode != "local"
 
 
 def allowed_pages(p: Principal, pages: Sequence) -> list:  # PageDef items (dashboard.nav)
@@ -447,6 +496,21 @@ def authorize_rollup_brief(p: Principal) -> Principal:
     if now is None or not may_rollup_brief(now):
         audit.record("denied", now or p, dataset="rollup_briefing_pack", publication=True)
         raise AccessDenied(f"{p.user} may not take the roll-up's briefing pack")
+    return now
+
+
+def authorize_delivery(p: Principal, action: str) -> Principal:
+    """The re-check of a delivery action (upload, approve, reject, withdraw, delete, rerun,
+    restore) when it is carried out: roles as they are now. Raises :class:`AccessDenied` (and
+    writes a ``denied`` line). The flow itself refuses a wrong state or one's own delivery."""
+    from dashboard import audit
+
+    now = refresh(p)
+    ok = now is not None and (may_restore(now) if action == "restore" else may_deliver(now))
+    if not ok:
+        audit.record("denied", now or p, page=DELIVERIES_PAGE, detail={"action": action})
+        raise AccessDenied(f"{p.user} may not {action} deliveries")
+    assert now is not None
     return now
 
 

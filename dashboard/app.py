@@ -98,7 +98,7 @@ allowed_plan = access.allowed_pages(principal, nav.PLAN_PAGES)
 plan = [_page(p) for p in allowed_plan]
 home = next((p for p in allowed_plan if p.default), None)
 sections = {i18n.t("section_plan", lang):
-            [*plan, _page(home, alias=True)] if home is not None else plan}
+            [*plan, _page(home, alias=True)] if home is not None else plan} if plan else {}
 analysis = access.allowed_pages(principal, nav.ANALYSIS_PAGES)
 if analysis:
     sections[i18n.t("section_analysis", lang)] = [_page(p) for p in analysis]
@@ -109,7 +109,14 @@ if home is not None and page.url_path == home.url_path:  # /overview → / with 
                    query_params=st.query_params.to_dict())
 signin.sidebar(principal, lang)
 
-if problem:
+if problem and page_def is not None and page_def.url_path == access.DELIVERIES_PAGE \
+        and access.can_page(principal, page_def.url_path):
+    # the deliveries page needs no warehouse: the first delivery makes it
+    st.title(page.title, anchor=False)
+    signin.banner(principal, lang)
+    signin.page_view(principal, page_def.url_path, None, None)
+    ui.run_page(page, page_def.url_path, lang)
+elif problem:
     ui.no_warehouse(lang, unreadable=problem == "unreadable")
     signin.banner(principal, lang)
 elif page_def is None or not access.can_page(principal, page_def.url_path):

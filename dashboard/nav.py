@@ -38,6 +38,8 @@ ANALYSIS_PAGES: tuple[PageDef, ...] = (
     PageDef("views/dictionary.py", "page_dictionary", ":material/menu_book:", "dictionary"),
     PageDef("views/quality.py", "page_quality", ":material/fact_check:", "quality"),
     PageDef("views/audit.py", "page_audit", ":material/policy:", "audit"),  # admins (issue 7)
+    # stewards and admins (issue 22); opens without a warehouse too (the first delivery)
+    PageDef("views/deliveries.py", "page_deliveries", ":material/upload_file:", "deliveries"),
 )
 
 # where each plan metric is shown in detail (the overview cards link there)

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from dashboard import access, downloads, fmt, nav
 from pipelines import revision
+from pipelines.delivery import flow, versions
 from release import catalogue, i18n
 
 CODE = sorted(p for pkg in ("dashboard", "release", "pipelines/delivery")
@@ -27,7 +28,11 @@ FAMILIES: dict[str, tuple[str, ...]] = {
     "dict_kind_": catalogue.KINDS,
     "qa_origin_": ("sample", "provided"),
     "data_": downloads.FORMATS,  # the download buttons
-    "role_": (*access.ROLES, "public"),  # the signed-in line (signin.py)
+    "role_": (*access.ROLES, *access.EXTRA_ROLES, "public"),  # the signed-in line (signin.py)
+    # the data deliveries page (issue 22)
+    "dlv_state_": flow.STATES,
+    "dlv_phase_": flow.PHASES,
+    "dlv_kind_": tuple(k.lower() for k in versions.KINDS),
     "brief_": ("pptx", "pdf"),  # the Overview's briefing-pack buttons
     "month_": tuple(str(m) for m in range(1, 13)),  # the year-to-date charts' month ticks
     "unit_": ("digital_hires", "training_participants", "ipa_passes",

@@ -11,6 +11,8 @@ from __future__ import annotations
 import datetime as dt
 import html
 import math
+import re
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -61,18 +63,25 @@ pio.templates["dtp"] = go.layout.Template(
         paper_bgcolor="white",
         plot_bgcolor="white",
         hoverlabel=dict(font=dict(family=FONT, size=13), bgcolor="white"),
+        # tick labels upright, or turned a quarter (never slanted over each other: issue 29)
         xaxis=dict(showgrid=False, linecolor="#888888", ticks="outside", tickcolor="#888888",
-                   automargin=True, title=dict(standoff=8)),
+                   automargin=True, autotickangles=[0, 90],
+                   title=dict(standoff=6, font=dict(size=11, color="#444444"))),
         yaxis=dict(gridcolor="#E5E5E5", zerolinecolor="#888888", rangemode="tozero",
                    automargin=True),
-        legend=dict(orientation="h", yanchor="bottom", y=1.02, xanchor="left", x=0,
-                    title=dict(text=""), traceorder="normal"),
-        margin=dict(l=10, r=10, t=48, b=10),
+        # the legend under the chart, at the bottom of its box (the plot area gives way), so
+        # that it never meets the plan labels above the plot (issues 25, 29)
+        legend=dict(orientation="h", yref="container", yanchor="bottom", y=0, xanchor="left",
+                    x=0, title=dict(text=""), traceorder="normal"),
+        margin=dict(l=10, r=10, t=24, b=10),
         bargap=0.25,
+        # a bar's value is readable (10 px at least) or left out, never shrunk to 5 px
+        uniformtext=dict(minsize=10, mode="hide"),
     )
 )
-CONFIG = {"displaylogo": False, "modeBarButtonsToRemove": ["lasso2d", "select2d"],
-          "toImageButtonOptions": {"format": "png", "scale": 2}}
+# no Plotly toolbar: on a touch screen it stays over the chart's first rows (issue 29);
+# Streamlit's own element toolbar (full screen) stays
+CONFIG = {"displayModeBar": False, "displaylogo": False, "responsive": True}
 
 
 @dataclass(frozen=True)
@@ -111,9 +120,26 @@ def _base(height: int, title: str | None = None) -> go.Figure:
     return go.Figure(layout=layout)
 
 
-def _fy_axis(fig: go.Figure, fys: Sequence[int], ticks: Sequence[str]) -> None:
-    fig.update_xaxes(tickmode="array", tickvals=list(fys), ticktext=list(ticks),
+def _fy_axis(fig: go.Figure, fys: Sequence[int], ticks: Sequence[str], lang: str) -> None:
+    """Every FY drawn has its tick, short enough for a phone (R6, FY24): the eras and the FY
+    in progress are said once, in the axis title; the full labels (``ticks``: 令和6年度 (2024)
+    …) stay in the figure's meta for its text table, and in the hover text."""
+    fys = list(fys)
+    now = next((f for f, t in zip(fys, ticks, strict=True)
+                if t == fmt.fy_tick(f, lang, True)), None)
+    fig.update_xaxes(tickmode="array", tickvals=fys,
+                     ticktext=[fmt.fy_short(f, lang) for f in fys],
+                     title=dict(text=fmt.fy_axis_title(fys, lang, now)),
                      range=[min(fys) - 0.6, max(fys) + 0.6] if fys else None)
+    meta = fig.layout.meta if isinstance(fig.layout.meta, dict) else {}
+    fig.layout.meta = {**meta, "fy_labels": {str(f): t for f, t in
+                                             zip(fys, ticks, strict=True)}}
+
+
+def fy_labels(fig: go.Figure) -> dict[int, str]:
+    """The full label of each FY of a chart over FYs (its ticks are short), else {}."""
+    meta = fig.layout.meta if isinstance(fig.layout.meta, dict) else {}
+    return {int(k): v for k, v in (meta.get("fy_labels") or {}).items()}
 
 
 def plan_period(fig: go.Figure, fys: Sequence[int], lang: str) -> None:
@@ -145,52 +171,188 @@ def _vline(x: object, **kw: object) -> dict:
     return dict(type="line", x0=x, x1=x, xref="x", y0=0, y1=1, yref="y domain", **kw)
 
 
+# Text that must fit every width a chart is drawn at. The labels above the plot are packed in
+# rows for the narrowest plot area a chart gets (MIN_PLOT: a 390-px phone, or half a 768-px
+# tablet): a packing without overlaps there has none at any wider size (the FYs move apart, the
+# labels keep their size), and a label that ends inside the plot there does everywhere.
+MIN_PLOT = 250  # px
+PLAN_FONT = 10  # px, the plan labels
+PLAN_ROW = 15  # px between rows of plan labels
+PLAN_EM = 14  # the longest plan label, in em (140 px)
+LEGEND_EM = 17  # a legend entry's line (at 13 px: 221 px, with its symbol inside MIN_PLOT+)
+
+
+def _em(text: str) -> float:
+    """The width of ``text`` in em (a CJK character 1, any other 0.62: a generous mean)."""
+    return sum(1.0 if unicodedata.east_asian_width(c) in "WF" else 0.62 for c in text)
+
+
+def abbreviate(text: str, limit: float) -> str:
+    """``text`` at most ``limit`` em wide: its head, "…" and its tail (what tells plans apart:
+    「(令和3年度)」, "revised in FY2023"). The full text is on hover and in the table."""
+    if _em(text) <= limit:
+        return text
+    budget = limit - 1.0
+    tail = ""
+    for c in reversed(text):
+        if _em(tail) + _em(c) > budget * 0.55:
+            break
+        tail = c + tail
+    head = ""
+    for c in text:
+        if _em(head) + _em(c) > budget - _em(tail):
+            break
+        head += c
+    return head.rstrip() + "…" + tail.lstrip()
+
+
+_TOKENS = re.compile(r"&[#\w]+;|[A-Za-z0-9'’.,:/()\-]+|\s+|.")
+
+
+def _wrap(name: str, limit: float = LEGEND_EM, lines: int = 3) -> str:
+    """A legend entry (plain text, entities kept whole) in lines of at most ``limit`` em,
+    broken between words or CJK characters; past ``lines`` lines, cut with "…"."""
+    if _em(html.unescape(name)) <= limit:
+        return name
+    out: list[str] = [""]
+    for tok in _TOKENS.findall(name):
+        w = _em(html.unescape(tok))
+        if out[-1] and _em(html.unescape(out[-1])) + w > limit:
+            if len(out) == lines:
+                out[-1] = out[-1].rstrip() + "…"
+                break
+            out.append("")
+        if tok.isspace() and not out[-1]:
+            continue
+        out[-1] += tok
+    return "<br>".join(line.rstrip() for line in out)
+
+
+def _pack(spans: Sequence[tuple[float, float]]) -> list[int]:
+    """The row of each span (first fit, in order), rows 0, 1, … never holding two that meet."""
+    rows: list[list[tuple[float, float]]] = []
+    out = []
+    for a, b in spans:
+        for i, row in enumerate(rows):
+            if all(b + 4 <= c or d + 4 <= a for c, d in row):
+                row.append((a, b))
+                out.append(i)
+                break
+        else:
+            rows.append([(a, b)])
+            out.append(len(rows) - 1)
+    return out
+
+
 def add_plans(fig: go.Figure, bands: Sequence[PlanBand], lang: str) -> None:
     """Each plan's period on a time chart (one marked by ``plan_period``), clipped to the FYs
     or dates shown: a shaded band per plan, labelled with its title above the plot area, and a
-    dashed boundary, labelled, where a revision took over. Other charts are left as they are."""
+    dashed boundary, labelled, where a revision took over. The labels are abbreviated (the full
+    title on hover) and stacked in rows so that none meets another at any width; the legend is
+    under the plot. Then every chart is ``fit`` for narrow screens."""
     axis = (fig.layout.meta or {}).get("time_axis") if isinstance(fig.layout.meta, dict) \
         else None
-    xs = [x for t in fig.data for x in (getattr(t, "x", None) or ())]
-    if axis is None or not xs or not bands:
+    xs = [x for t in fig.data for x in (getattr(t, "x", None) or ()) if x is not None]
+    if axis is None or not xs:
+        fit(fig)
         return
     if axis == "fy":
         lo_x, hi_x = min(xs) - 0.5, max(xs) + 0.5
 
         def edge(fy: int, end: bool) -> object:
             return fy + 0.5 if end else fy - 0.5
+
+        def num(x: object) -> float:
+            return float(x)
     else:
         lo_x, hi_x = min(xs), max(xs)
 
         def edge(fy: int, end: bool) -> object:
             return fy_end(fy) if end else fy_start(fy)
+
+        def num(x: object) -> float:
+            return float(x.toordinal())
+    scale = MIN_PLOT / max(num(hi_x) - num(lo_x), 1e-9)  # px per x unit, at the narrowest
     shapes: list[dict] = []
-    notes: list[dict] = []
+    labels: list[tuple[object, str, str, tuple[float, float], str]] = []
     shade = 0
     for b in bands:
         x0, x1 = max(edge(b.fy_from, False), lo_x), min(edge(b.fy_to, True), hi_x)
         if x0 >= x1:
             continue
-        label = plain(_short(b.title))
-        note = dict(x=x0, xref="x", y=1, yref="paper", yanchor="bottom", xanchor="left",
-                    showarrow=False, font=dict(size=10, color="#444444"))
+        full = i18n.t("plan_revised_label", lang, title=b.title) if b.revision else b.title
+        short = abbreviate(full, PLAN_EM)
+        width = _em(short) * PLAN_FONT + 4
+        start = (num(x0) - num(lo_x)) * scale
+        if start + width <= MIN_PLOT:  # from the band's start, rightwards
+            labels.append((x0, "left", short, (start, start + width), full))
+        else:  # near the right edge: ending there
+            labels.append((hi_x, "right", short, (MIN_PLOT - width, MIN_PLOT), full))
         if b.revision:
             shapes.append(_vline(x0, line=dict(color="#555555", width=1.5, dash="dash"),
                                  layer="below"))
-            notes.append(note | {"text": i18n.t("plan_revised_label", lang, title=label)})
             continue
         shapes.append(dict(type="rect", x0=x0, x1=x1, xref="x", y0=0, y1=1, yref="y domain",
                            fillcolor=PLAN_SHADES[shade % 2], opacity=0.10, line=dict(width=0),
                            layer="below"))
         shapes.append(_vline(x0, line=dict(color="#888888", width=1), layer="below"))
-        notes.append(note | {"text": label})
         shade += 1
+    rows = _pack([span for *_, span, _ in labels])
+    # a label already above the plot (a draft's boundary: ``target_vline``) keeps row 0
+    above = any(a.yanchor == "bottom" and a.y is not None and a.y >= 1
+                and str(a.yref) in ("paper", "y domain") for a in fig.layout.annotations)
+    rows = [r + above for r in rows]
+    notes = [dict(x=x, xref="x", y=1, yref="paper", yanchor="bottom", xanchor=anchor,
+                  yshift=2 + row * PLAN_ROW, showarrow=False, text=plain(short),
+                  hovertext=plain(full), font=dict(size=PLAN_FONT, color="#444444"))
+             for (x, anchor, short, _, full), row in zip(labels, rows, strict=True)]
     _append(fig, shapes, notes)
+    fig.update_layout(margin=dict(t=8 + PLAN_ROW * (max(rows) + 1) if rows else 24))
+    fit(fig)
 
 
-def _short(title: str, limit: int = 22) -> str:
-    """A plan title short enough to label a band (the full title is in hover and table)."""
-    return title if len(title) <= limit else title[:limit - 1] + "…"
+LEGEND_WRAP = 200  # px: the narrowest legend (Plotly wraps it at the plot area's width)
+CATEGORY_EM = 13  # a category label's line (bureaus on a horizontal chart), at 13 px
+
+
+def fit(fig: go.Figure) -> None:
+    """What every chart needs on a narrow screen: legend entries and category labels wrapped
+    to fit a phone, and a chart tall enough for its legend there (Plotly gives a horizontal
+    legend half the chart's height at most, and scrolls the rest out of sight)."""
+    entries = []
+    for t in fig.data:
+        if t.name and t.showlegend is not False:
+            wrapped = _wrap(t.name)
+            if wrapped != t.name:
+                t.name = wrapped
+            entries.append(t)
+    horizontal = [t for t in fig.data if getattr(t, "orientation", None) == "h"
+                  or (t.y is not None and len(t.y) and isinstance(t.y[0], str))]
+    height = fig.layout.height or 340
+    if horizontal:  # category labels in two lines at most, each category row tall enough
+        cats = list(dict.fromkeys(c for t in horizontal for c in t.y))
+        labels = [_wrap(c, CATEGORY_EM, lines=2) for c in cats]
+        fig.update_yaxes(tickmode="array", tickvals=cats, ticktext=labels)
+        lines = max((x.count("<br>") + 1 for x in labels), default=1)
+        height = max(height, len(cats) * (17 * lines + 10) + 80)
+        fig.update_layout(height=height)
+    shown = fig.layout.showlegend
+    if shown is False or not entries or (len(entries) == 1 and shown is None
+                                          and entries[0].showlegend is not True):
+        return
+    rows, width = [0.0], 0.0  # the legend at its narrowest: rows of entries
+    for t in entries:
+        lines = t.name.split("<br>")
+        w = 40 + max(_em(html.unescape(line)) for line in lines) * 13
+        h = 6 + 17 * len(lines)
+        if width and width + w > LEGEND_WRAP:
+            rows.append(0.0)
+            width = 0.0
+        width += w
+        rows[-1] = max(rows[-1], h)
+    need = sum(rows) + 12
+    fig.update_layout(height=int(height + max(0.0, need - 30)),
+                      legend=dict(maxheight=int(need + 40)))
 
 
 def _segments(points: Sequence[Point]) -> list[tuple[int, int, str, float | None, float | None]]:
@@ -207,12 +369,22 @@ def _segments(points: Sequence[Point]) -> list[tuple[int, int, str, float | None
     return out
 
 
+LEGEND_ONLY = "legend-only"  # the legendgroup of a trace that only names a mark in the legend
+
+
+def drawn(fig: go.Figure) -> list:
+    """The traces that draw data (not the legend entries of a target)."""
+    return [t for t in fig.data if getattr(t, "legendgroup", None) != LEGEND_ONLY]
+
+
 def add_targets(fig: go.Figure, points: Sequence[Point], is_rate: bool, lang: str,
                 name: str | None = None, colour: str = TARGET_COLOUR) -> None:
-    """A band for a range target, a dashed line for a min or max target (per FY segment)."""
+    """A band for a range target, a dashed line for a min or max target (per FY segment),
+    named in the legend under the chart (one entry per distinct target): a label in the plot
+    would lie on bars, points or a revision's boundary (issue 25)."""
     shapes: list[dict] = []
-    notes: list[dict] = []
-    for i, (a, b, kind, lo, hi) in enumerate(_segments(points)):
+    named = {t.name for t in fig.data if t.legendgroup == LEGEND_ONLY}
+    for a, b, kind, lo, hi in _segments(points):
         text = i18n.t("target_band", lang,
                       text=fmt.target(kind, lo, hi, is_rate, lang)) + (
             f" ({name})" if name else "")
@@ -220,17 +392,21 @@ def add_targets(fig: go.Figure, points: Sequence[Point], is_rate: bool, lang: st
             shapes.append(dict(type="rect", x0=a - 0.5, x1=b + 0.5, y0=lo, y1=hi, layer="below",
                                fillcolor=colour, opacity=0.15,
                                line=dict(color=colour, width=1, dash="dot")))
-            y = hi
+            rgb = tuple(int(colour[i:i + 2], 16) for i in (1, 3, 5))
+            mark = dict(fill="toself", fillcolor=f"rgba{(*rgb, 0.15)}",
+                        line=dict(color=colour, width=1, dash="dot"))
         else:
             y = lo if kind == "min" else hi
             if y is None:
                 continue
             shapes.append(dict(type="line", x0=a - 0.5, x1=b + 0.5, y0=y, y1=y,
                                line=dict(color=colour, width=2, dash="dash")))
-        if i == 0:
-            notes.append(dict(x=b + 0.5, y=y, text=text, showarrow=False, xanchor="right",
-                              yanchor="bottom", font=dict(size=11, color=colour)))
-    _append(fig, shapes, notes)
+            mark = dict(line=dict(color=colour, width=2, dash="dash"))
+        if text not in named:
+            named.add(text)
+            fig.add_scatter(x=[None], y=[None], mode="lines", name=text, showlegend=True,
+                            legendgroup=LEGEND_ONLY, hoverinfo="skip", **mark)
+    _append(fig, shapes)
 
 
 def _hover_rows(points: Sequence[Point], ticks: dict[int, str], is_rate: bool, lang: str,
@@ -284,7 +460,7 @@ def kpi_chart(points: Sequence[Point], ticks: dict[int, str], *, is_rate: bool, 
                     pattern=dict(shape=["/" if p.status == "in_progress" else ""
                                         for p in points], fgcolor="white")),
                     text=text, textposition="outside", cliponaxis=False, customdata=custom,
-                    meta=meta, hovertemplate=HOVER)
+                    meta=meta, hovertemplate=HOVER, showlegend=False)
     else:
         fig.add_scatter(x=fys, y=values, name=name, mode="lines+markers",
                         line=dict(color="#0072B2", width=2),
@@ -292,13 +468,12 @@ def kpi_chart(points: Sequence[Point], ticks: dict[int, str], *, is_rate: bool, 
                                     symbol=[STATUS_MARKERS.get(p.status, "circle")
                                             for p in points],
                                     line=dict(width=1.5, color=colours)),
-                        customdata=custom, meta=meta, hovertemplate=HOVER)
+                        customdata=custom, meta=meta, hovertemplate=HOVER, showlegend=False)
     if targets:
         add_targets(fig, points, is_rate, lang)
     plan_period(fig, fys, lang)
-    _fy_axis(fig, fys, [ticks[f] for f in fys])
+    _fy_axis(fig, fys, [ticks[f] for f in fys], lang)
     _value_axis(fig, values, points, is_rate, zoom=kind != "bar")
-    fig.update_layout(showlegend=False)
     return fig
 
 
@@ -353,7 +528,7 @@ def rate_lines(series: dict[str, Sequence[Point]], ticks: dict[int, str], *, lan
             seen.add(key)
             add_targets(fig, points, True, lang)
     plan_period(fig, all_fys, lang)
-    _fy_axis(fig, all_fys, [ticks[f] for f in all_fys])
+    _fy_axis(fig, all_fys, [ticks[f] for f in all_fys], lang)
     _value_axis(fig, [p.value for p in all_points], all_points, True, zoom=True)
     return fig
 
@@ -381,7 +556,7 @@ def stacked_bars(fys: Sequence[int], groups: dict[str, Sequence[float]], ticks: 
         _count_ticks(fig, max(sums, default=0))
     if time_axis:
         plan_period(fig, list(fys), lang)
-        _fy_axis(fig, list(fys), [ticks[f] for f in fys])
+        _fy_axis(fig, list(fys), [ticks[f] for f in fys], lang)
     return fig
 
 
@@ -407,7 +582,7 @@ def lines(fys: Sequence[int], groups: dict[str, Sequence[float | None]], ticks: 
     else:
         _count_ticks(fig, max((v or 0 for ys in groups.values() for v in ys), default=0))
     plan_period(fig, list(fys), lang)
-    _fy_axis(fig, list(fys), [ticks[f] for f in fys])
+    _fy_axis(fig, list(fys), [ticks[f] for f in fys], lang)
     if not legend:
         fig.update_layout(showlegend=False)
     return fig
@@ -458,8 +633,10 @@ def draft_chart(current: Sequence[Point], draft: Sequence[Point], ticks: dict[in
 
 
 def target_vline(fig: go.Figure, x: float, text: str) -> None:
+    """A target on a value axis across: labelled above the plot, ending at the line (a target
+    near 100 % is at the chart's right edge)."""
     fig.add_vline(x=x, line=dict(color=TARGET_COLOUR, width=2, dash="dash"),
-                  annotation_text=text, annotation_position="top",
+                  annotation_text=text, annotation_position="top left",
                   annotation=dict(font=dict(size=11, color=TARGET_COLOUR)))
 
 
@@ -488,20 +665,25 @@ def dots(labels: Sequence[str], values: Sequence[float | None], statuses: Sequen
     """One rate per category (bureaus) as dots coloured and shaped by status, on an axis
     zoomed to the values (a bar would have to start at zero)."""
     fig = _base(max(260, 32 * len(labels) + 90))
+    known = [v for v in values if v is not None and v == v]  # NaN: a protected cell
+    low = min(known + [1.0])
+    lo = max(0.0, math.floor((low - max(0.01, (1 - low) * 0.3)) * 20) / 20)
+    hi = 1 + (1 - lo) * 0.12
     fig.add_scatter(y=list(labels), x=list(values), mode="markers+text", name=name,
                     marker=dict(size=14, color=[STATUS_COLOURS.get(s, "#0072B2")
                                                 for s in statuses],
                                 symbol=[STATUS_MARKERS.get(s, "circle") for s in statuses]),
-                    text=list(texts), textposition="middle right",
+                    # a value's text beside its dot, on the side with room (left of a dot in
+                    # the right part of the axis, which would cut it off at the edge)
+                    text=list(texts), textposition=[
+                        "middle left" if v is not None and v == v and v > lo + (hi - lo) * 0.55
+                        else "middle right" for v in values],
                     textfont=dict(color="#222222", size=12), cliponaxis=False,
                     customdata=[[v, h] for v, h in zip(_shown(values, True), hover,
                                                        strict=True)],
                     hovertemplate="<b>%{y}</b><br>%{customdata[0]}%{customdata[1]}"
                                   "<extra></extra>")
-    known = [v for v in values if v is not None and v == v]  # NaN: a protected cell
-    low = min(known + [1.0])
-    lo = max(0.0, math.floor((low - max(0.01, (1 - low) * 0.3)) * 20) / 20)
-    fig.update_xaxes(tickformat=".0%" if lo < 0.8 else ".1%", range=[lo, 1 + (1 - lo) * 0.12],
+    fig.update_xaxes(tickformat=".0%" if lo < 0.8 else ".1%", range=[lo, hi],
                      showgrid=True, gridcolor="#E5E5E5")
     fig.update_yaxes(autorange="reversed", showgrid=True, gridcolor="#F0F0F0")
     fig.update_layout(showlegend=False)

@@ -25,6 +25,33 @@ def fy_tick(fy: int, lang: str, in_progress: bool = False) -> str:
     return fy_label(fy, lang, in_progress).replace(" (", "<br>(", 1)
 
 
+ERA_LETTERS = (("R", "令和", 2018), ("H", "平成", 1988))  # letter, era, the year before its 1st
+
+
+def fy_short(fy: int, lang: str) -> str:
+    """A chart's FY tick: ``R4`` (令和4年度), ``H28``, in Japanese; ``FY22`` in English."""
+    if lang == "en":
+        return f"FY{fy % 100:02d}"
+    for letter, _, base in ERA_LETTERS:
+        if fy > base:
+            return f"{letter}{fy - base}"
+    return str(fy)
+
+
+def fy_axis_title(fys: list[int], lang: str, in_progress: int | None = None) -> str:
+    """The title of an FY axis with short ticks: the eras its letters stand for (R＝令和) and
+    the FY in progress."""
+    if lang == "en":
+        title = t("fy_axis", lang)
+    else:
+        eras = [f"{letter}＝{era}" for letter, era, base in reversed(ERA_LETTERS)
+                if any(fy_short(f, lang).startswith(letter) for f in fys)]
+        title = t("fy_axis_eras", lang, eras="・".join(eras)) if eras else t("fy_axis", lang)
+    if in_progress is not None:
+        title = t("fy_axis_in_progress", lang, title=title, tick=fy_short(in_progress, lang))
+    return title
+
+
 def value(number: float | None, is_rate: bool, digits: int = 1) -> str:
     """A count with thousands separators, or a rate as a percentage."""
     if number is None:

@@ -280,6 +280,7 @@ def metric_chart(v: RollupView, code: str, rows: pl.DataFrame, key: str) -> None
         fig = charts.lines(fys, drawn, ticks, lang=v.lang, percent=True)
     else:
         fig = charts.stacked_bars(fys, drawn, ticks, lang=v.lang, barmode="group")
+    charts.add_plans(fig, (), v.lang)  # no plans across organisations: fit for a phone
     name = i18n.metric_name(code, v.lang)
     st.plotly_chart(fig, key=key, theme=None, config=charts.CONFIG, alt=name)
     st.caption(v.t("rollup_chart_caption", metric=name)

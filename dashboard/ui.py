@@ -179,8 +179,7 @@ def _plans_by_tick(v: View, fig: go.Figure) -> dict[str, str]:
     if axis != "fy":
         return {}
     titles, in_force = plan_titles(v), queries.plan_in_force(v.run)
-    ticks = dict(zip(fig.layout.xaxis.tickvals or (), fig.layout.xaxis.ticktext or (),
-                     strict=False))
+    ticks = _category_names(fig, fig.layout.xaxis)
     return {_table_text(_plain(ticks.get(fy, fy))): titles.get(pid, "–")
             for fy, pid in in_force.items() if pid is not None}
 
@@ -343,11 +342,18 @@ def _horizontal(trace: object) -> bool:
     return bool(ys and xs) and isinstance(ys[0], str) and not isinstance(xs[0], str)
 
 
+def _category_names(fig: go.Figure, axis: object) -> dict:
+    """A category axis's value → its label: an FY's full label (the ticks are short), else the
+    tick text."""
+    return charts.fy_labels(fig) or dict(zip(axis.tickvals or (), axis.ticktext or (),
+                                             strict=False))
+
+
 def figure_table(fig: go.Figure) -> pd.DataFrame | None:
     """The numbers a figure draws, one row per category (FY, date or label) and one column per
     trace, formatted as its value axis is (a ``%`` axis as percentages). Read from the figure
     itself, so the table and the chart cannot disagree."""
-    traces = [t for t in fig.data if getattr(t, "x", None) is not None
+    traces = [t for t in charts.drawn(fig) if getattr(t, "x", None) is not None
               and getattr(t, "y", None) is not None]
     if not traces:
         return None
@@ -355,7 +361,7 @@ def figure_table(fig: go.Figure) -> pd.DataFrame | None:
     cat_axis, val_axis = (fig.layout.yaxis, fig.layout.xaxis) if horizontal else (
         fig.layout.xaxis, fig.layout.yaxis)
     percent = "%" in str(val_axis.tickformat or "")
-    names = dict(zip(cat_axis.tickvals or (), cat_axis.ticktext or (), strict=False))
+    names = _category_names(fig, cat_axis)
     rows: dict[object, dict[str, str]] = {}
     for i, t in enumerate(traces):
         cats, vals = (t.y, t.x) if horizontal else (t.x, t.y)

@@ -542,6 +542,11 @@ STRINGS: dict[str, tuple[str, str]] = {
     # formats (dashboard/fmt.py)
     "fy_label": ("{era} ({fy})", "FY{fy}"),
     "fy_in_progress": ("・集計中", " (in progress)"),
+    # the FY axis of a chart: short ticks (R6, FY24), the eras and the year in progress in
+    # its title (issues 25, 29)
+    "fy_axis": ("年度", "Fiscal year"),
+    "fy_axis_eras": ("年度（{eras}）", "Fiscal year ({eras})"),
+    "fy_axis_in_progress": ("{title}・{tick}は集計中", "{title} ({tick} in progress)"),
     "change_points": ("{pts}ポイント", "{pts} pts"),
     "timestamp_jst": ("{time} JST", "{time} JST"),
     "date": ("{y}年{m}月{d}日", "{y:04d}-{m:02d}-{d:02d}"),

@@ -304,12 +304,22 @@ def test_captions_come_from_the_metric_catalogue(tiny_warehouse: Path,
 
 def test_fy_labels(tiny_warehouse: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     at = app(tiny_warehouse, monkeypatch, "hiring")
+    # the ticks are short enough for a phone; the era and the FY in progress are in the axis
+    # title, the full labels in the hover text and the text table (issues 25, 29)
     spec = chart(at, "chart_digital_hires")
-    assert spec["layout"]["xaxis"]["ticktext"] == ["令和2年度<br>(2020)",
-                                                    "令和3年度<br>(2021)・集計中"]
+    assert spec["layout"]["xaxis"]["ticktext"] == ["R2", "R3"]
+    assert spec["layout"]["xaxis"]["title"]["text"] == "年度（R＝令和）・R3は集計中"
+    assert spec["layout"]["meta"]["fy_labels"] == {"2020": "令和2年度<br>(2020)",
+                                                   "2021": "令和3年度<br>(2021)・集計中"}
+    assert spec["data"][0]["customdata"][1][0] == "令和3年度 (2021)・集計中"
+    assert list(at.table[0].value.iloc[:, 0]) == ["令和2年度 (2020)",
+                                                   "令和3年度 (2021)・集計中"]
     at = app(tiny_warehouse, monkeypatch, "hiring", lang="en")
-    assert chart(at, "chart_digital_hires")["layout"]["xaxis"]["ticktext"] == [
-        "FY2020", "FY2021<br>(in progress)"]
+    spec = chart(at, "chart_digital_hires")
+    assert spec["layout"]["xaxis"]["ticktext"] == ["FY20", "FY21"]
+    assert spec["layout"]["xaxis"]["title"]["text"] == "Fiscal year (FY21 in progress)"
+    assert fmt.fy_short(2016, "ja") == "H28" and fmt.fy_short(2019, "ja") == "R1"
+    assert fmt.fy_axis_title([2017, 2020], "ja") == "年度（H＝平成・R＝令和）"
     assert fmt.fy_tick(2019, "ja") == "令和元年度<br>(2019)"
     assert fmt.fy_label(2018, "ja") == "平成30年度 (2018)"
 

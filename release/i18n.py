@@ -215,6 +215,8 @@ STRINGS: dict[str, tuple[str, str]] = {
     "draft_no_change": ("この改定案で変わる判定・目標はありません。",
                         "This draft changes no status or target."),
     "draft_flips": ("判定が変わる年度・局", "Years and bureaus whose status would change"),
+    "draft_flip_line": ("{metric}・{fy}・{bureau}: {before} → {after}",
+                        "{metric}, {fy}, {bureau}: {before} → {after}"),
     "draft_no_flips": ("判定が変わる年度・局はありません。", "No year or bureau changes status."),
     "draft_other": ("目標や計画だけが変わる行({n}件)", "Rows whose target or plan alone changes ({n})"),
     "draft_bureau_note": ("局を選ぶと、その局の行だけを表示します(何も選ばなければ省全体と全局)。",
@@ -256,12 +258,10 @@ STRINGS: dict[str, tuple[str, str]] = {
         "改定案の2つのファイルをデータ更新として提案します(ほかのファイルは現行のまま)。別の担当者が承認すると反映されます。",
         "Proposes the draft's two files as a data delivery (every other file stays as it is "
         "live). It goes live when a second person approves it."),
-    "draft_proposed": ("データ更新 {id} として提案しました。承認されるまで現行のデータは変わりません。",
-                       "Proposed as data delivery {id}. The live data stay as they are until "
-                       "it is approved."),
+    "draft_proposed": ("データ更新 {id} として提案しました(状態: {state})。承認されるまで現行のデータは変わりません。",
+                       "Proposed as data delivery {id} (state: {state}). The live data stay as "
+                       "they are until it is approved."),
     "draft_propose_failed": ("提案できませんでした: {error}", "Could not propose: {error}"),
-    "draft_propose_unavailable": ("この環境ではデータ更新の提案はまだ使えません。",
-                                  "Data deliveries are not available here yet."),
     "draft_kept": ("改定案は入力のたびにあなた専用に保存され、次に開いたときに続きから作業できます。",
                    "Your draft is kept for you as you type: come back to it any time."),
     "draft_restored": ("保存していた改定案を開きました。", "Opened your kept draft."),

@@ -17,7 +17,7 @@ import json
 import polars as pl
 import streamlit as st
 
-from dashboard import access, audit, charts, downloads, fmt, queries, state, ui
+from dashboard import access, charts, downloads, fmt, queries, state, ui
 from pipelines import revision, settings
 from pipelines.fiscal import fiscal_year
 from pipelines.schema import METRIC_BY_CODE, METRICS, TARGET_KINDS
@@ -36,6 +36,7 @@ ss = st.session_state
 folder = settings.drafts_dir()
 plans = {r["plan_id"]: r for r in live.plans.iter_rows(named=True)}
 COLUMNS = ("metric", "fy_from", "fy_to", "kind", "target_min", "target_max")
+FLIP_LINES = 5  # status changes also listed as text above their table
 
 
 def title(pid: str | None) -> str:
@@ -268,6 +269,15 @@ def plan_title(pid: str | None) -> str:
 st.subheader(v.t("draft_flips"), anchor=False)
 st.caption(v.t("draft_bureau_note"))
 if flips.height:
+    # the first ones as text too (read aloud, and what a glance needs), then the whole table
+    st.markdown("\n".join("- " + v.t(
+        "draft_flip_line", metric=ui.md(i18n.metric_name(r["metric"], v.lang)),
+        fy=ui.md(v.fy_label(r["fiscal_year"])),
+        bureau=ui.md(v.t("ministry_total") if r["bureau_code"] is None
+                     else v.bureau_label(r["bureau_code"])),
+        before=ui.md(i18n.status_text(r["status_before"], v.lang)),
+        after=ui.md(i18n.status_text(r["status_after"], v.lang)))
+        for r in flips.head(FLIP_LINES).iter_rows(named=True)))
     st.dataframe(rows_table(flips), hide_index=True, width="stretch", key="draft_flips")
 else:
     st.caption(v.t("draft_no_flips"))
@@ -374,35 +384,34 @@ for col, (name, frame) in zip(st.columns(len(files)), files.items(), strict=True
         mime="text/csv", on_click="ignore", disabled=not ok, icon=":material/download:",
         width="stretch")
 
-try:
-    from pipelines.delivery import flow as _flow
-    proposing = hasattr(_flow, "propose")
-except ImportError:
-    proposing = False
-if not proposing:
-    st.caption(v.t("draft_propose_unavailable"))
-else:
-    note = st.text_input(v.t("draft_propose_note"), key="draft_note", max_chars=500)
-    if st.button(v.t("draft_propose"), key="draft_propose", help=v.t("draft_propose_help"),
-                 disabled=not ok, icon=":material/send:", type="primary"):
-        try:
-            now = access.authorize_draft(principal, "propose")
-            from pipelines.delivery import store as _store
+# proposed as a data delivery (pipelines/delivery: the two plan files, every other file carried
+# over from the live raw set; validated and built in a separate process; a second person
+# approves it on the delivery side). Its upload audit line is written by the flow.
+note = st.text_input(v.t("draft_propose_note"), key="draft_note", max_chars=500)
+if st.button(v.t("draft_propose"), key="draft_propose", help=v.t("draft_propose_help"),
+             disabled=not ok, icon=":material/send:", type="primary"):
+    from pipelines.delivery import flow, intake, store
 
-            data = {n: revision.csv_text(f).encode("utf-8") for n, f in files.items()
-                    if n != "impact.csv"}
-            d = _flow.propose(_store.Store(), data, note or v.t("draft_revision_line",
-                              title=plan_title(draft.plan_id)), now.user)
-            audit.record("download", now, strict=True, page="draft", dataset="draft_delivery",
-                         format="delivery", filters={"revises": chosen, "plan": draft.plan_id,
-                                                     "delivery": d.id},
-                         rows=sum(f.height for n, f in files.items() if n != "impact.csv"),
-                         publication=False, run_id=v.run.run_id)
-            ss["_draft_proposed"] = d.id
-        except access.AccessDenied:
-            st.stop()
-        except Exception as exc:  # noqa: BLE001 — the delivery's own one-line reason
-            st.error(v.t("draft_propose_failed", error=ui.md(str(exc))))
-    if ss.get("_draft_proposed"):
-        st.success(v.t("draft_proposed", id=ui.md(ss["_draft_proposed"])),
-                   icon=":material/outgoing_mail:")
+    try:
+        now = access.authorize_draft(principal, "propose")
+        data = {n: revision.csv_text(f).encode("utf-8") for n, f in files.items()
+                if n != "impact.csv"}
+        text = note.strip() or v.t("draft_revision_line", title=plan_title(draft.plan_id))
+        d = flow.propose(store.Store(), data, text, now.user, roles=now.roles, run="spawn")
+        ss["_draft_proposed"] = d.id
+    except access.AccessDenied:
+        st.stop()
+    except flow.Refused as exc:
+        st.error(v.t("draft_propose_failed", error=ui.md(i18n.t(exc.key, v.lang,
+                                                                   **exc.params))))
+    except (intake.Rejected, OSError) as exc:
+        st.error(v.t("draft_propose_failed", error=ui.md(str(exc))))
+if ss.get("_draft_proposed"):
+    from pipelines.delivery import flow, store
+
+    try:
+        state_now = flow.get(store.Store(), ss["_draft_proposed"]).state
+    except (flow.Refused, OSError):
+        state_now = "?"
+    st.success(v.t("draft_proposed", id=ui.md(ss["_draft_proposed"]), state=ui.md(state_now)),
+               icon=":material/outgoing_mail:")

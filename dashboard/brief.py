@@ -138,6 +138,8 @@ class Pack:
     sections: tuple[Section, ...]
     messages_title: str = ""
     messages: tuple[str, ...] = ()  # the Overview's key messages (dashboard/messages.py)
+    # beside each message, its projection's track record (messages.track_record; "" if none)
+    message_tracks: tuple[str, ...] = ()
     review: PlanReview | None = None  # the Plan review of a plan generation (``plan=``)
 
 
@@ -298,13 +300,21 @@ def content(v: View, made_at: dt.datetime | None = None, plan: str | None = None
     pace_rows = [] if v.bureaus is not None and len(v.bureaus) > 1 or not run.in_progress(
         run.as_of_fy or 0) else queries.pace(run, v.bureaus).to_dicts()
     key_messages = tuple(messages.key_messages(pace_rows, v.lang))
+    history = queries.pace_history(run).to_dicts() if pace_rows else []
+    tracks = tuple(messages.track_record(r, history, v.lang) or ""
+                   for r in messages.ranked(pace_rows))
     if run.in_progress(run.as_of_fy or 0) and not key_messages:
         key_messages = (v.t("pace_multi_bureau") if v.bureaus is not None and len(v.bureaus) > 1
                         else v.t("msg_none"),)
 
     def pace_of(codes: Sequence[str]) -> tuple[str, ...]:
-        return tuple(messages.pace_line(r, v.lang) for c in codes for r in pace_rows
-                     if r["metric"] == c)
+        lines = []
+        for r in (r for c in codes for r in pace_rows if r["metric"] == c):
+            lines.append(messages.pace_line(r, v.lang))
+            track = messages.track_record(r, history, v.lang)
+            if track:
+                lines.append("  " + track)
+        return tuple(lines)
 
     sections = (
         Section(v.t("brief_s2"), (_kpi_chart(v, kpi, ["digital_hires"], "bar"),),
@@ -369,7 +379,8 @@ def content(v: View, made_at: dt.datetime | None = None, plan: str | None = None
         sections=sections,
         messages_title=v.t("key_messages") + (
             f" ({v.fy_label(run.as_of_fy)})" if run.as_of_fy is not None else ""),
-        messages=key_messages, review=reviewed)
+        messages=key_messages, message_tracks=tracks if len(tracks) == len(key_messages)
+        else (), review=reviewed)
 
 
 # --- PowerPoint ---
@@ -414,6 +425,22 @@ def _text(slide, x, y, w, h, lines: Sequence[str], size: int, bold: bool = False
         run.font.bold = bold
         run.font.color.rgb = RGBColor.from_string(colour)
     return box
+
+
+def _tracks(tf, tracks: Sequence[str]) -> None:
+    """Under each key message of a text frame, its projection's track record, smaller."""
+    from pptx.dml.color import RGBColor
+    from pptx.util import Pt
+
+    for para, track in reversed(list(zip(list(tf.paragraphs), tracks, strict=False))):
+        if not track:
+            continue
+        new = tf.add_paragraph()  # appended last, then moved after its message
+        para._p.addnext(new._p)
+        run = new.add_run()
+        run.text = track
+        run.font.size = Pt(10)
+        run.font.color.rgb = RGBColor.from_string("1F6A99")
 
 
 def _targets_as_lines(chart, n_data: int) -> None:
@@ -572,6 +599,7 @@ def pptx_bytes(pack: Pack) -> bytes:
     if pack.messages:
         _text(s, margin, Inches(2.0), inner, Inches(0.5), [pack.messages_title], 18, bold=True)
         _text(s, margin, Inches(2.5), inner, Inches(2.3), list(pack.messages), 14)
+        _tracks(s.shapes[-1].text_frame, pack.message_tracks)
     _text(s, margin, Inches(4.9), inner, Inches(1.2),
           [f"{k}: {val}" for k, val in pack.facts], 11, colour="333333")
     if pack.sample_notice:
@@ -867,9 +895,18 @@ def pdf_bytes(pack: Pack) -> bytes:
         pdf.set_font("jp", size=14)
         pdf.set_xy(M, 48)
         pdf.cell(inner, 8, pack.messages_title)
-        pdf.set_font("jp", size=11)
         pdf.set_xy(M, 58)
-        pdf.multi_cell(inner, 6.2, _glyphs("\n".join(pack.messages)))
+        tracks = pack.message_tracks or ("",) * len(pack.messages)
+        for message, track in zip(pack.messages, tracks, strict=True):
+            pdf.set_font("jp", size=11)
+            pdf.set_text_color(34, 34, 34)
+            pdf.set_x(M)
+            pdf.multi_cell(inner, 6.2, _glyphs(message))
+            if track:  # its projection's track record, smaller
+                pdf.set_font("jp", size=8)
+                pdf.set_text_color(31, 106, 153)
+                pdf.set_x(M)
+                pdf.multi_cell(inner, 4.2, _glyphs(track))
     pdf.set_font("jp", size=10)
     pdf.set_text_color(51, 51, 51)
     pdf.set_xy(M, 124)

@@ -98,3 +98,40 @@ def pace_line(row: dict, lang: str) -> str:
         parts.append(f"{i18n.t('pace_col_p_meet', lang)} "
                      + (f"{p * 100:.0f}%" if p == p else fmt.SUPPRESSED))
     return " · ".join(parts)
+
+
+# --- the projection's track record (kpi_pace_history) ---------------------------------------
+TRACK_MIN_YEARS = 3  # fewer earlier years than this: too few to say how far to trust it
+# the chance bands a year's p_meet is compared in: [lo, hi), the last one closed
+BANDS = ((0.0, 0.3, "pace_band_low"), (0.3, 0.7, "pace_band_mid"), (0.7, 1.0, "pace_band_high"))
+
+
+def _band(p: float) -> tuple[float, float, str]:
+    return next(b for b in BANDS if p < b[1] or b is BANDS[-1])
+
+
+def track_record(row: dict, history: Iterable[dict], lang: str) -> str | None:
+    """One plain line beside a projection: on the same fiscal day of the earlier years
+    (``kpi_pace_history`` of the row's metric), how often the year ended inside the 90 %
+    interval projected then, and of the years given a chance in the same band as this year's,
+    how many met their target. None where there is no record to give (rates, a bureau's row,
+    no projection, a withheld chance)."""
+    if row.get("bureau_code") is not None or row.get("projected") is None:
+        return None
+    past = [h for h in history if h["metric"] == row["metric"] and h["projected"] is not None]
+    if not past:
+        return None
+    n = len(past)
+    if n < TRACK_MIN_YEARS:
+        return i18n.t("pace_track_few", lang, n=n)
+    text = i18n.t("pace_track", lang, n=n, inside=sum(bool(h["inside"]) for h in past))
+    p = row.get("p_meet")
+    if p is not None and p == p:  # NaN: withheld
+        lo, hi, key = _band(p)
+        judged = [h for h in past if h["p_meet"] is not None and h["met"] is not None
+                  and _band(h["p_meet"])[2] == key]
+        band = i18n.t(key, lang)
+        text += (i18n.t("pace_track_band", lang, band=band, n=len(judged),
+                        met=sum(bool(h["met"]) for h in judged)) if judged
+                 else i18n.t("pace_track_band_none", lang, band=band))
+    return text

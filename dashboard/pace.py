@@ -86,6 +86,9 @@ def block(v: View, codes: list[str], key: str) -> None:
         st.caption("ℹ️ " + v.t("pace_no_reference"))
     else:
         st.html(_summary(v, single, m.is_rate))
+        track = messages.track_record(single, queries.pace_history(v.run).to_dicts(), v.lang)
+        if track:
+            st.caption(track, help=v.t("pace_track_help"))
 
 
 def _summary(v: View, row: dict, is_rate: bool) -> str:

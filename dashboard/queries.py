@@ -377,6 +377,18 @@ def pace(run: Run, sel: Selection) -> pl.DataFrame:
                 **_params(sel))
 
 
+def pace_history(run: Run) -> pl.DataFrame:
+    """kpi_pace_history: the projection's track record (ministry-wide, count metrics). Empty in
+    the public edition, whose file does not hold it, and for a warehouse built before it."""
+    if edition() == "public":
+        return pl.DataFrame()
+    has = _one(run, "SELECT count(*) AS n FROM duckdb_tables() WHERE database_name = "
+                    "current_database() AND table_name = 'kpi_pace_history'")
+    if not has["n"][0]:
+        return pl.DataFrame()
+    return _one(run, "SELECT * FROM kpi_pace_history ORDER BY metric, fiscal_year")
+
+
 # One metric's year-to-date curves for the selection: the ministry-wide curve, or the selected
 # bureaus' curves added day by day (counts: the sum; rates: the summed numerator over the
 # summed kpi denominator of that FY). Rows: fiscal_year, fy_day, numerator, value.

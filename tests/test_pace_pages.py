@@ -76,6 +76,7 @@ def test_hiring_page_year_to_date_chart(wh, monkeypatch):
     text = _texts(at)
     assert "達成見込み" in text and "年度末見込み 2(1〜5)" in text
     assert "目標達成の見込み 69%" in text
+    assert i18n.t("pace_track_few", "ja", n=2) in text  # the track record: too few years
     assert "見込みであって約束ではありません" in text  # a projection, not a promise
     # the text alternative: same-day values and year-ends per FY
     tables = [t for t in at.table if "同じ日まで" in str(t.value.columns.tolist())]
@@ -169,6 +170,10 @@ def test_brief_opens_with_the_key_messages(wh):
         in hiring and "目標達成の見込み 69%" in hiring
     page1 = PdfReader(io.BytesIO(brief.build(v, "pdf"))).pages[0].extract_text()
     assert "年度末見込み2名(90%区間1〜5名)" in page1.replace("\n", "")
+    # beside the chance, its track record: here only FY2024 and FY2025 to look back on
+    few = i18n.t("pace_track_few", "ja", n=2)
+    assert pack.message_tracks == (few,)
+    assert few in first and few in hiring and few in page1.replace("\n", "")
     en = brief.content(brief.view_for(wh, lang="en"))
     assert en.messages[0].startswith("↗ on track Digital-talent hires: 1 so far this year.")
     several = brief.content(brief.view_for(wh, lang="ja", bureaus=["B1", "B2"]))
@@ -202,3 +207,45 @@ def test_public_edition_shows_the_protected_pace_and_no_curves(wh, monkeypatch):
     assert "[c]" in frames
     over = app(wh, monkeypatch)
     assert "年度末見込み2名" not in _texts(over)
+
+
+# --- the projection's track record (kpi_pace_history) beside the chance ----------------------
+
+def _past(fy, p, inside, met, metric="digital_hires"):
+    return {"metric": metric, "fiscal_year": fy, "projected": 1.0, "p_meet": p,
+            "inside": inside, "met": met}
+
+
+def test_track_record_line_by_hand():
+    row = {"metric": "digital_hires", "bureau_code": None, "projected": 2.0, "p_meet": 0.72}
+    past = [_past(2015 + i, p, inside, met) for i, (p, inside, met) in enumerate([
+        (0.9, True, True), (0.8, True, True), (0.75, False, True), (0.71, True, False),
+        (0.5, True, True), (0.2, True, False), (None, True, None), (0.95, True, True)])]
+    past.append(_past(2020, 0.99, False, False, metric="ipa_passes"))  # another metric
+    # 8 years: 7 inside; chance ≥ 70 % given in 5 of them, 4 met
+    assert messages.track_record(row, past, "ja") == (
+        "過去8年の同じ日の見込み: 90%区間に収まった8回中7回、「達成見込み70%以上」とした年の"
+        "達成5回中4回")
+    assert messages.track_record(row, past, "en") == (
+        "The same day's projection in the past 8 years: the year ended inside its 90% interval "
+        "7 times out of 8; of the years given a chance of 70% or more, 4 of 5 met the target")
+    low = messages.track_record(row | {"p_meet": 0.1}, past, "ja")
+    assert low.endswith("「達成見込み30%未満」とした年の達成1回中0回")
+    none = messages.track_record(row | {"p_meet": 0.5}, past[:4] + past[5:8], "ja")
+    assert none.endswith("「達成見込み30〜70%」とした年はまだありません")
+    # no target this year: the interval's record only
+    assert messages.track_record(row | {"p_meet": None}, past, "ja") == (
+        "過去8年の同じ日の見込み: 90%区間に収まった8回中7回")
+    assert messages.track_record(row, past[:2], "ja") == i18n.t("pace_track_few", "ja", n=2)
+    # a bureau's row, a rate, no projection: no line
+    assert messages.track_record(row | {"bureau_code": "B1"}, past, "ja") is None
+    assert messages.track_record(row | {"metric": "security_elearning_rate"}, past, "ja") is None
+    assert messages.track_record(row | {"projected": None}, past, "ja") is None
+
+
+def test_overview_shows_the_track_record(wh, monkeypatch):
+    at = app(wh, monkeypatch)
+    assert not at.exception
+    assert i18n.t("pace_track_few", "ja", n=2) in _texts(at)
+    at = app(wh, monkeypatch, bureau="B1")  # a bureau's projection has no record
+    assert "過去の同じ日の見込み" not in _texts(at)

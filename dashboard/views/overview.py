@@ -48,9 +48,16 @@ if v.run.in_progress(v.run.as_of_fy or 0):
             st.caption("ℹ️ " + v.t("pace_multi_bureau"))
         else:
             picked = messages.ranked(pace_rows.values())
+            history = queries.pace_history(v.run).to_dicts() if picked else []
+
+            def track(r: dict) -> str:  # the projection's track record, beside its chance
+                line = messages.track_record(r, history, v.lang)
+                return f"<br><span class=\"dtp-card-foot\">{html.escape(line)}</span>" \
+                    if line else ""
+
             if picked:
                 items = "".join(f"<li>{ui.badge(r['pace_status'], v.lang)} "
-                                f"{html.escape(messages.message(r, v.lang))}</li>"
+                                f"{html.escape(messages.message(r, v.lang))}{track(r)}</li>"
                                 for r in picked)
                 st.html(f'<ul class="dtp-messages">{items}</ul>')
             else:

@@ -156,9 +156,11 @@ class Versions:
             from pipelines.delivery import store, versions
         except ImportError:  # the version store is not installed with this code yet
             return
-        self._versions = versions
-        self._st = store.Store(warehouse=warehouse)
-        self._all = versions.list_versions(self._st)
+        try:
+            self._st = store.Store(warehouse=warehouse)
+            self._all = versions.list_versions(self._st)
+        except (OSError, store.StoreError) as exc:
+            raise DigestError(f"the version store cannot be read ({exc})") from None
 
     @property
     def numbers(self) -> list[int]:
@@ -326,20 +328,16 @@ def body(ctx: Context, r: Recipient, changes: Sequence[Change], since: int | Non
         blocks.append((head, tuple(lines)))
     else:
         blocks.append((head, (t("digest_no_change"),)))
-    km_lines: list[str] = []
     url = link(ctx.url, r)
-    for bureau, msgs, withheld in _key_messages(ctx, r):
-        if bureau is not None:
-            km_lines.append(f"{bureau}:")
-        km_lines += msgs or [t("msg_none")]
+    title = t("key_messages") + (f" ({v.fy_label(run.as_of_fy)})"
+                                 if run.as_of_fy is not None else "")
+    for bureau, msgs, withheld in _key_messages(ctx, r):  # one block per bureau
+        lines = list(msgs or [t("msg_none")])
         if withheld:
-            km_lines.append(t("digest_withheld", c=SUPPRESSED,
-                              metrics=t("digest_list_sep").join(withheld))
-                            + (t("digest_see_app") if url else ""))
-    if km_lines:
-        title = t("key_messages") + (f" ({v.fy_label(run.as_of_fy)})"
-                                     if run.as_of_fy is not None else "")
-        blocks.append((title, tuple(km_lines)))
+            lines.append(t("digest_withheld", c=SUPPRESSED,
+                           metrics=t("digest_list_sep").join(withheld))
+                         + (t("digest_see_app") if url else ""))
+        blocks.append((title if bureau is None else f"{title} — {bureau}", tuple(lines)))
     foot = [t("digest_publication", c=SUPPRESSED, t=ctx.threshold, m=ctx.threshold - 1)]
     if ctx.pdf:
         foot.append(t("digest_pdf"))

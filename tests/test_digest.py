@@ -454,3 +454,138 @@ def test_attached_pdf_is_the_publication_form_pack(sample_wh, env):
     internal = brief.build(brief.view_for(sample_wh, lang="en", bureaus=["ICB"]), "pdf")
     assert SUPPRESSED not in "\n".join(
         p.extract_text() for p in PdfReader(io.BytesIO(internal)).pages)
+
+
+# --- a delivery that flips statuses: the changes since the last digest -------------------------
+
+FLIP_SUBS = """
+[[recipient]]
+email = "minister@example.go.jp"
+lang = "ja"
+frequency = "on_change"
+
+[[recipient]]
+email = "icb@example.go.jp"
+lang = "en"
+bureaus = ["ICB"]
+frequency = "on_change"
+
+[[recipient]]
+email = "fdma@example.go.jp"
+lang = "ja"
+bureaus = ["FDMA"]
+frequency = "on_change"
+"""
+
+
+@pytest.fixture(scope="module")
+def versions_two(tmp_path_factory):
+    """The sample as version 1, then a delivery revising two targets of plan r7 (drill mails
+    opened: at most 8.5 % instead of 10 %; reported: at least 78 % instead of 75 %) as version
+    2: FY2025's ministry-wide statuses flip met → above / below, ICB's open rate too, FDMA's
+    rates (6.5 %, 83 %) stay met. Returns (warehouse, store root, version 1's file)."""
+    versions = pytest.importorskip("pipelines.delivery.versions")
+    from pipelines.delivery.store import Store  # noqa: I001 (after the importorskip)
+    from pipelines.warehouse import build
+
+    tmp = tmp_path_factory.mktemp("digest-versions")
+    raw1 = ROOT / "data" / "raw"
+    raw2 = tmp / "raw2"
+    raw2.mkdir()
+    for f in raw1.iterdir():
+        if f.suffix == ".csv":
+            (raw2 / f.name).write_bytes(f.read_bytes())
+    targets = (raw2 / "plan_targets.csv").read_text(encoding="utf-8")
+    targets = targets.replace("r7,phishing_report_rate,2025,2029,min,0.75,",
+                              "r7,phishing_report_rate,2025,2029,min,0.78,")
+    targets = targets.replace("r7,phishing_open_rate,2025,2029,max,,0.1,",
+                              "r7,phishing_open_rate,2025,2029,max,,0.085,")
+    (raw2 / "plan_targets.csv").write_text(targets, encoding="utf-8")
+    wh = tmp / "warehouse.duckdb"
+    st = Store(root=tmp / "deliveries", warehouse=wh)
+    res1 = build(raw1, wh)
+    v1 = versions.record_cli(st, res1, raw1)
+    res2 = build(raw2, wh)
+    versions.record_cli(st, res2, raw2)
+    return wh, tmp / "deliveries", Path(v1.warehouse_path(st))
+
+
+def _expected(before: Path, after: Path, bureaus: list[str] | None) -> set[tuple]:
+    """Held out: the status flips a scope should be told of, from the two kpi tables and the
+    two packs directly (both statuses shown in the packs, and different)."""
+    import duckdb
+
+    def kpi(p: Path) -> dict:
+        with duckdb.connect(str(p), read_only=True) as con:
+            return {(m, fy, b): s for m, fy, b, s in con.execute(
+                "SELECT metric, fiscal_year, bureau_code, status FROM kpi").fetchall()}
+
+    def pack(p: Path) -> dict:
+        return {(r["metric"], r["fiscal_year"], r["bureau_code"]): r["status"]
+                for r in disclosure.release(p, 5).tables["kpi"].iter_rows(named=True)}
+
+    kb, ka, pb, pa = kpi(before), kpi(after), pack(before), pack(after)
+    out = set()
+    for key in kb.keys() & ka.keys():
+        m, fy, b = key
+        mine = b is None if bureaus is None else (
+            b in bureaus or (b is None and not METRIC_BY_CODE[m].by_bureau))
+        if mine and kb[key] != ka[key] and SUPPRESSED not in (pb[key], pa[key]):
+            out.add((m, fy, b, pb[key], pa[key]))
+    return out
+
+
+def test_digest_after_a_delivery_that_flips_statuses(versions_two, env, smtp, monkeypatch,
+                                                     capsys):
+    wh, store_root, v1 = versions_two
+    monkeypatch.setenv("DTP_DELIVERIES", str(store_root))
+    (env / "subscriptions.toml").write_text(FLIP_SUBS, encoding="utf-8")
+    expect = {"minister@example.go.jp": _expected(v1, wh, None),
+              "icb@example.go.jp": _expected(v1, wh, ["ICB"]),
+              "fdma@example.go.jp": _expected(v1, wh, ["FDMA"])}
+    assert ("phishing_report_rate", 2025, None, "met", "below") in expect[
+        "minister@example.go.jp"]
+    assert ("phishing_open_rate", 2025, "ICB", "met", "above") in expect["icb@example.go.jp"]
+    assert expect["fdma@example.go.jp"] == set()
+
+    assert _run("--warehouse", str(wh)) == 0
+    got = _mails(smtp)
+    # the right recipients: FDMA's scope has no visible change (it may have outlook ones)
+    assert {"minister@example.go.jp", "icb@example.go.jp"} <= set(got)
+    for who, flips in expect.items():
+        if who not in got:
+            continue
+        msg = got[who]
+        lang = msg["Content-Language"]
+        text = _text(msg)
+        assert i18n.t("digest_changes", lang) in text
+        assert i18n.t("digest_since", lang, old=1, new=2) in text
+        lines = [x for x in text.splitlines() if x.startswith("- ") and " → " in x]
+        for m, fy, _bureau, s_before, s_after in flips:
+            line = next((x for x in lines if i18n.metric_name(m, lang) in x
+                         and fmt.fy_label(fy, lang) in x), None)
+            assert line is not None, (who, m, fy)
+            assert f"{i18n.status_text(s_before, lang)} → {i18n.status_text(s_after, lang)}" \
+                in line
+        # the bureau filter: no other scope's rows
+        status_lines = [x for x in lines if i18n.t("digest_value", lang) in x]
+        assert len(status_lines) == len(flips), (who, status_lines, flips)
+        assert i18n.t("digest_subject_changes", lang, n=len(flips),
+                      m=len(lines) - len(flips)) in msg["Subject"]
+    # both languages went out, the message ids are in the audit trail with version 2
+    assert got["minister@example.go.jp"]["Subject"].startswith("【")
+    assert got["icb@example.go.jp"]["Subject"].startswith("[")
+    audited = {x["recipient"]: x for x in _audit_mails(env / "audit.jsonl")}
+    assert set(audited) == set(got)
+    for who, msg in got.items():
+        assert audited[who]["message_id"] == msg["Message-ID"]
+        assert audited[who]["version"] == 2
+    state = json.loads((env / "state.json").read_text())["recipients"]
+    assert {k: v["version"] for k, v in state.items()} == dict.fromkeys(got, 2)
+    # a rerun: version 2 was sent; nothing goes out twice
+    smtp.messages.clear()
+    assert _run("--warehouse", str(wh)) == 0
+    assert smtp.messages == []
+    # a version the store does not keep: a usage error
+    assert _run("--warehouse", str(wh), "--since", "9") == 2
+    assert "--since 9: no such version (kept: 2, 1)" in capsys.readouterr().err

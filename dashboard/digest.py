@@ -388,7 +388,6 @@ def compose(ctx: Context, r: Recipient, changes: Sequence[Change], since: int | 
     msg["To"] = r.email
     msg["Date"] = formatdate(ctx.now.timestamp(), localtime=True)
     msg["Message-ID"] = make_msgid("digest", domain=ctx.sender.rpartition("@")[2] or None)
-    msg["Content-Language"] = r.lang
     msg["Auto-Submitted"] = "auto-generated"  # RFC 3834: no auto-replies
     msg.set_content(plain_text(b, title), charset="utf-8")
     msg.add_alternative(html_text(b, title, r.lang), subtype="html", charset="utf-8")
@@ -396,6 +395,8 @@ def compose(ctx: Context, r: Recipient, changes: Sequence[Change], since: int | 
         data = briefing_pdf(ctx, r)
         msg.add_attachment(data, maintype="application", subtype="pdf",
                            filename=_pdf_name(ctx, r))
+    # after the parts: a Content-* header set before goes down into the first part
+    msg["Content-Language"] = r.lang
     return Mail(r, msg, tuple(changes), since)
 
 

@@ -73,8 +73,13 @@ PAGE_ROLE: dict[str, str] = {**dict.fromkeys(PLAN_PAGES, "viewer"), "dictionary"
 PUBLIC_PAGES = PLAN_PAGES | {"dictionary", "data"}
 # the roll-up edition's pages (dashboard/nav.py ROLLUP_PAGES) and the ones it shares
 ROLLUP_PAGES = frozenset({"compare", "government", "pace", "months", "submissions",
-                          "rollup-data"})
+                          "rollup-data", "inbox"})
 ROLLUP_SHARED = frozenset({"audit"})
+# the roll-up's submissions inbox (issue 24): for the access file's ``submitter`` list only,
+# each entry naming its organisation ("MOE:group:moe-dtp", "MOE:someone@…"); a submitter may
+# upload packs of that organisation and no other (``may_submit``), needing no role
+INBOX_PAGE = "inbox"
+ANY_ORGANISATION = "*"  # local mode: the operator at the server, like `rollup accept`
 PAGE_ROLE.update(dict.fromkeys(ROLLUP_PAGES, "viewer"))
 ROLLUP_DATASETS = ("rollup_kpi", "rollup_kpi_pace")  # what the roll-up's downloads hold
 
@@ -93,6 +98,37 @@ class AccessFileError(ValueError):
 class AccessFile:
     contact: str | None
     entries: dict[str, tuple[str, ...]]  # role -> entries, as written
+    submitters: tuple[tuple[str, str], ...] = ()  # (organisation code, e-mail or group:<name>)
+
+
+def _check_entry(e: str, what: str, name: str) -> None:
+    if e.startswith("group:"):
+        if not e[len("group:"):].strip():
+            raise AccessFileError(f"{name}: {what} has an empty group name")
+    elif "@" not in e or e.startswith("@") or e.endswith("@"):
+        raise AccessFileError(
+            f"{name}: {what} entry {e!r} is neither an e-mail address nor group:<name>")
+
+
+def _submitters(raw: object, name: str) -> tuple[tuple[str, str], ...]:
+    """The ``submitter`` list: ``"CODE:e-mail"`` or ``"CODE:group:<name>"``."""
+    from release.organisation import OrganisationError, check_code
+
+    if not isinstance(raw, list) or not all(isinstance(e, str) for e in raw):
+        raise AccessFileError(f"{name}: submitter must be a list of strings")
+    out = []
+    for e in raw:
+        code, sep, who = e.strip().partition(":")
+        if not sep:
+            raise AccessFileError(f"{name}: submitter entry {e!r} is not CODE:e-mail or "
+                                  "CODE:group:<name>")
+        try:
+            check_code(code.strip())
+        except OrganisationError as exc:
+            raise AccessFileError(f"{name}: submitter entry {e!r}: {exc}") from None
+        _check_entry(who.strip(), "submitter", name)
+        out.append((code.strip(), who.strip()))
+    return tuple(out)
 
 
 def parse_access(text: str, name: str = "access.toml") -> AccessFile:
@@ -100,10 +136,10 @@ def parse_access(text: str, name: str = "access.toml") -> AccessFile:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise AccessFileError(f"{name}: not valid TOML ({exc})") from None
-    unknown = sorted(set(data) - {"contact", *ROLES, *EXTRA_ROLES})
+    unknown = sorted(set(data) - {"contact", *ROLES, *EXTRA_ROLES, "submitter"})
     if unknown:
-        raise AccessFileError(f"{name}: unknown key(s) {', '.join(unknown)}; "
-                              f"allowed: contact, {', '.join((*ROLES, *EXTRA_ROLES))}")
+        raise AccessFileError(f"{name}: unknown key(s) {', '.join(unknown)}; allowed: "
+                              f"contact, {', '.join((*ROLES, *EXTRA_ROLES, 'submitter'))}")
     contact = data.get("contact")
     if contact is not None and (not isinstance(contact, str) or not contact.strip()):
         raise AccessFileError(f"{name}: contact must be a non-empty string")
@@ -113,15 +149,10 @@ def parse_access(text: str, name: str = "access.toml") -> AccessFile:
         if not isinstance(raw, list) or not all(isinstance(e, str) for e in raw):
             raise AccessFileError(f"{name}: {role} must be a list of strings")
         for e in raw:
-            e = e.strip()
-            if e.startswith("group:"):
-                if not e[len("group:"):].strip():
-                    raise AccessFileError(f"{name}: {role} has an empty group name")
-            elif "@" not in e or e.startswith("@") or e.endswith("@"):
-                raise AccessFileError(
-                    f"{name}: {role} entry {e!r} is neither an e-mail address nor group:<name>")
+            _check_entry(e.strip(), role, name)
         entries[role] = tuple(e.strip() for e in raw)
-    return AccessFile(contact.strip() if contact else None, entries)
+    return AccessFile(contact.strip() if contact else None, entries,
+                      _submitters(data.get("submitter", []), name))
 
 
 def load_access(path: Path | None = None) -> AccessFile:
@@ -190,6 +221,11 @@ def roles_for(identity: Identity, access: AccessFile) -> tuple[str, ...]:
     return extra + ROLES[:top + 1]
 
 
+def submits_for(identity: Identity, access: AccessFile) -> tuple[str, ...]:
+    """The organisations whose packs the person may submit (the ``submitter`` list)."""
+    return tuple(sorted({code for code, e in access.submitters if _listed(identity, (e,))}))
+
+
 @dataclass(frozen=True)
 class Principal:
     user: str  # e-mail, else sub; "local" in local mode; "public" in the public edition
@@ -197,6 +233,7 @@ class Principal:
     edition: str = "internal"
     mode: str = "oidc"  # oidc | local | public
     identity: Identity | None = field(default=None, compare=False)
+    submits: tuple[str, ...] = ()  # organisations whose packs it may submit (roll-up inbox)
 
     @property
     def role(self) -> str | None:
@@ -217,7 +254,7 @@ class Principal:
 
 
 LOCAL = Principal(LOCAL_USER, (STEWARD, *ROLES[:ROLES.index(LOCAL_ROLE) + 1]), "internal",
-                  "local")
+                  "local", submits=(ANY_ORGANISATION,))
 PUBLIC = Principal(PUBLIC_USER, (), "public", "public")
 
 
@@ -230,6 +267,8 @@ def can_page(p: Principal, url_path: str) -> bool:
         return url_path in PUBLIC_PAGES
     if (url_path in ROLLUP_PAGES) != p.rollup and url_path not in ROLLUP_SHARED:
         return False  # each edition its own pages
+    if url_path == INBOX_PAGE:
+        return bool(p.submits)
     need = PAGE_ROLE.get(url_path)
     return need is not None and p.has(need)
 
@@ -316,6 +355,12 @@ def may_rollup_download(p: Principal, dataset: str) -> bool:
     return p.rollup and dataset in ROLLUP_DATASETS and can_page(p, "rollup-data")
 
 
+def may_submit(p: Principal, organisation: str) -> bool:
+    """Whether ``p`` may put ``organisation``'s pack into the roll-up store (its own only)."""
+    return (p.rollup and not p.public
+            and (organisation in p.submits or ANY_ORGANISATION in p.submits))
+
+
 def may_rollup_brief(p: Principal) -> bool:
     """The roll-up's briefing pack holds its figures only (publication form): viewer and up."""
     return p.rollup and can_page(p, "compare")
@@ -384,9 +429,10 @@ def decide(edition_value: str | None, auth_configured: bool | None, server_addre
         return Gate("sign_in", contact=access.contact)
     identity = Identity.from_claims(claims)
     roles = roles_for(identity, access)
-    if not roles:
+    submits = submits_for(identity, access) if ed == "rollup" else ()
+    if not roles and not submits:
         return Gate("denied", contact=access.contact, identity=identity)
-    return Gate("ok", Principal(identity.user, roles, ed, "oidc", identity))
+    return Gate("ok", Principal(identity.user, roles, ed, "oidc", identity, submits))
 
 
 def auth_configured() -> bool | None:
@@ -514,6 +560,20 @@ def authorize_delivery(p: Principal, action: str) -> Principal:
     return now
 
 
+def authorize_submit(p: Principal, organisation: str, detail: str | None = None) -> Principal:
+    """Before a pack of ``organisation`` goes into the roll-up store (the inbox), server-side:
+    the person's standing as it is now in the access file. Raises :class:`AccessDenied` (and
+    writes a ``rejected`` audit line) for a submitter of another organisation."""
+    from dashboard import audit
+
+    now = refresh(p)
+    if now is None or not may_submit(now, organisation):
+        audit.record("rejected", now or p, page=INBOX_PAGE, dataset=organisation,
+                     detail=detail or f"not a submitter of {organisation}")
+        raise AccessDenied(f"{p.user} may not submit packs of {organisation}")
+    return now
+
+
 def authorize_page(p: Principal, url_path: str) -> Principal:
     """The same re-check for an admin page's own download (the audit log)."""
     from dashboard import audit
@@ -538,8 +598,10 @@ def refresh(p: Principal) -> Principal | None:
     if p.identity is None:
         return None
     try:
-        roles = roles_for(p.identity, load_access())
+        access = load_access()
     except AccessFileError as exc:
         log.error("access file: %s", exc)
         return None
-    return replace(p, roles=roles) if roles else None
+    roles = roles_for(p.identity, access)
+    submits = submits_for(p.identity, access) if p.rollup else ()
+    return replace(p, roles=roles, submits=submits) if roles or submits else None

@@ -73,4 +73,5 @@ ROLLUP_PAGES: tuple[PageDef, ...] = (
     PageDef("views/rollup_submissions.py", "page_rollup_submissions", ":material/inbox:",
             "submissions"),
     PageDef("views/rollup_data.py", "page_rollup_data", ":material/download:", "rollup-data"),
+    PageDef("views/rollup_inbox.py", "page_rollup_inbox", ":material/move_to_inbox:", "inbox"),
 )

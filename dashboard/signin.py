@@ -40,6 +40,8 @@ def provider() -> str | None:
 
 
 def role_label(p: Principal, lang: str) -> str:
+    if p.role is None and p.submits:  # on the roll-up's submitter list only
+        return i18n.t("role_submitter", lang)
     return i18n.t(f"role_{p.role or 'public'}", lang)
 
 

@@ -32,7 +32,10 @@ KEYS = ("ts", "user", "roles", "event", "page", "dataset", "format", "filters", 
         "detail")
 EVENTS = ("sign_in", "denied", "view", "download", "mail",
           # data deliveries (issue 22)
-          "upload", "validation", "approve", "reject", "withdraw", "restore", "delete")
+          "upload", "validation", "approve", "reject", "withdraw", "restore", "delete",
+          # the roll-up's submissions inbox (issue 24): a pack uploaded, put into the store,
+          # or refused (invalid, or not the submitter's organisation)
+          "submit", "accepted", "rejected")
 
 _lock = threading.Lock()
 

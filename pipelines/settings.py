@@ -23,6 +23,10 @@
 |                    |                          | keep equal to server.maxUploadSize             |
 | DTP_DRAFTS         | data/drafts              | planners' draft plan revisions, one file per   |
 |                    |                          | user (folder 0700, files 0600)                 |
+| DTP_ROLLUP_STORE   | (none: no inbox)         | the roll-up store the roll-up edition's inbox  |
+|                    |                          | accepts packs into (issue 24); its file        |
+|                    |                          | DTP_WAREHOUSE is rebuilt from it after each    |
+|                    |                          | pack accepted                                  |
 
 The executive digest (``python -m dashboard digest``; :func:`mail_settings`):
 
@@ -218,3 +222,9 @@ def upload_max_bytes() -> int:
 def drafts_dir() -> Path:
     """Where each planner's draft revision is kept (the 計画の改定案 page, issue 26)."""
     return _path(os.environ.get("DTP_DRAFTS", "data/drafts"))
+
+
+def rollup_store() -> Path | None:
+    """The roll-up store of the roll-up edition's inbox (DTP_ROLLUP_STORE), or None."""
+    text = os.environ.get("DTP_ROLLUP_STORE", "").strip()
+    return _path(text) if text else None

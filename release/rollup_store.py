@@ -298,5 +298,89 @@ def build_from_store(store: str | Path, out: str | Path, wait: float = 0.0) -> R
     return Result(out, sorted(latest), first["threshold"], rows, time.perf_counter() - started)
 
 
-__all__ = ["LOG", "Accepted", "accept", "build_from_store", "check_against_store", "current",
-           "missing", "submissions"]
+# --- the inbox (the roll-up edition's submissions page) ---------------------------------------
+
+INBOX = ".inbox"  # uploaded packs waiting for their submitter's decision (0700)
+
+
+def unpack_pack(files: Sequence[tuple[str, bytes]], store: str | Path) -> Path:
+    """The files of an uploaded pack (already through the zip-safety checks of
+    ``pipelines.delivery.intake.read_zip``: ``label/member`` names) written into a new private
+    folder of the store's inbox, flat (a zip may keep them in one folder); raises
+    :class:`Rejected` for a name that is not a plain file name or a name given twice. The
+    folder is then validated like any pack (:func:`release.intake.check_pack`)."""
+    import re
+    import secrets
+
+    names: dict[str, bytes] = {}
+    problems = []
+    for label, data in files:
+        base = label.replace("\\", "/").rsplit("/", 1)[-1]
+        if not re.fullmatch(r"[A-Za-z0-9_.-]{1,64}", base) or base.startswith("."):
+            problems.append(f"{label}: not a file name of a pack; refused")
+        elif base in names:
+            problems.append(f"{label}: {base} is in the zip twice; refused")
+        else:
+            names[base] = data
+    if problems:
+        raise Rejected(problems)
+    inbox = Path(store) / INBOX
+    inbox.mkdir(parents=True, exist_ok=True, mode=0o700)
+    folder = inbox / secrets.token_hex(8)
+    folder.mkdir(mode=0o700)
+    for base, data in names.items():
+        fd = os.open(folder / base, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        try:
+            os.write(fd, data)
+        finally:
+            os.close(fd)
+    return folder
+
+
+def previous(store: str | Path, organisation: str, month: str) -> dict | None:
+    """The organisation's pack in use for its latest month before ``month`` (None: none)."""
+    before = [(m, rec) for (m, o), rec in current(submissions(Path(store))).items()
+              if o == organisation and m < month]
+    return max(before, key=lambda x: x[0])[1] if before else None
+
+
+CHANGE_KINDS = ("flip", "withheld", "shown", "value", "added", "removed")
+
+
+def pack_changes(before: pl.DataFrame | None, after: pl.DataFrame) -> pl.DataFrame:
+    """The cells of ``after`` (a pack's kpi rows as the store keeps them) against ``before``
+    (the organisation's previous month): ``kind`` flip (a status changed: first), withheld
+    (shown before, withheld now), shown (withheld before, shown now), value (a shown value
+    changed), added, removed; with the value, flag and status before and after."""
+    keys = ["metric", "fiscal_year", "bureau_code"]
+    cols = ["value", "flag", "status"]
+    a = after.select(*keys, *cols)
+    if before is None:
+        b = pl.DataFrame(schema={**{k: a.schema[k] for k in keys},
+                                 **{c: a.schema[c] for c in cols}})
+    else:
+        b = before.select(*keys, *cols).cast({k: a.schema[k] for k in keys})
+    j = b.join(a, on=keys, how="full", nulls_equal=True, suffix="_after", coalesce=True)
+    j = j.rename({c: f"{c}_before" for c in cols})
+    fb, fa = pl.col("flag_before"), pl.col("flag_after")
+    sb, sa = pl.col("status_before"), pl.col("status_after")
+    vb, va = pl.col("value_before"), pl.col("value_after")
+    kind = (pl.when(fb.is_null()).then(pl.lit("added"))
+            .when(fa.is_null()).then(pl.lit("removed"))
+            .when(sb.is_not_null() & sa.is_not_null() & (sb != sa)).then(pl.lit("flip"))
+            .when((fb == "F") & (fa != "F")).then(pl.lit("withheld"))
+            .when((fb != "F") & (fa == "F")).then(pl.lit("shown"))
+            .when((fa == "F") & ((vb != va) | (vb.is_null() != va.is_null())))
+            .then(pl.lit("value")))
+    order = {k: i for i, k in enumerate(CHANGE_KINDS)}
+    out = j.with_columns(kind.alias("kind")).filter(pl.col("kind").is_not_null())
+    return out.with_columns(pl.col("kind").replace_strict(order, return_dtype=pl.Int8)
+                            .alias("__order")).sort(
+        "__order", "metric", "fiscal_year", "bureau_code", nulls_last=False).select(
+        "kind", *keys, "value_before", "value_after", "flag_before", "flag_after",
+        "status_before", "status_after")
+
+
+__all__ = ["CHANGE_KINDS", "LOG", "Accepted", "accept", "build_from_store",
+           "check_against_store", "current", "missing", "pack_changes", "previous",
+           "submissions", "unpack_pack"]

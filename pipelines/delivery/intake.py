@@ -86,8 +86,11 @@ def check_zip_names(zf: zipfile.ZipFile, label: str, limit: int, packed: int) ->
     return problems
 
 
-def read_zip(label: str, data: bytes, limit: int) -> list[tuple[str, bytes]]:
-    """The files of a zip (base names), after ``check_zip_names``; raises :class:`Rejected`."""
+def read_zip(label: str, data: bytes, limit: int,
+             office: tuple[str, ...] = ()) -> list[tuple[str, bytes]]:
+    """The files of a zip (base names), after ``check_zip_names``; raises :class:`Rejected`.
+    ``office``: file endings whose members are themselves zip containers by format (the roll-up
+    inbox's packs hold ``publication.xlsx``); any other zip inside is refused."""
     try:
         zf = zipfile.ZipFile(io.BytesIO(data))
     except (zipfile.BadZipFile, ValueError) as exc:
@@ -108,7 +111,7 @@ def read_zip(label: str, data: bytes, limit: int) -> list[tuple[str, bytes]]:
             if len(body) > info.file_size:
                 raise Rejected(f"{label}: {info.filename!r} unpacks to more than its header "
                                "says; refused")
-            if body.startswith(ZIP_MAGIC):
+            if body.startswith(ZIP_MAGIC) and not info.filename.lower().endswith(office):
                 raise Rejected(f"{label}: {info.filename!r} is a zip inside the zip (nested "
                                "archives are refused)")
             out.append((f"{label}/{info.filename}", body))

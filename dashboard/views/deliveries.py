@@ -70,8 +70,8 @@ else:
     if st.session_state.get(K_PICK) not in ids:
         st.session_state[K_PICK] = ids[0]
     by_id = {d.id: d for d in items}
-    picked = st.selectbox(t("dlv_pick"), ids, key=K_PICK, format_func=lambda i: (
-        f"{i} — {deliveries.state_label(by_id[i].state, lang)} — {by_id[i].by}"))
+    picked = st.selectbox(t("dlv_pick"), ids, key=K_PICK,
+                          format_func=lambda i: f"{i} — {by_id[i].by}")
     busy = by_id[picked].state == "validating"
 
     def panel() -> None:

@@ -8,6 +8,10 @@ own CSV load of the same files (bench/build.py), the data page's downloads, and 
 organisations' packs: wall time and the roll-up process's peak memory (bench/rollup.py; the
 default run above also rolls up 24 packs published from its own warehouse).
 
+``python -m bench deliveries [--staff N]`` — a data delivery's validation and build against the
+CLI build of the same files, the changes view, the approval (bench/deliveries.py; also at the
+end of the default run).
+
 ``python -m bench serve [--sessions 1,10] …`` — the server's cost of a visit in real browsers,
 against a minimal Streamlit app (bench/serve.py; ``python -m bench serve --help``).
 
@@ -27,6 +31,10 @@ def main(argv: list[str] | None = None) -> int:
         from bench.rollup import main as rollup_main
 
         return rollup_main(argv[1:])
+    if argv[:1] == ["deliveries"]:
+        from bench.deliveries import main as deliveries_main
+
+        return deliveries_main(argv[1:])
     if argv[:1] == ["serve"]:
         from bench.serve import main as serve_main
 

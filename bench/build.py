@@ -186,6 +186,9 @@ def main(staff: int, workdir: Path | None, pages: bool, raw: Path | None = None,
 
     _exports(wh, staff)
     _rollup(wh, tmp, staff)
+    from bench.deliveries import run as deliveries_run  # issue 22: propose vs CLI build
+
+    deliveries_run(staff, tmp / "deliveries", raw=raw)
     if pages:
         from bench.pages import time_pages
 

@@ -222,3 +222,37 @@ def test_steward_without_a_ladder_role_gets_the_deliveries_page_only(live, signi
         "dashboard.nav", fromlist=["x"]).PLAN_PAGES,))] == []
     at = app("only")
     assert at.file_uploader(key="dlv_files") is not None
+
+
+def test_killed_worker_and_restarted_server_show_interrupted_and_rerun(live, monkeypatch):
+    """The worker (a separate process) is killed mid-validation and the server "restarts"
+    (a fresh AppTest: no session survives): the live warehouse is untouched, the delivery
+    reads as interrupted with a button to run it again, which finishes it."""
+    import os
+    import signal
+
+    monkeypatch.delenv("DTP_EDITION", raising=False)
+    before = _sha(live)
+    st = Store()
+    d = flow.propose(st, [("hiring.csv", hiring_without_e5())], "", "local", run="spawn")
+    deadline = time.monotonic() + 60
+    pid = None
+    while time.monotonic() < deadline and pid is None:
+        prog = flow.get(st, d.id).progress
+        if prog.get("phase") in ("intake", "read", "validate", "warehouse"):
+            pid = prog.get("pid")
+        time.sleep(0.02)
+    assert pid, flow.get(st, d.id)
+    os.kill(pid, signal.SIGKILL)
+    deadline = time.monotonic() + 10
+    while flow.get(st, d.id).state != "interrupted" and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert _sha(live) == before
+    at = app()  # a new server process's first session
+    assert "検証が中断されました" in texts(at)
+    assert not [b for b in at.button if (b.key or "").startswith("dlv_approve_")]
+    button(at, "dlv_rerun_").click()
+    at.run()
+    assert not at.exception
+    assert wait_done(st, d.id).state == "valid"
+    assert _sha(live) == before  # still only a candidate

@@ -108,7 +108,8 @@ def sidebar(p: Principal, lang: str) -> None:
 def banner(p: Principal, lang: str) -> None:
     """On every page: local mode or the public edition, said plainly."""
     if p.mode == "local":
-        st.html('<div class="dtp-meta" role="status" data-testid="dtp-local-mode">🔓 '
+        # no emoji: the server's browser may have no emoji font (issue 29); the words say it
+        st.html('<div class="dtp-meta" role="status" data-testid="dtp-local-mode">'
                 f'{html.escape(i18n.t("auth_local_mode", lang))}</div>')
     elif p.mode == "public":
         st.html('<div class="dtp-meta" role="status">'

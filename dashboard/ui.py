@@ -32,7 +32,38 @@ CSS = """
 .dtp-card-foot {font-size:.85rem; color:#333; margin:.1rem 0;}
 .dtp-messages {margin:.2rem 0 .4rem 1.1rem; padding:0;}
 .dtp-messages li {margin:.35rem 0; line-height:1.6;}
-@media (min-width: 768px) {section[data-testid="stSidebar"] {min-width: 340px;}}
+/* a wider sidebar when it is open; collapsed, it takes nothing at any width (issue 29: the
+   rule held a 340-px band, 300 px of it blank, and squeezed a tablet's content to 428 px) */
+@media (min-width: 768px) {
+  section[data-testid="stSidebar"][data-collapsed="false"] {min-width: 340px;}}
+/* phones and tablets (issue 29): KPI values wrap, never cut to "100…"; touch targets 44 px */
+[data-testid="stMetricValue"], [data-testid="stMetricValue"] > div
+  {white-space: normal; overflow: visible; text-overflow: clip; overflow-wrap: anywhere;}
+[data-testid="stMetricLabel"] p {white-space: normal;}
+@media (max-width: 1024px), (pointer: coarse) {
+  [data-testid="stExpandSidebarButton"], [data-testid="stMainMenuButton"],
+  [data-testid="stSidebarCollapseButton"] button, [data-testid="stBaseButton-headerNoPadding"]
+    {min-width: 44px; min-height: 44px;}
+  [data-testid="stPageLink-NavLink"], [data-testid="stSidebarNavLink"],
+  [data-testid="stExpander"] summary, [data-baseweb="select"] > div,
+  .stButton button, .stDownloadButton button, [data-testid="stLinkButton"] a
+    {min-height: 44px;}
+  [data-testid="stTooltipHoverTarget"] button, [data-testid="stTooltipIcon"] button,
+  [data-testid="stSelectbox"] button, [data-testid="stMultiSelect"] button[aria-label="Open"]
+    {min-width: 44px; min-height: 44px; justify-content: center;}
+}
+/* Streamlit's multiselect offers "Select all" in English on every page; no selection already
+   means the whole ministry here */
+[data-testid="stMultiSelectDropdown"] [data-key="__select_all__"] {display: none;}
+/* the scorecard: a table where it fits, a list on a phone */
+.dtp-scorecard-list {display: none;}
+@media (max-width: 640px) {
+  .st-key-scorecard_table {display: none;}
+  .dtp-scorecard-list {display: block; margin: 0; padding: 0; list-style: none;}
+  .dtp-scorecard-list > li {border-top: 1px solid #ddd; padding: .4rem 0;}
+  .dtp-scorecard-list ul {display: flex; flex-wrap: wrap; gap: .2rem .8rem; margin: .2rem 0 0 0;
+    padding: 0; list-style: none; font-size: .9rem;}
+}
 /* WCAG 2.1 AA (issue 9): captions (text at opacity .6, #828180) are 3.9:1 on white, inline
    code 3.0:1; now 7.0:1 and 7.9:1 */
 [data-testid="stCaptionContainer"] {opacity: 1;}

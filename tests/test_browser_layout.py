@@ -100,3 +100,96 @@ def test_chart_texts_never_collide(app_url: tuple[str, str], browser: object, si
     finally:
         ctx.close()
     assert not problems, "\n".join(problems)
+
+
+# --- phones and tablets (issue 29) ------------------------------------------------------------
+
+SMALL_TARGETS = r"""() => [...document.querySelectorAll(
+    'button, a[href], summary, [data-baseweb="select"] > div')].filter(e => {
+  const b = e.getBoundingClientRect();
+  if (b.width === 0 || b.height === 0 || b.right <= 0 || b.left >= innerWidth) return false;
+  if (getComputedStyle(e).visibility === 'hidden') return false;
+  if (e.closest('[data-testid="stMarkdownContainer"], [data-testid="stCaptionContainer"]'))
+    return false;  // a link in running text
+  if (e.matches('button') && e.closest('[data-baseweb="select"]')) return false;  // in a select
+  if (e.closest('[data-testid="stSkipLink"], [data-testid="stSkipToContent"]')
+      || e.getAttribute('data-testid') === 'stSkipToContent') return false;
+  if (e.closest('[data-testid="stElementToolbar"]')) return false;  // appears on hover only
+  return b.width < 44 || b.height < 44;
+}).map(e => (e.getAttribute('aria-label') || e.innerText || e.tagName).trim().slice(0, 40)
+        + ' ' + Math.round(e.getBoundingClientRect().width) + '×'
+        + Math.round(e.getBoundingClientRect().height))"""
+
+CUT_VALUES = r"""() => [...document.querySelectorAll('[data-testid="stMetricValue"]')]
+  .filter(e => [e, ...e.querySelectorAll('*')].some(x => x.scrollWidth > x.clientWidth + 1))
+  .map(e => e.innerText)"""
+
+
+def _overview(url: str, browser: object, width: int, height: int, lang: str = "ja",
+              **ctx_options: object) -> tuple[object, object]:
+    ctx = browser.new_context(viewport={"width": width, "height": height}, **ctx_options)
+    page = ctx.new_page()
+    page.goto(f"{url}/?lang={lang}")
+    settle(page)
+    return ctx, page
+
+
+@pytest.mark.parametrize("lang", ["ja", "en"])
+def test_phone_overview_answers_first(app_url: tuple[str, str], browser: object,
+                                      lang: str) -> None:
+    """390×844 touch phone: the first key message ends within the first screen; touch targets
+    are 44 px; no KPI value is cut; the scorecard is a list; no emoji in the local-mode line."""
+    _, url = app_url
+    ctx, page = _overview(url, browser, 390, 844, lang, has_touch=True, is_mobile=True)
+    try:
+        first = page.locator(".dtp-messages li").first
+        first.wait_for(timeout=30_000)
+        box = first.bounding_box()
+        assert box["y"] + box["height"] <= 844, f"first key message ends at {box}"
+        assert page.evaluate(SMALL_TARGETS) == []
+        assert page.evaluate(CUT_VALUES) == []
+        assert page.locator(".dtp-scorecard-list").is_visible()
+        assert not page.locator(".st-key-scorecard_table").is_visible()
+        assert "🔓" not in page.locator('[data-testid="dtp-local-mode"]').inner_text()
+        page.locator('[data-testid="stExpandSidebarButton"]').click()  # 44 px, then opens
+        page.locator('[data-testid="stSidebar"][data-collapsed="false"]').wait_for()
+    finally:
+        ctx.close()
+
+
+@pytest.mark.parametrize("size", [(768, 1024), (1280, 900)])
+def test_collapsed_sidebar_takes_nothing(app_url: tuple[str, str], browser: object,
+                                         size: tuple[int, int]) -> None:
+    """Tablet and laptop, the sidebar collapsed: the content has the whole width, and the KPI
+    cards and briefing buttons show their text uncut."""
+    _, url = app_url
+    ctx, page = _overview(url, browser, *size)
+    try:
+        _collapse_sidebar(page)
+        sidebar = page.locator('[data-testid="stSidebar"]').bounding_box()
+        assert sidebar is None or sidebar["x"] + sidebar["width"] <= 1
+        main = page.locator('[data-testid="stMain"]').bounding_box()
+        assert main["x"] <= 1 and main["width"] >= size[0] - 20
+        page.locator('[data-testid="stMetricValue"]').first.wait_for()
+        assert page.evaluate(CUT_VALUES) == []
+        cut = page.evaluate("""() => [...document.querySelectorAll(
+            '.stDownloadButton button p')].filter(p => p.scrollWidth > p.clientWidth + 1)
+            .map(p => p.innerText)""")
+        assert cut == []
+    finally:
+        ctx.close()
+
+
+def test_multiselect_speaks_the_page_language(app_url: tuple[str, str],
+                                              browser: object) -> None:
+    """Streamlit's English "Select all" is not offered on the bureau selector."""
+    _, url = app_url
+    ctx, page = _overview(url, browser, 1400, 1000)
+    try:
+        page.locator('[data-testid="stSidebar"] [data-testid="stMultiSelect"]').first.click()
+        page.locator('[data-testid="stMultiSelectDropdown"] [role="option"]').nth(1).wait_for()
+        assert not page.locator('[data-key="__select_all__"]').is_visible()
+        assert "Select all" not in page.locator(
+            '[data-testid="stMultiSelectDropdown"]').inner_text()
+    finally:
+        ctx.close()

@@ -22,20 +22,7 @@ if not codes:
     st.info(v.t("no_targets"))
     st.stop()
 
-left, _, packs = st.columns([1, 1, 2], vertical_alignment="bottom")
-fy = state.fy_select(v, key="overview_fy", container=left)
-
-
 principal = access.require_page("overview")
-
-
-with packs:
-    for kind, col in zip(brief.KINDS, st.columns(2), strict=True):
-        with col:
-            ui.brief_button(v, principal, kind, page="overview", key=f"brief_{kind}",
-                            help_text=v.t("brief_help"))
-kpi = queries.kpi(v.run, v.bureaus)
-rows = {(r["metric"], r["fiscal_year"]): r for r in kpi.iter_rows(named=True)}
 
 # --- this year's outlook: at most three key messages by rule (dashboard/messages.py) --------
 # a projection belongs to one row of kpi_pace: the ministry's, or one selected bureau's
@@ -63,6 +50,18 @@ if v.run.in_progress(v.run.as_of_fy or 0):
             else:
                 st.caption(v.t("msg_none"))
             st.caption(v.t("key_messages_note"))
+
+# the answers first (on a phone, the first key message within the first screen: issue 29),
+# then the FY of the cards and the briefing packs
+left, _, packs = st.columns([1, 1, 2], vertical_alignment="bottom")
+fy = state.fy_select(v, key="overview_fy", container=left)
+with packs:
+    for kind, col in zip(brief.KINDS, st.columns(2), strict=True):
+        with col:
+            ui.brief_button(v, principal, kind, page="overview", key=f"brief_{kind}",
+                            help_text=v.t("brief_help"))
+kpi = queries.kpi(v.run, v.bureaus)
+rows = {(r["metric"], r["fiscal_year"]): r for r in kpi.iter_rows(named=True)}
 
 
 def section_of(code: str, fy: int) -> str:
@@ -136,8 +135,20 @@ styled = frame.style.apply(
     lambda _: pd.DataFrame([[f"color: {c}; font-weight: 600" if c else "" for c in row]
                             for row in colours], index=frame.index, columns=frame.columns),
     axis=None)
-st.dataframe(styled, key="scorecard", hide_index=True, width="stretch",
-             column_config={v.t("metric"): st.column_config.TextColumn(pinned=True)})
+with st.container(key="scorecard_table"):
+    st.dataframe(styled, key="scorecard", hide_index=True, width="stretch",
+                 column_config={v.t("metric"): st.column_config.TextColumn(pinned=True)})
+# on a phone the same cells as a list (the table needs a sideways swipe for every year)
+items = []
+for line, col_line in zip(table, colours, strict=True):
+    cells = "".join(
+        f'<li>{html.escape(label)}: <span style="color:{c or "#222"}">'
+        f"{html.escape(line[label])}</span></li>"
+        for label, c in zip(labels, col_line[2:], strict=True))
+    items.append(f"<li><b>{html.escape(line[v.t('metric')])}</b> "
+                 f'<span class="dtp-meta">{html.escape(v.t("section"))} '
+                 f"{html.escape(str(line[v.t('section')]))}</span><ul>{cells}</ul></li>")
+st.html(f'<ul class="dtp-scorecard-list">{"".join(items)}</ul>')
 legend = " ".join(ui.badge(s, v.lang) for s in ("met", "below", "above", "in_progress",
                                                  "no_data", "no_target"))
 st.html(f'<div class="dtp-meta">{v.t("status_legend")}: {legend}</div>')

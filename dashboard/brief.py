@@ -86,6 +86,16 @@ class Chart:
     targets: tuple[Series, ...]  # target lines (a range target = lower and upper line)
     is_rate: bool
     caption: str  # the text alternative: what the chart shows
+    ticks: tuple[str, ...] = ()  # short FY labels for a narrow axis (R6, FY24), as on the pages
+    axis_title: str = ""  # what the short labels stand for (年度（R＝令和）・R8は集計中)
+
+
+def fy_axis(v: View, fys: Sequence[int]) -> dict:
+    """The short FY labels of a chart and its axis title, as the dashboard's charts have
+    them (fmt.fy_short, fmt.fy_axis_title): ``Chart(**fy_axis(v, fys), …)``."""
+    now = next((f for f in fys if v.in_progress(f)), None)
+    return {"ticks": tuple(fmt.fy_short(f, v.lang) for f in fys),
+            "axis_title": fmt.fy_axis_title(list(fys), v.lang, now)}
 
 
 @dataclass(frozen=True)
@@ -179,7 +189,7 @@ def _kpi_chart(v: View, kpi: pl.DataFrame, codes: Sequence[str], kind: str,
     caption = " ".join(i18n.metric_caption(c, v.lang) for c in codes)
     return Chart(title=title, kind=kind, categories=tuple(v.fy_label(f) for f in fys),
                  series=tuple(series), targets=tuple(targets), is_rate=m.is_rate,
-                 caption=caption)
+                 caption=caption, **fy_axis(v, fys))
 
 
 def _career_posts_chart(v: View) -> Chart:
@@ -192,7 +202,8 @@ def _career_posts_chart(v: View) -> Chart:
                              tuple(float(d.get(f, 0)) for f in v.fys)))
     return Chart(title=v.t("career_posts"), kind="stacked",
                  categories=tuple(v.fy_label(f) for f in v.fys), series=tuple(series),
-                 targets=(), is_rate=False, caption=v.t("career_posts_caption"))
+                 targets=(), is_rate=False, caption=v.t("career_posts_caption"),
+                 **fy_axis(v, v.fys))
 
 
 def _notes(v: View, codes: Sequence[str], plan: pl.DataFrame) -> tuple[str, ...]:
@@ -471,18 +482,99 @@ def _targets_as_lines(chart, n_data: int) -> None:
     bar.addnext(line)
 
 
+def _runs(values: Sequence[float | None]) -> list[tuple[int, int, float]]:
+    """Consecutive FYs with the same target: (first index, last index, value)."""
+    out: list[tuple[int, int, float]] = []
+    for i, val in enumerate(values):
+        val = _shown(val)
+        if val is None:
+            continue
+        if out and out[-1][1] == i - 1 and out[-1][2] == val:
+            out[-1] = (out[-1][0], i, val)
+        else:
+            out.append((i, i, val))
+    return out
+
+
+def _manual_layout(parent, x: float, y: float, w: float, h: float, inner: bool = False) -> None:
+    """An explicit layout (fractions of the chart frame) on a plot area or legend, so that an
+    office client does not lay them out its own way (LibreOffice put legends over the axis)."""
+    from pptx.oxml.ns import qn
+
+    old = parent.find(qn("c:layout"))
+    layout = parent.makeelement(qn("c:layout"), {})
+    manual = layout.makeelement(qn("c:manualLayout"), {})
+    layout.append(manual)
+    if inner:
+        manual.append(manual.makeelement(qn("c:layoutTarget"), {"val": "inner"}))
+    for tag, val in (("c:xMode", "edge"), ("c:yMode", "edge")):
+        manual.append(manual.makeelement(qn(tag), {"val": val}))
+    for tag, val in (("c:x", x), ("c:y", y), ("c:w", w), ("c:h", h)):
+        manual.append(manual.makeelement(qn(tag), {"val": f"{val:.4f}"}))
+    if old is not None:
+        old.addprevious(layout)
+        parent.remove(old)
+    elif parent.tag == qn("c:plotArea"):
+        parent.insert(0, layout)
+    else:  # c:legend: after legendPos and legendEntry
+        after = [c for c in parent if c.tag in (qn("c:legendPos"), qn("c:legendEntry"))]
+        (after[-1].addnext if after else (lambda el: parent.insert(0, el)))(layout)
+
+
+def _hide_legend_entries(legend, indexes: Sequence[int]) -> None:
+    """Leave series out of the legend (the second and later pieces of a stepped target)."""
+    from pptx.oxml.ns import qn
+
+    pos = legend.find(qn("c:legendPos"))
+    for idx in sorted(indexes, reverse=True):
+        entry = legend.makeelement(qn("c:legendEntry"), {})
+        entry.append(entry.makeelement(qn("c:idx"), {"val": str(idx)}))
+        entry.append(entry.makeelement(qn("c:delete"), {"val": "1"}))
+        if pos is not None:
+            pos.addnext(entry)
+        else:
+            legend.insert(0, entry)
+
+
+def _legend_rows(names: Sequence[str], width_pt: float, size: float) -> int:
+    """How many rows a legend of ``names`` takes across ``width_pt`` (an estimate in em)."""
+    rows, used = 1, 0.0
+    for name in names:
+        w = charts._em(name) * size + 3 * size
+        if used and used + w > width_pt * 0.92:
+            rows, used = rows + 1, 0.0
+        used += w
+    return rows
+
+
+def fit_size(text: str, width_pt: float, size: float, least: float = 12) -> float:
+    """The largest font size up to ``size`` at which ``text`` fits ``width_pt`` on one line
+    (estimated in em, generously: charts._em)."""
+    return max(least, min(size, math.floor(width_pt / max(charts._em(text), 1) * 2) / 2))
+
+
 def _pptx_chart(slide, spec: Chart, x, y, w, h) -> None:
+    """A native chart, laid out explicitly (issue 29): the title at the top, the legend under
+    it (outside the plot), the plot area below with short upright FY labels and the era in the
+    axis title; a target drawn as steps (one flat series per run of FYs with the same target,
+    dash markers over each FY), never as a ramp from one year's target to the next."""
     from pptx.chart.data import CategoryChartData
     from pptx.dml.color import RGBColor
     from pptx.enum.chart import XL_CHART_TYPE, XL_LEGEND_POSITION, XL_MARKER_STYLE
-    from pptx.enum.dml import MSO_LINE_DASH_STYLE
-    from pptx.util import Pt
+    from pptx.oxml.ns import qn
+    from pptx.util import Emu, Pt
 
-    fmt = "0.0%" if spec.is_rate else "#,##0"
-    data = CategoryChartData(number_format=fmt)
-    data.categories = spec.categories
-    for s in (*spec.series, *spec.targets):
+    number = "0.0%" if spec.is_rate else "#,##0"
+    data = CategoryChartData(number_format=number)
+    data.categories = spec.ticks or spec.categories
+    n = len(spec.categories)
+    for s in spec.series:
         data.add_series(s.name, [_shown(v) for v in s.values])  # [c] (NaN): a gap
+    pieces: list[tuple[int, str]] = []  # (target index, name) of each stepped piece
+    for k, t in enumerate(spec.targets):
+        for a, b, val in _runs(t.values):
+            data.add_series(t.name, [val if a <= i <= b else None for i in range(n)])
+            pieces.append((k, t.name))
     kind = {"bar": XL_CHART_TYPE.COLUMN_CLUSTERED, "stacked": XL_CHART_TYPE.COLUMN_STACKED,
             "line": XL_CHART_TYPE.LINE_MARKERS}[spec.kind]
     frame = slide.shapes.add_chart(kind, x, y, w, h, data)
@@ -493,21 +585,49 @@ def _pptx_chart(slide, spec: Chart, x, y, w, h) -> None:
     chart.chart_title.text_frame.text = spec.title
     chart.chart_title.text_frame.paragraphs[0].runs[0].font.size = Pt(12)
     chart.font.size = Pt(9)
-    chart.has_legend = len(spec.series) + len(spec.targets) > 1
+    w_pt, h_pt = Emu(w).pt, Emu(h).pt
+    title_h = 34 / h_pt  # the title (12 pt) and the room LibreOffice leaves above it
+    entries = [s.name for s in spec.series] + [t.name for t in spec.targets]
+    chart.has_legend = len(entries) > 1
+    legend_h = 0.0
     if chart.has_legend:
-        chart.legend.position = XL_LEGEND_POSITION.BOTTOM
+        chart.legend.position = XL_LEGEND_POSITION.TOP
         chart.legend.include_in_layout = False
+        chart.legend.font.size = Pt(9)
+        legend_h = (_legend_rows(entries, w_pt, 9) * 13 + 6) / h_pt
+        seen: set[int] = set()
+        _hide_legend_entries(chart.legend._element, [
+            len(spec.series) + i for i, (k, _) in enumerate(pieces)
+            if k in seen or seen.add(k)])
+        _manual_layout(chart.legend._element, 0.02, title_h, 0.96, legend_h)
+    # the plot itself (inner): room on the left for the value labels, below for the FY labels
+    # and the axis title; both office clients place those outside the inner plot area
+    top = title_h + legend_h + 10 / h_pt
+    left = 48 / w_pt
+    bottom = 1 - (44 if spec.axis_title else 26) / h_pt
+    _manual_layout(chart._chartSpace.chart.plotArea, left, top, 0.98 - left, bottom - top,
+                   inner=True)
     chart.value_axis.tick_labels.number_format = "0%" if spec.is_rate else "#,##0"
     chart.value_axis.tick_labels.number_format_is_linked = False
     chart.value_axis.minimum_scale = 0
     chart.value_axis.has_major_gridlines = True
     chart.value_axis.major_gridlines.format.line.color.rgb = RGBColor(0xDD, 0xDD, 0xDD)
-    if spec.kind != "line" and spec.targets:
+    cat = chart.category_axis
+    cat.tick_labels.font.size = Pt(9)
+    body = cat._element.find(qn("c:txPr")).find(qn("a:bodyPr"))
+    body.set("rot", "0")  # upright: short labels fit, and never turn into the legend
+    body.set("vert", "horz")
+    if spec.axis_title:
+        cat.has_title = True
+        cat.axis_title.text_frame.text = spec.axis_title
+        cat.axis_title.text_frame.paragraphs[0].runs[0].font.size = Pt(9)
+        cat.axis_title.text_frame.paragraphs[0].runs[0].font.bold = False
+    if spec.kind != "line" and pieces:
         _targets_as_lines(chart, len(spec.series))
     data_plot = chart.plots[0]
     if spec.kind != "line" and len(spec.series) == 1:
         data_plot.has_data_labels = True
-        data_plot.data_labels.number_format = fmt
+        data_plot.data_labels.number_format = number
         data_plot.data_labels.number_format_is_linked = False
         data_plot.data_labels.font.size = Pt(9)
     if spec.kind == "bar":
@@ -524,13 +644,18 @@ def _pptx_chart(slide, spec: Chart, x, y, w, h) -> None:
         else:
             ser.format.fill.solid()
             ser.format.fill.fore_color.rgb = colour
-    target_sers = (chart.plots[1].series if spec.kind != "line" and spec.targets
+    target_sers = (chart.plots[1].series if spec.kind != "line" and pieces
                    else list(data_plot.series)[len(spec.series):])
+    green = RGBColor.from_string(TARGET_COLOUR.lstrip("#"))
+    slot = w_pt * 0.9 / max(n, 1)  # a FY's width on the axis, in pt
     for ser in target_sers:
-        ser.format.line.color.rgb = RGBColor.from_string(TARGET_COLOUR.lstrip("#"))
+        ser.format.line.color.rgb = green
         ser.format.line.width = Pt(2)
-        ser.format.line.dash_style = MSO_LINE_DASH_STYLE.DASH
-        ser.marker.style = XL_MARKER_STYLE.NONE
+        ser.marker.style = XL_MARKER_STYLE.DASH  # the flat step over each FY
+        ser.marker.size = max(2, min(72, int(slot * 0.9)))
+        ser.marker.format.fill.solid()
+        ser.marker.format.fill.fore_color.rgb = green
+        ser.marker.format.line.color.rgb = green
         ser.smooth = False
     _set_fonts(chart._chartSpace)
 
@@ -594,8 +719,9 @@ def pptx_bytes(pack: Pack) -> bytes:
 
     # title slide: the key messages of the year in progress first, then the view's facts
     s = prs.slides.add_slide(blank)
-    _text(s, margin, Inches(0.5), inner, Inches(0.8), [pack.title], 30, bold=True)
-    _text(s, margin, Inches(1.25), inner, Inches(0.6), [pack.subtitle], 22)
+    size = fit_size(pack.title, Emu(inner).pt * 0.94, 30)  # one line in either language
+    _text(s, margin, Inches(0.5), inner, Inches(0.8), [pack.title], size, bold=True)
+    _text(s, margin, Inches(1.3), inner, Inches(0.6), [pack.subtitle], 22)
     if pack.messages:
         _text(s, margin, Inches(2.0), inner, Inches(0.5), [pack.messages_title], 18, bold=True)
         _text(s, margin, Inches(2.5), inner, Inches(2.3), list(pack.messages), 14)
@@ -638,26 +764,23 @@ def pptx_bytes(pack: Pack) -> bytes:
                         run.font.color.rgb = RGBColor.from_string(colour.lstrip("#"))
     s.notes_slide.notes_text_frame.text = "\n".join(pack.summary_notes)
 
-    # one slide per plan section
+    # each plan section: at most two charts a slide, side by side at the slide's full height
+    # (three or four in a quarter each squashed an axis to 14 pt in LibreOffice: issue 29)
     for sec in pack.sections:
-        s = prs.slides.add_slide(blank)
-        _text(s, margin, Inches(0.3), inner, Inches(0.6), [sec.title], 22, bold=True)
-        k = len(sec.charts)
-        area_top, area_h = Inches(1.0), Inches(6.2) - Inches(0.2) * len(sec.pace)
-        if k == 1:
-            boxes = [(margin, area_top, inner, area_h)]
-        else:
-            cols = 2
-            rows_ = (k + 1) // 2
-            bw, bh = inner // cols, area_h // rows_
-            boxes = [(margin + (i % cols) * bw, area_top + (i // cols) * bh, bw, bh)
-                     for i in range(k)]
-        for spec, (x, y, w, h) in zip(sec.charts, boxes, strict=True):
-            _pptx_chart(s, spec, x, y, w, h)
-        if sec.pace:
-            _text(s, margin, Inches(7.35) - Inches(0.2) * len(sec.pace), inner,
-                  Inches(0.2) * len(sec.pace), list(sec.pace), 9, colour="1F6A99")
-        s.notes_slide.notes_text_frame.text = "\n".join(sec.pace + sec.notes)
+        parts = [sec.charts[i:i + 2] for i in range(0, len(sec.charts), 2)]
+        for n_part, part in enumerate(parts, start=1):
+            s = prs.slides.add_slide(blank)
+            title = sec.title + (f" ({n_part}/{len(parts)})" if len(parts) > 1 else "")
+            _text(s, margin, Inches(0.3), inner, Inches(0.6), [title], 22, bold=True)
+            pace_h = Inches(0.2) * len(sec.pace)
+            area_top, area_h = Inches(1.0), Inches(6.3) - pace_h
+            bw = inner // len(part)
+            for i, spec in enumerate(part):
+                _pptx_chart(s, spec, margin + i * bw, area_top, bw - Inches(0.1), area_h)
+            if sec.pace:
+                _text(s, margin, Inches(7.35) - pace_h, inner, pace_h, list(sec.pace), 9,
+                      colour="1F6A99")
+            s.notes_slide.notes_text_frame.text = "\n".join(sec.pace + sec.notes)
 
     if pack.review is not None:
         _pptx_review(prs, blank, pack.review, margin, inner)

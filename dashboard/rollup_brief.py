@@ -94,7 +94,8 @@ def content(v: rui.RollupView, fy: int | None = None, metric: str | None = None,
                   kind="line" if m.is_rate else "bar",
                   categories=tuple(v.fy_label(f) for f in v.fys), series=tuple(series),
                   targets=(), is_rate=m.is_rate,
-                  caption=v.t("rollup_chart_caption", metric=name))
+                  caption=v.t("rollup_chart_caption", metric=name),
+                  **brief.fy_axis(v, v.fys))
     chart_notes = (i18n.metric_caption(metric, v.lang), v.t("rollup_chart_withheld"))
 
     gov_fys = v.fys[-GOV_FYS:]

@@ -110,11 +110,16 @@ def test_pptx_summary_table_equals_kpi(views, tiny_warehouse, which):
         assert number(row[5]) == (None if change is None else pytest.approx(change, abs=0.051))
 
 
+PACK_SLIDES = 9
+
+
 def test_pptx_shape_fonts_and_notes(views):
     v = views["ja"]
     prs = open_pptx(brief.build(v, "pptx"))
     assert prs.slide_width * 9 == prs.slide_height * 16  # 16:9
-    assert len(prs.slides) == 6  # title, summary, §2 §3 §4 §5
+    # title, summary, §2, §3 ×2, §4 ×2, §5 ×2: two charts a slide at most (issue 29)
+    assert len(prs.slides) == PACK_SLIDES
+    assert all(sum(sh.has_chart for sh in sl.shapes) <= 2 for sl in prs.slides)
     title = " ".join(s.text_frame.text for s in prs.slides[0].shapes if s.has_text_frame)
     for text in ("総務省デジタル人材確保・育成計画", "幹部説明資料", v.run.run_id, "全局",
                  fy_label(v.fy_from), fmt.date(v.run.as_of_date, "ja")):
@@ -123,7 +128,7 @@ def test_pptx_shape_fonts_and_notes(views):
     assert "サンプル" not in title
     heads = [next(s for s in sl.shapes if s.has_text_frame).text_frame.text
              for sl in list(prs.slides)[2:]]
-    assert [h.split()[0] for h in heads] == ["§2", "§3", "§4", "§5"]
+    assert [h.split()[0] for h in heads] == ["§2", "§3", "§3", "§4", "§4", "§5", "§5"]
     # every typeface on every slide and chart is Meiryo (latin and East Asian)
     faces = set()
     for sl in prs.slides:
@@ -138,7 +143,7 @@ def test_pptx_shape_fonts_and_notes(views):
     notes = prs.slides[2].notes_slide.notes_text_frame.text
     assert METRIC_BY_CODE["digital_hires"].definition_ja in notes
     assert "計画の記載" in notes and "§2" in notes
-    notes5 = prs.slides[5].notes_slide.notes_text_frame.text
+    notes5 = prs.slides[7].notes_slide.notes_text_frame.text
     for code in ("security_elearning_rate", "phishing_drills_held", "phishing_report_rate"):
         assert METRIC_BY_CODE[code].definition_ja in notes5
 
@@ -152,7 +157,11 @@ def test_pptx_hiring_chart_holds_digital_hires(views, tiny_warehouse):
         kpi = kpi_rows(tiny_warehouse, v.bureaus)
         want = [kpi[("digital_hires", f)]["value"] for f in v.fys]
         bars = chart.plots[0]
-        assert list(bars.categories) == [fy_label(f, v.lang, v.in_progress(f)) for f in v.fys]
+        # short FY labels, upright, the eras and the FY in progress in the axis title
+        assert list(bars.categories) == [fmt.fy_short(f, v.lang) for f in v.fys]
+        now = next((f for f in v.fys if v.in_progress(f)), None)
+        assert chart.category_axis.axis_title.text_frame.text == fmt.fy_axis_title(
+            v.fys, v.lang, now)
         assert bars.series[0].name == i18n.metric_name("digital_hires", v.lang)
         assert list(bars.series[0].values) == want
         # the target band: two line series (lower, upper) on the same axes, from kpi
@@ -175,7 +184,7 @@ def test_pptx_follows_the_fy_span(tiny_warehouse):
     v = brief.view_for(tiny_warehouse, lang="en", fy_from=fys[0], fy_to=fys[0])
     prs = open_pptx(brief.build(v, "pptx"))
     chart = next(s for s in prs.slides[2].shapes if s.has_chart).chart
-    assert list(chart.plots[0].categories) == [f"FY{fys[0]}"]
+    assert list(chart.plots[0].categories) == [f"FY{fys[0] % 100:02d}"]
     assert summary_table(prs)[0][2] == f"FY{v.latest_complete_fy}"
 
 
@@ -244,8 +253,8 @@ def generation_kpi(wh: Path, plan: str) -> tuple[dict[str, dict], list[str]]:
 
 
 def review_slides(prs: Presentation) -> list:
-    """The slides after the six of every pack: the review, then the handover."""
-    return list(prs.slides)[6:]
+    """The slides after those of every pack: the review, then the handover."""
+    return list(prs.slides)[PACK_SLIDES:]
 
 
 def table_of(slide) -> list[list[str]]:
@@ -306,7 +315,7 @@ def test_review_of_an_ended_plan_by_a_revision_id(plans_wh):
     assert brief.content(v, plan="p2r").review.plan_id == "p2"
     with pytest.raises(brief.UnknownPlan, match="p1, p2, p2r"):
         brief.content(v, plan="p3")
-    assert len(open_pptx(brief.build(v, "pptx")).slides) == 6  # no plan: no review
+    assert len(open_pptx(brief.build(v, "pptx")).slides) == PACK_SLIDES  # no plan: no review
 
 
 @pytest.mark.parametrize("lang", ["ja", "en"])
@@ -473,3 +482,46 @@ def test_overview_offers_both_files(tiny_warehouse, monkeypatch):
     assert buttons["brief_pptx"].proto.label == "Executive briefing (PowerPoint)"
     assert buttons["brief_pdf"].proto.label == "Executive briefing (PDF)"
     assert not buttons["brief_pdf"].proto.disabled
+
+
+def test_pptx_targets_are_steps_and_charts_laid_out(plans_wh):
+    """p2's 1–2 hires (FY2020) and its revision's 2–4 (FY2021): each target a flat piece per
+    run of FYs (no ramp from 1 to 2), one legend entry per target; the plot area and the
+    legend laid out explicitly, the legend above the plot (issue 29)."""
+    v = brief.view_for(plans_wh, lang="ja")
+    prs = open_pptx(brief.build(v, "pptx"))
+    chart = next(s for s in prs.slides[2].shapes if s.has_chart).chart
+    pieces = [[x for x in s.values] for s in chart.plots[1].series]
+    for piece in pieces:
+        assert len({x for x in piece if x is not None}) == 1  # flat
+    i20, i21 = v.fys.index(2020), v.fys.index(2021)
+    lower = [p for p in pieces if p[i20] == 1.0 or p[i21] == 2.0]
+    assert any(p[i20] == 1.0 and p[i21] is None for p in lower)  # FY2020's piece ends there
+    assert any(p[i21] == 2.0 and p[i20] is None for p in lower)
+    legend = chart.legend._element
+    hidden = [e for e in legend.iter(qn("c:legendEntry"))]
+    assert len(hidden) == len(pieces) - 2  # lower and upper named once each
+    layouts = chart._chartSpace.findall(".//" + qn("c:manualLayout"))
+    assert len(layouts) == 2  # the plot area's (inner) and the legend's
+    plot = chart._chartSpace.chart.plotArea.find(qn("c:layout")).find(qn("c:manualLayout"))
+    legend_box = legend.find(qn("c:layout")).find(qn("c:manualLayout"))
+    y = {el.tag.split("}")[1]: float(el.get("val")) for el in plot if el.get("val") and
+         el.tag.endswith(("}y", "}h"))}
+    ly = {el.tag.split("}")[1]: float(el.get("val")) for el in legend_box
+          if el.tag.endswith(("}y", "}h"))}
+    assert ly["y"] + ly["h"] <= y["y"]  # the legend above the plot, outside it
+
+
+def test_title_fits_its_line():
+    """The English title, longer than the Japanese, is set small enough for one line."""
+    en = "MIC Digital Talent Recruitment and Development Plan"
+    width = (12192000 - 2 * 457200) / 12700 * 0.94
+    size = brief.fit_size(en, width, 30)
+    assert size < 30 and charts_em(en) * size <= width
+    assert brief.fit_size("総務省デジタル人材確保・育成計画", width, 30) == 30
+
+
+def charts_em(text: str) -> float:
+    from dashboard import charts
+
+    return charts._em(text)

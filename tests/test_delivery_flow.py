@@ -274,3 +274,50 @@ def test_sample_next_month_changes_a_status_and_an_outlook(tmp_path, capsys):
         origin = con.sql("SELECT data_origin FROM pipeline_runs ORDER BY started_at DESC "
                          "LIMIT 1").fetchall()[0][0]
     assert origin == "sample"
+
+
+def test_deliveries_wait_their_turn(live, tmp_path):
+    """One validation at a time (the store's queue lock): a second worker shows ``queued``
+    (validating, not interrupted) until the first is done."""
+    from pipelines.delivery.store import flock
+
+    wh, store = live
+    st = Store(None, wh)
+    with flock(store / ".queue.lock"):  # as if another delivery were being validated
+        d = flow.propose(st, _hiring_without_e5(tmp_path), "", "a@x.jp", run="spawn")
+        time.sleep(1.0)
+        now = flow.get(st, d.id)
+        assert now.state == "validating" and now.progress["phase"] == "queued"
+    deadline = time.monotonic() + 120
+    while flow.get(st, d.id).state == "validating" and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert flow.get(st, d.id).state == "valid"
+
+
+def test_retention_and_expiry(live, tmp_path, monkeypatch):
+    wh, store = live
+    st = Store(None, wh)
+    monkeypatch.setenv("DTP_VERSIONS_KEEP", "2")
+    raw = _hiring_without_e5(tmp_path)
+    first_sha = versions.get(st, 1).warehouse_sha256
+    for n in (2, 3):
+        d = flow.propose(st, raw, "", "a@x.jp", run="inline")
+        for blob in (store / "blobs").rglob("*"):  # stored long ago (GC spares recent files)
+            if blob.is_file():
+                os.utime(blob, (time.time() - 7200, time.time() - 7200))
+        flow.approve(st, d.id, "b@x.jp")
+        assert versions.list_versions(st)[0].number == n
+    assert [v.number for v in versions.list_versions(st)] == [3, 2]
+    assert not st.blob(first_sha).exists()  # nothing names version 1's file any more
+    with pytest.raises(versions.UnknownVersion, match="versions kept: 3, 2"):
+        versions.get(st, 1)
+    # a rejected delivery goes after DTP_REJECTED_DAYS
+    d = flow.propose(st, raw, "", "a@x.jp", run="inline")
+    flow.reject(st, d.id, "b@x.jp", "no")
+    assert flow.purge_expired(st, days=30) == []
+    rec = store / "deliveries" / d.id / "delivery.json"
+    obj = json.loads(rec.read_text(encoding="utf-8"))
+    obj["history"][-1]["at"] = "2026-01-01T00:00:00Z"
+    rec.write_text(json.dumps(obj), encoding="utf-8")
+    assert flow.purge_expired(st, days=30) == [d.id]
+    assert not (store / "deliveries" / d.id).exists()

@@ -337,6 +337,7 @@ def approve(st: Store, delivery_id: str, by: str, *, four_eyes: bool = True,
                 with contextlib.suppress(Refused):
                     _transition_to(st, other.id, ("valid",), "superseded", by,
                                    f"delivery {d.id} went live first")
+                    (_folder(st, other.id) / "candidate.duckdb").unlink(missing_ok=True)
     candidate.unlink(missing_ok=True)  # kept in the store as version N
     _audit("approve", by, roles, d, four_eyes=four_eyes, version=v.number,
            warehouse_sha256=d.candidate_sha256)

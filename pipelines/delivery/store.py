@@ -34,6 +34,12 @@ class StoreError(Exception):
     """The store cannot be used (another warehouse's, unreadable): one clear line."""
 
 
+def _touch(path: Path) -> None:
+    """Mark a stored file as used now (garbage collection spares recent files)."""
+    with contextlib.suppress(OSError):
+        os.utime(path)
+
+
 def sha256_file(path: Path) -> str:
     h = hashlib.sha256()
     with open(path, "rb") as f:
@@ -161,7 +167,9 @@ class Store:
     def put_bytes(self, data: bytes) -> str:
         sha = hashlib.sha256(data).hexdigest()
         target = self.blob(sha)
-        if not target.exists():
+        if target.exists():
+            _touch(target)
+        else:
             target.parent.mkdir(mode=DIR_MODE, exist_ok=True)
             write_private(target, data)
         return sha
@@ -170,6 +178,7 @@ class Store:
         """Copy ``path`` into the store (once per content); ``sha``: its known sha256, checked
         on the copy (a file changed meanwhile is refused). Returns the sha256."""
         if sha is not None and self.blob(sha).exists():
+            _touch(self.blob(sha))
             return sha
         self.blobs.mkdir(mode=DIR_MODE, parents=True, exist_ok=True)
         tmp = self.blobs / f".in.{secrets.token_hex(6)}.tmp"
@@ -190,6 +199,7 @@ class Store:
             target.parent.mkdir(mode=DIR_MODE, exist_ok=True)
             if target.exists():
                 tmp.unlink()
+                _touch(target)
             else:
                 os.replace(tmp, target)
             return got

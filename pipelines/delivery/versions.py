@@ -268,12 +268,19 @@ def referenced(st: Store) -> set[str]:
     return names
 
 
+GRACE_SECONDS = 3600  # a file stored this recently may belong to a delivery being recorded
+
+
 def collect_garbage(st: Store) -> int:
-    """Remove stored files nothing names (store lock held)."""
+    """Remove stored files nothing names (store lock held); files stored (or reused) in the
+    last hour are left alone: a delivery being proposed stores its files before its record."""
+    import time
+
     keep = referenced(st)
     removed = 0
+    recent = time.time() - GRACE_SECONDS
     for p in st.blobs.glob("*/*"):
-        if p.is_file() and p.name not in keep:
+        if p.is_file() and p.name not in keep and p.stat().st_mtime < recent:
             p.unlink(missing_ok=True)
             removed += 1
     return removed

@@ -256,3 +256,24 @@ def test_killed_worker_and_restarted_server_show_interrupted_and_rerun(live, mon
     assert not at.exception
     assert wait_done(st, d.id).state == "valid"
     assert _sha(live) == before  # still only a candidate
+
+
+def test_first_delivery_makes_the_warehouse(tmp_path, monkeypatch):
+    """No warehouse yet: the deliveries page still opens (the other pages say there is none);
+    a whole raw set delivered and approved becomes version 1 and the live warehouse."""
+    monkeypatch.delenv("DTP_EDITION", raising=False)
+    wh = tmp_path / "warehouse.duckdb"
+    monkeypatch.setenv("DTP_WAREHOUSE", str(wh))
+    monkeypatch.setenv("DTP_DELIVERIES", str(tmp_path / "store"))
+    monkeypatch.setenv("DTP_AUDIT_LOG", str(tmp_path / "audit.jsonl"))
+    at = app()
+    assert at.file_uploader(key="dlv_files") is not None
+    raw = dataset.write(dataset.base(), tmp_path / "raw")
+    st = Store()
+    d = flow.propose(st, raw, "first", "local", run="inline")
+    assert d.state == "valid" and all(f["uploaded"] for f in d.files)
+    ch = flow.changes_of(st, d.id)
+    assert ch.kpi["value_before"].is_null().all()
+    deliveries.approve(access.LOCAL, d.id, "en")
+    assert wh.exists() and versions.live_version(st).number == 1
+    assert _sha(wh) == versions.get(st, 1).warehouse_sha256

@@ -783,3 +783,48 @@ def pace_chart(curves: Sequence[Curve], current: int, *, is_rate: bool, lang: st
         _count_ticks(fig, top)
     fig.update_layout(hovermode="closest")
     return fig
+
+
+OUTSIDE_COLOUR = "#D55E00"  # an outcome outside its interval (vermillion; also an ×)
+
+
+def track_chart(rows: Sequence[dict], names: dict[int, str], *, lang: str,
+                height: int = 260) -> go.Figure:
+    """The projection's track record as one small chart (kpi_pace_history of one count metric):
+    per earlier FY, the 90 % interval projected on this fiscal day around its projection, and
+    where the year ended — a dot inside the interval, an × outside it (never colour alone)."""
+    fig = _base(height)
+    fys = [r["fiscal_year"] for r in rows]
+    proj = [r["projected"] for r in rows]
+    lows = [r["projected_low"] for r in rows]
+    highs = [r["projected_high"] for r in rows]
+    shown = list(zip(_shown(proj, False), _shown(lows, False), _shown(highs, False),
+                     strict=True))
+    fig.add_scatter(x=fys, y=proj, mode="markers", name=i18n.t("track_projected", lang),
+                    marker=dict(symbol="diamond-open", size=10, color="#0072B2"),
+                    error_y=dict(type="data", symmetric=False,
+                                 array=[h - p for p, h in zip(proj, highs, strict=True)],
+                                 arrayminus=[p - lo for p, lo in zip(proj, lows, strict=True)],
+                                 color="#0072B2", thickness=2, width=6),
+                    customdata=[[names[k], *s] for k, s in zip(fys, shown, strict=True)],
+                    hovertemplate="<b>%{customdata[0]}</b><br>%{customdata[1]} "
+                                  "(90%: %{customdata[2]}–%{customdata[3]})<extra></extra>")
+    for inside, key, symbol, colour in ((True, "track_inside", "circle", "#222222"),
+                                        (False, "track_outside", "x", OUTSIDE_COLOUR)):
+        part = [r for r in rows if bool(r["inside"]) == inside]
+        if not part:
+            continue
+        fig.add_scatter(x=[r["fiscal_year"] for r in part], y=[r["outcome"] for r in part],
+                        mode="markers", name=i18n.t(key, lang),
+                        marker=dict(symbol=symbol, size=9, color=colour),
+                        customdata=[[names[r["fiscal_year"]], v] for r, v in zip(
+                            part, _shown([r["outcome"] for r in part], False), strict=True)],
+                        hovertemplate="<b>%{customdata[0]}</b><br>%{customdata[1]}"
+                                      "<extra></extra>")
+    _fy_axis(fig, fys, [names[k] for k in fys], lang)  # short ticks (R6), full in the table
+    top = max([v for v in highs + [r["outcome"] for r in rows] if v is not None], default=1) or 1
+    fig.update_yaxes(range=[0, top * 1.15 + (0.5 if top < 5 else 0)])
+    _count_ticks(fig, top)
+    fig.update_layout(hovermode="closest")
+    fit(fig)
+    return fig

@@ -86,9 +86,33 @@ def block(v: View, codes: list[str], key: str) -> None:
         st.caption("ℹ️ " + v.t("pace_no_reference"))
     else:
         st.html(_summary(v, single, m.is_rate))
-        track = messages.track_record(single, queries.pace_history(v.run).to_dicts(), v.lang)
+        history = queries.pace_history(v.run).to_dicts()
+        track = messages.track_record(single, history, v.lang)
         if track:
             st.caption(track, help=v.t("pace_track_help"))
+            _track_chart(v, [h for h in history if h["metric"] == code
+                             and h["projected"] is not None], key, code, day)
+
+
+def _track_chart(v: View, rows: list[dict], key: str, code: str, day: int) -> None:
+    """The track record as one small chart: per earlier FY, the interval projected on this day
+    and where the year ended (kpi_pace_history); its numbers in the table under it."""
+    if len(rows) < messages.TRACK_MIN_YEARS:
+        return
+    names = {r["fiscal_year"]: v.fy_label(r["fiscal_year"]) for r in rows}
+    yes, no = "✓", "×"
+    table = [{v.t("fy"): names[r["fiscal_year"]],
+              v.t("track_projected"): messages.interval(r, False, v.lang),
+              v.t("pace_col_p_meet"): fmt.MISSING if r["p_meet"] is None
+              else f"{r['p_meet'] * 100:.0f}%",
+              v.t("track_col_outcome"): fmt.value(r["outcome"], False),
+              v.t("track_col_inside"): yes if r["inside"] else no,
+              v.t("track_col_met"): fmt.MISSING if r["met"] is None else yes if r["met"] else no}
+             for r in rows]
+    st.subheader(v.t("track_header"), anchor=False)
+    fig = ui.plot(charts.track_chart, rows, names, lang=v.lang)
+    ui.chart(fig, key=f"{key}_track_{code}", caption=v.t("track_caption", day=day + 1),
+             alt=f"{v.t('track_header')}: {i18n.metric_name(code, v.lang)}", table=table)
 
 
 def _summary(v: View, row: dict, is_rate: bool) -> str:

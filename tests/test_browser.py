@@ -192,6 +192,8 @@ def test_pace_chart_and_key_messages(server: str, page: object) -> None:
     text = page.locator(".dtp-messages").inner_text()
     assert "年度末見込み" in text and "90%区間" in text
     assert "⚠ 要注意" in text  # the most at risk first, with a symbol and a word
+    # beside the chance, its track record (training participants: 9 earlier years)
+    assert "過去9年の同じ日の見込み: 90%区間に収まった9回中6回" in text
     page.goto(f"{server}/hiring")
     settle(page)
     page.wait_for_function(
@@ -207,4 +209,10 @@ def test_pace_chart_and_key_messages(server: str, page: object) -> None:
     assert now[0][-1] == 233 and now[1][-1] == 1 and now[2] == "hv"
     body = page.inner_text("body")
     assert "見込みであって約束ではありません" in body and "達成見込み" in body
+    assert "過去9年の同じ日の見込み: 90%区間に収まった9回中9回" in body
+    # the track record's small chart: one interval and one outcome per earlier FY
+    track = json.loads(page.evaluate(
+        "() => JSON.stringify([...document.querySelectorAll('.js-plotly-plot')].find(p => "
+        "p.data.some(t => t.name === 'その日の見込み(90%区間)')).data.map(t => [t.name, t.x]))"))
+    assert [len(x) for _, x in track] == [9, 9]  # all 9 outcomes inside
     _screenshot(page, "hiring-pace.png")

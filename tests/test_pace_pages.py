@@ -249,3 +249,21 @@ def test_overview_shows_the_track_record(wh, monkeypatch):
     assert i18n.t("pace_track_few", "ja", n=2) in _texts(at)
     at = app(wh, monkeypatch, bureau="B1")  # a bureau's projection has no record
     assert "過去の同じ日の見込み" not in _texts(at)
+
+
+def test_track_record_chart_on_the_plan_page(tmp_path, monkeypatch):
+    """Five earlier years, each with one hire in December: the hiring page draws the small
+    chart of the track record (an interval and an outcome per year) with its numbers."""
+    hires = [(f"{fy}-12-01", "B1") for fy in range(2020, 2026)] + [("2026-06-15", "B1")]
+    wh = build_from(_data(hires, "2026-11-20"), tmp_path)
+    at = app(wh, monkeypatch, "hiring")
+    assert not at.exception
+    text = _texts(at)
+    assert "過去5年の同じ日の見込み: 90%区間に収まった5回中5回" in text
+    spec = chart(at, "pace_hiring_track_digital_hires")
+    by_name = {t["name"]: t for t in spec["data"]}
+    assert values(by_name["その日の見込み(90%区間)"]["x"]) == [2021, 2022, 2023, 2024, 2025]
+    assert values(by_name["年度末の実績(区間内)"]["y"]) == [1] * 5
+    assert "年度末の実績(区間外)" not in by_name  # none fell outside
+    frames = [d.value for d in at.dataframe] + [t.value for t in at.table]
+    assert any("区間内" in f.columns and (f["区間内"] == "✓").sum() == 5 for f in frames)

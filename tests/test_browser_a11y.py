@@ -23,7 +23,7 @@ from browser_support import ARTIFACTS, MARKS, settle, streamlit_app
 pytestmark = MARKS
 
 PAGES = ("", "hiring", "training", "certification", "security", "workforce", "data",
-         "dictionary", "quality", "review")  # "" = the default page (the Overview)
+         "dictionary", "quality", "review", "draft")  # "" = the default page (the Overview)
 WCAG = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 # Streamlit's own markup, not the project's (docs/ACCESSIBILITY.md gives the upstream refs):
 STREAMLIT_INTERNAL = (

@@ -86,7 +86,7 @@ def test_opens_on_the_plan_in_force(gen_wh, monkeypatch, drafts):
     editor = at.data_editor[0].value
     assert editor["metric"].tolist() == ["digital_hires", "security_elearning_rate"]
     assert editor["fy_from"].tolist() == [2021, 2021]
-    subheads = [s.value for s in at.subheader]
+    subheads = [s.value for s in at.header]
     assert "判定が変わる年度・局" in subheads and "年度ごとの計画(現行 → 改定案)" in subheads
     assert not at.error
 
@@ -197,3 +197,29 @@ def test_download_rechecked_and_audited(gen_wh, tmp_path, monkeypatch):
                             plan_id="q", run_id="r")()
     assert audit.read(log)[0].row(-1, named=True)["event"] == "denied"
     assert os.environ["DTP_EDITION"] == "public"
+
+
+def test_bureau_filter_shows_the_bureaus_rows(gen_wh, monkeypatch, drafts):
+    """?bureau=B1: the status changes of B1's rows only (a rate's target applies to bureaus)."""
+    at = revise_p2(open_page(gen_wh, monkeypatch, bureau="B1"))
+    rate = at.data_editor[0].value["metric"].tolist().index("security_elearning_rate")
+    edit(at, {rate: {"target_min": 0.5}})
+    flips = table(at, FLIPS)
+    assert flips.iloc[:, 2].tolist() == ["第一局"]
+    assert flips.iloc[0, 4] == "▼ 未達 → ✔ 達成"
+    line = "情報セキュリティ教育(e-learning)受講率・令和2年度 (2020)・第一局: ▼ 未達 → ✔ 達成"
+    assert any(line in m.value.replace("\\", "") for m in at.markdown)  # (escaped source)
+
+
+def test_hostile_link_and_title(gen_wh, monkeypatch, drafts):
+    """A link's unknown plan is ignored with the notice (the plan in force is shown); a title
+    with Markdown and HTML goes into the files as typed and is drawn as plain text."""
+    at = landing(gen_wh, monkeypatch, "draft", plan="<script>alert(1)</script>")
+    no_exception(at)
+    assert at.selectbox(key="draft_plan").value == "p2r"
+    at.text_input(key="draft_title_ja").input("**太字** <img src=x onerror=alert(1)>").run()
+    no_exception(at)
+    spec = chart(at, "draft_chart")
+    texts = [a.get("text", "") for a in spec["layout"]["annotations"]]
+    assert not any("<img" in t for t in texts)
+    assert not at.error

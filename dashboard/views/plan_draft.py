@@ -110,7 +110,7 @@ t1, t2 = st.columns(2)
 t1.text_input(v.t("draft_title_ja"), key="draft_title_ja", max_chars=200)
 t2.text_input(v.t("draft_title_en"), key="draft_title_en", max_chars=200)
 
-st.subheader(v.t("draft_targets"), anchor=False)
+st.header(v.t("draft_targets"), anchor=False)
 st.caption(v.t("draft_targets_help"))
 edited = st.data_editor(
     ss["_draft_rows"], key=f"draft_targets_{ss['_draft_gen']}", num_rows="dynamic",
@@ -266,7 +266,7 @@ def plan_title(pid: str | None) -> str:
         if pid == draft.plan_id else title(pid)
 
 
-st.subheader(v.t("draft_flips"), anchor=False)
+st.header(v.t("draft_flips"), anchor=False)
 st.caption(v.t("draft_bureau_note"))
 if flips.height:
     # the first ones as text too (read aloud, and what a glance needs), then the whole table
@@ -286,7 +286,7 @@ if rest.height:
     with st.expander(v.t("draft_other", n=f"{rest.height:,}")):
         st.dataframe(rows_table(rest), hide_index=True, width="stretch", key="draft_rest")
 
-st.subheader(v.t("draft_in_force"), anchor=False)
+st.header(v.t("draft_in_force"), anchor=False)
 st.dataframe(pl.DataFrame([{
     v.t("draft_c_fy"): v.fy_label(fy), v.t("draft_c_current"): title(a),
     v.t("draft_c_draft"): plan_title(b), v.t("draft_c_changed"): "→" if a != b else ""}
@@ -295,7 +295,7 @@ st.dataframe(pl.DataFrame([{
 
 # --- the year in progress under the draft's targets ----------------------------------------
 if impact.as_of_fy is not None and v.run.in_progress(impact.as_of_fy):
-    st.subheader(v.t("draft_pace", fy=v.fy_label(impact.as_of_fy)), anchor=False)
+    st.header(v.t("draft_pace", fy=v.fy_label(impact.as_of_fy)), anchor=False)
     keys = ["metric", "bureau_code"]
     pace = impact.pace_after.join(
         impact.pace_before.select(*keys, pl.col("p_meet").alias("p_before"),
@@ -336,7 +336,7 @@ if impact.as_of_fy is not None and v.run.in_progress(impact.as_of_fy):
         st.caption(v.t("draft_pace_none"))
 
 # --- the chart: current and draft targets together -------------------------------------------
-st.subheader(v.t("draft_chart"), anchor=False)
+st.header(v.t("draft_chart"), anchor=False)
 changed_metrics = flips["metric"].unique(maintain_order=True).to_list() or \
     ch["metric"].unique(maintain_order=True).to_list()
 default_metric = changed_metrics[0] if changed_metrics else METRICS[0].code
@@ -370,7 +370,7 @@ if new_pts:
                                              scope=scope))
 
 # --- hand-over: the files, or a data delivery -------------------------------------------------
-st.subheader(v.t("draft_files"), anchor=False)
+st.header(v.t("draft_files"), anchor=False)
 st.caption(v.t("draft_files_note"))
 ok = access.may_draft(principal)
 files = {"plans.csv": impact.files.plans, "plan_targets.csv": impact.files.targets,

@@ -1,10 +1,11 @@
 """Benchmark of the roll-up (issue 17): ``python -m bench.rollup [--packs 24] [--pack DIR]``.
 
 One real publication pack (``--pack``; default: published from the sample warehouse with
-``--organisation MIC``) is cloned into N organisations' packs (kpi.csv and kpi_pace.csv with
-the organisation's code, checksums in publication.json: what ``rollup`` reads and verifies;
-the XLSX and public file are left out of the clones), then ``python -m pipelines rollup``
-runs on all of them in a fresh process: wall time and peak memory (ru_maxrss of the child).
+``--organisation MIC``) is cloned into N organisations' packs (every file, the organisation's
+code changed in each, checksums recomputed: what ``rollup`` reads and verifies), then
+``python -m pipelines rollup`` runs on all of them in a fresh process: wall time and peak
+memory (the child's VmHWM). Also (issue 28): accepting one pack (the intake's own time)
+and refusing an oversized one (a 2,000,000-row kpi.csv) in a fresh process.
 """
 
 from __future__ import annotations
@@ -17,36 +18,105 @@ import subprocess
 import sys
 import tempfile
 import time
+import zipfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
+def _rehash(out: Path, meta: dict) -> None:
+    meta["files"] = {p.name: hashlib.sha256(p.read_bytes()).hexdigest()
+                     for p in sorted(out.iterdir()) if p.name != "publication.json"}
+    (out / "publication.json").write_text(json.dumps(meta, ensure_ascii=False),
+                                          encoding="utf-8")
+
+
 def clone(pack: Path, code: str, out: Path) -> Path:
+    """``pack`` as organisation ``code``'s: every file of it (the intake holds kpi.csv,
+    kpi_pace.csv, public.duckdb and publication.xlsx to one story), the code changed in each."""
+    import duckdb
+
     out.mkdir(parents=True)
     meta = json.loads((pack / "publication.json").read_text(encoding="utf-8"))
     old = meta["organisation"]["code"]
-    files = {}
-    for name in ("kpi.csv", "kpi_pace.csv"):
-        if not (pack / name).exists():
+    for src in pack.iterdir():
+        if src.name == "publication.json":
             continue
-        text = (pack / name).read_bytes().decode("utf-8-sig")
-        head, _, body = text.partition("\n")
-        body = "\n".join(code + line[len(old):] if line.startswith(old + ",") else line
-                         for line in body.split("\n"))
-        data = ("\ufeff" + head + "\n" + body).encode("utf-8")
-        (out / name).write_bytes(data)
-        files[name] = hashlib.sha256(data).hexdigest()
-    meta["organisation"] = {"code": code, "name_ja": f"組織{code}", "name_en": code}
-    meta["files"] = files
-    (out / "publication.json").write_text(json.dumps(meta), encoding="utf-8")
+        if src.suffix == ".csv":
+            text = src.read_bytes().decode("utf-8-sig")
+            head, _, body = text.partition("\n")
+            body = "\n".join(code + line[len(old):] if line.startswith(old + ",") else line
+                             for line in body.split("\n"))
+            (out / src.name).write_bytes(("\ufeff" + head + "\n" + body).encode("utf-8"))
+        elif src.name == "publication.xlsx":  # the code is one shared string of the workbook
+            with zipfile.ZipFile(src) as zin, zipfile.ZipFile(out / src.name, "w",
+                                                              zipfile.ZIP_DEFLATED) as zout:
+                for info in zin.infolist():
+                    data = zin.read(info)
+                    if info.filename == "xl/sharedStrings.xml":
+                        data = data.replace(f"<t>{old}</t>".encode(), f"<t>{code}</t>".encode())
+                    zout.writestr(info, data)
+        elif src.name == "public.duckdb":
+            shutil.copy(src, out / src.name)
+            with duckdb.connect(str(out / src.name)) as con:
+                con.execute("UPDATE publication_meta SET organisation = ?", [code])
+        else:
+            shutil.copy(src, out / src.name)
+    meta["organisation"] = {**meta["organisation"], "code": code}
+    _rehash(out, meta)
     return out
 
 
+def oversized(pack: Path, out: Path, rows: int = 2_000_000) -> Path:
+    """A clone of ``pack`` whose kpi.csv holds ``rows`` well-formed rows (invented bureaus),
+    every sha256 recomputed: what the intake must refuse from ``stat``, without parsing."""
+    clone(pack, "BIG", out)
+    head = (out / "kpi.csv").read_bytes().split(b"\n", 1)[0] + b"\n"
+    line = "BIG,digital_hires,2020,B{0:07d},局{0},Bureau {0},1,1,,,,,no_target,\r\n"
+    with open(out / "kpi.csv", "wb") as f:
+        f.write(head)
+        for start in range(0, rows, 100_000):
+            f.write("".join(line.format(i) for i in range(start, start + 100_000))
+                    .encode("utf-8"))
+    meta = json.loads((out / "publication.json").read_text(encoding="utf-8"))
+    _rehash(out, meta)
+    return out
+
+
+# Accepting one pack: release.intake.check_pack in-process, warm, the median of 7 (the intake's
+# own cost, without the interpreter's start-up and imports)
+_ACCEPT = ("import statistics, sys, time\nfrom release.intake import check_pack\n"
+           "check_pack(sys.argv[1])\nts = []\nfor _ in range(7):\n"
+           "    t = time.perf_counter(); check_pack(sys.argv[1])\n"
+           "    ts.append(time.perf_counter() - t)\n"
+           "print(statistics.median(ts))")
+
+
+def accept_one(pack: Path) -> float:
+    done = subprocess.run([sys.executable, "-c", _ACCEPT, str(pack)], cwd=ROOT, check=True,
+                          capture_output=True, text=True)
+    return float(done.stdout.strip().splitlines()[-1])
+
+
+def refuse_oversized(pack: Path, work: Path) -> tuple[float, float, int]:
+    """``python -m pipelines rollup`` on the pack and an oversized clone, in a fresh process:
+    (wall seconds, that process's peak MB, its exit code)."""
+    big = oversized(pack, work / "big")
+    t = time.perf_counter()
+    done = subprocess.run([sys.executable, "-c", _CHILD, "rollup", "--out",
+                           str(work / "r.duckdb"), str(pack), str(big)], cwd=ROOT,
+                          capture_output=True, text=True)
+    secs = time.perf_counter() - t
+    return secs, int(done.stdout.strip().splitlines()[-1]) / 1024, done.returncode
+
+
 # ``python -m pipelines rollup`` in a fresh interpreter that prints its own peak memory last
-# (RUSAGE_SELF: the roll-up alone, not the publish that made the source pack)
+# in KB: VmHWM, the high-water mark of this process image alone (Linux keeps ru_maxrss across
+# exec, so RUSAGE_SELF would report the bench's own peak when it is larger)
 _CHILD = ("import resource, sys\nfrom pipelines.__main__ import main\nrc = main(sys.argv[1:])\n"
-          "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)\nsys.exit(rc)")
+          "hwm = [int(x.split()[1]) for x in open('/proc/self/status') if x.startswith('VmHWM')]\n"
+          "print(hwm[0] if hwm else resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)\n"
+          "sys.exit(rc)")
 
 
 def run(n: int, pack: Path, work: Path) -> tuple[float, float]:
@@ -123,6 +193,12 @@ def main(argv: list[str] | None = None) -> int:
                             str(args.warehouse), "--out", str(pack), "--organisation", "MIC"],
                            cwd=ROOT, check=True, capture_output=True)
         rows = sum(1 for _ in (pack / "kpi.csv").open(encoding="utf-8-sig")) - 1
+        print(f"accepting one pack ({rows:,} kpi rows; release.intake.check_pack, warm, median "
+              f"of 7): {accept_one(pack) * 1000:.0f} ms")
+        secs, mb, rc = refuse_oversized(pack, work / "big")
+        print(f"refusing an oversized pack (kpi.csv of 2,000,000 rows, hashes recomputed) with "
+              f"python -m pipelines rollup: exit {rc}, {secs:.2f} s, peak memory {mb:,.0f} MB")
+        shutil.rmtree(work / "big", ignore_errors=True)
         for n in args.packs:
             secs, mb = run(n, pack, work / f"n{n}")
             print(f"roll-up of {n:>5} packs ({rows:,} kpi rows each, {n * rows:,} in all): "

@@ -42,6 +42,13 @@ The executive digest (``python -m dashboard digest``; :func:`mail_settings`):
 | DTP_SMTP_PASSWORD_FILE | (none)                   | a file holding the password (never the     |
 |                        |                          | password itself in the environment)        |
 | DTP_MAIL_FROM          | (required to send)       | the From address                           |
+| DTP_PACK_MAX_FILE_MB | 64                     | roll-up intake: largest file of a pack (MiB)   |
+| DTP_PACK_MAX_MB    | 256                      | roll-up intake: largest pack, all files (MiB)  |
+| DTP_PACK_MAX_ROWS  | 200000                   | roll-up intake: most rows of a pack's table    |
+
+The pack limits (:func:`pack_limits`) are checked with ``lstat``/``fstat`` before any file of a
+pack is parsed; how they were chosen is in docs/ROLLUP.md ("Limits"). The central body raises
+them with the variables above.
 """
 
 from __future__ import annotations
@@ -228,3 +235,47 @@ def rollup_store() -> Path | None:
     """The roll-up store of the roll-up edition's inbox (DTP_ROLLUP_STORE), or None."""
     text = os.environ.get("DTP_ROLLUP_STORE", "").strip()
     return _path(text) if text else None
+
+
+# --- the roll-up's intake (release/intake.py; docs/ROLLUP.md "Limits") ---------------------------
+# From the largest plausible ministry with 10x headroom: MIC's pack (12 bureaus, FY2016-2026)
+# has 1,870 kpi rows and a 0.2 MB kpi.csv, a 7 MB public.duckdb; a ministry with 60 bureaus and
+# 20 FYs has ~19,000 kpi rows (~2 MB) and a public.duckdb of ~30 MB.
+PACK_MAX_FILE_MB = 64
+PACK_MAX_MB = 256
+PACK_MAX_ROWS = 200_000
+PACK_MAX_FILES = 64  # a pack has ~13 files (one CSV per dataset, XLSX, public file, README)
+PACK_MAX_META_BYTES = 1 << 20  # publication.json (and publication.sig): a few KB
+# The earliest fiscal year a pack may hold: the ministries as they are now exist since the
+# central government reorganisation of 6 January 2001 (FY2000's last quarter), so FY2001 is the
+# first fiscal year any of them can report on.
+EARLIEST_FY = 2001
+
+
+@dataclass(frozen=True)
+class PackLimits:
+    """What the roll-up's intake accepts before it reads a pack (checked with stat first)."""
+
+    max_file_bytes: int = PACK_MAX_FILE_MB << 20
+    max_pack_bytes: int = PACK_MAX_MB << 20
+    max_rows: int = PACK_MAX_ROWS
+    max_files: int = PACK_MAX_FILES
+    max_meta_bytes: int = PACK_MAX_META_BYTES
+    earliest_fy: int = EARLIEST_FY
+
+
+def _positive(name: str, default: int) -> int:
+    text = os.environ.get(name, "").strip()
+    if not text:
+        return default
+    if not text.isascii() or not text.isdigit() or int(text) < 1:
+        raise SettingsError(f"{name} must be a positive integer, got {text!r}")
+    return int(text)
+
+
+def pack_limits() -> PackLimits:
+    """The intake limits, the defaults above raised (or lowered) by DTP_PACK_MAX_FILE_MB,
+    DTP_PACK_MAX_MB and DTP_PACK_MAX_ROWS."""
+    return PackLimits(max_file_bytes=_positive("DTP_PACK_MAX_FILE_MB", PACK_MAX_FILE_MB) << 20,
+                      max_pack_bytes=_positive("DTP_PACK_MAX_MB", PACK_MAX_MB) << 20,
+                      max_rows=_positive("DTP_PACK_MAX_ROWS", PACK_MAX_ROWS))

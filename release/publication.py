@@ -34,6 +34,7 @@ PLANS_NAME = "plans.csv"  # the plan generations (public reference data): the ro
 IMPLICIT_PLAN = "plan"  # the one plan of a data set without plans.csv (raw-data.md)
 PLAN_COLUMNS = ("plan_id", "title_ja", "title_en", "fy_from", "fy_to", "adopted_on", "revises")
 META_NAME = "publication.json"  # method, threshold, as-of, organisation, sha256 of every file
+SIG_NAME = "publication.sig"  # the sender's Ed25519 signature over publication.json (optional)
 ORG_COLUMN = "organisation"  # the first column of every table of a pack with an organisation
 PUBLIC_NAME = "public.duckdb"  # the public edition's data file (release/public.py)
 

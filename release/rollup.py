@@ -37,6 +37,7 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
+from pipelines.settings import pack_limits
 from release.catalogue import PACE_COLUMNS
 from release.disclosure import SUPPRESSED
 from release.intake import (
@@ -48,6 +49,7 @@ from release.intake import (
     check_pack,
     kpi_columns,
     pace_columns,
+    preflight,
     read_pack,
 )
 from release.organisation import ALL
@@ -282,14 +284,20 @@ def write_tables(con: duckdb.DuckDBPyConnection, tables: dict[str, pl.DataFrame]
 
 
 def build_rollup(folders: Sequence[Path], out: Path, wait: float = 0.0,
-                 clock: Callable[[], float] | None = None) -> Result:
+                 clock: Callable[[], float] | None = None, keys: object | None = None
+                 ) -> Result:
     """Validate every pack, combine them and swap the roll-up file into place; raises
     :class:`Rejected` (nothing written) when any pack or their combination is invalid."""
     import time
 
     started = time.perf_counter()
     problems: list[str] = []
-    packs = [p for f in folders if (p := read_pack(Path(f), problems)) is not None]
+    limits = pack_limits()
+    preflight(folders, problems, limits)  # sizes and file types of every pack, before any read
+    if problems:
+        raise Rejected(problems)
+    packs = [p for f in folders
+             if (p := read_pack(Path(f), problems, keys=keys, limits=limits)) is not None]
     if not problems:
         check_together(packs, problems)
     if problems:

@@ -107,3 +107,24 @@ def rollup_file(rollup_packs: list[Path], tmp_path_factory: pytest.TempPathFacto
     out = root / "rollup.duckdb"
     rollup.build_rollup(packs, out)
     return out
+
+
+# A name that is Markdown (a link and an image to the sender's server; issue 28): a valid
+# name, so the roll-up accepts it when the pack says it in every file; the pages show it as text.
+HOSTILE_NAME = ("悪意省 [今すぐ確認](http://phish.invalid/phish) "
+                "![x](http://beacon.invalid/beacon.png)")
+
+
+@pytest.fixture(scope="session")
+def hostile_rollup_file(rollup_file: Path) -> Path:
+    """``rollup_file``'s organisations, XYZ published again under :data:`HOSTILE_NAME` (JA and
+    EN): the roll-up edition's tests that pack text is data on every page."""
+    from release import publication, rollup
+    from release.organisation import Organisation
+
+    root = rollup_file.parent
+    pack = publication.write_pack(root / "XYZ.duckdb", root / "pack-XYZ-hostile", 5,
+                                  Organisation("XYZ", HOSTILE_NAME, HOSTILE_NAME)).out_dir
+    out = root / "hostile-rollup.duckdb"
+    rollup.build_rollup([root / "pack-MOE", pack], out)
+    return out

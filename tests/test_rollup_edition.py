@@ -320,3 +320,67 @@ def test_briefing_pack_holds_the_views_numbers(rollup_file, monkeypatch, lang):
     except rb.FontMissing:
         return
     assert rb.build(v, "pdf", fy=fy)[:5] == b"%PDF-"
+
+
+# --- pack text is data (issue 28) ------------------------------------------------------------
+
+def _inert(text: str) -> bool:
+    """No Markdown link or image survives: every ``](`` of the hostile name escaped."""
+    import re
+
+    return re.search(r"(?<!\\)\]\(http", text) is None and "![x](" not in text
+
+
+@pytest.mark.parametrize("lang", ["ja", "en"])
+@pytest.mark.parametrize("org", [None, "XYZ"])
+@pytest.mark.parametrize("url_path", list(PAGES))
+def test_a_markdown_organisation_name_is_shown_as_text(hostile_rollup_file, monkeypatch,
+                                                       url_path, lang, org):
+    """XYZ published as ``悪意省 [今すぐ確認](http://…/phish) ![x](http://…/beacon.png)``: on every
+    roll-up page, in both languages, with and without the organisation filter, the name
+    reaches Markdown only escaped (no link, no image), and Plotly only as plain text."""
+    from conftest import HOSTILE_NAME
+
+    params = {"lang": lang} | ({"org": org} if org else {})
+    at = open_page(hostile_rollup_file, url_path, monkeypatch, **params)
+    assert not at.error, [e.value for e in at.error]
+    shown = texts(at)
+    assert _inert(shown), shown
+    for kind in ("markdown", "caption", "info", "warning", "error", "title", "header",
+                 "subheader", "text"):
+        for e in getattr(at, kind):
+            assert _inert(str(e.value)), (kind, e.value)
+    if url_path == "rollup-data" and org:  # the filter's caption names it, escaped
+        assert "悪意省 \\[今すぐ確認\\]\\(http" in shown, shown
+    for chart in at.get("plotly_chart"):
+        spec = chart.proto.spec
+        assert "phish.invalid" in spec or url_path != ""  # the name, as Plotly text …
+        assert "<a " not in spec and "href" not in spec  # … never Plotly's link markup
+    assert at.multiselect(key=rui.K_ORGS).options  # the filter lists it as a plain label
+    assert HOSTILE_NAME in at.multiselect(key=rui.K_ORGS).options or any(
+        "悪意省" in o for o in at.multiselect(key=rui.K_ORGS).options)
+
+
+@pytest.mark.parametrize("lang", ["ja", "en"])
+def test_a_markdown_organisation_name_is_plain_text_in_the_briefing_pack(
+        hostile_rollup_file, monkeypatch, lang):
+    """PPTX and PDF: the name as text; no hyperlink or remote image anywhere in the file."""
+    import zipfile
+
+    from conftest import HOSTILE_NAME
+
+    monkeypatch.setenv("DTP_WAREHOUSE", str(hostile_rollup_file))
+    v = _view(hostile_rollup_file, None, lang)
+    data = rb.build(v, "pptx", fy=v.latest_complete_fy, metric="digital_hires")
+    z = zipfile.ZipFile(io.BytesIO(data))
+    xml = "".join(z.read(n).decode("utf-8", "replace") for n in z.namelist()
+                  if n.endswith((".xml", ".rels")))
+    assert "phish.invalid" in xml  # the name is there, as text …
+    assert "hlinkClick" not in xml and 'TargetMode="External"' not in xml  # … never a link
+    assert HOSTILE_NAME.replace("&", "&amp;") in xml
+    try:
+        rb.pdf_font()
+    except rb.FontMissing:
+        return
+    pdf = rb.build(v, "pdf", fy=v.latest_complete_fy)
+    assert b"/URI" not in pdf and b"/Link" not in pdf

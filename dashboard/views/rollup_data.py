@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboard import access
+from dashboard import access, ui
 from dashboard import rollup_downloads as rd
 from dashboard import rollup_queries as rq
 from dashboard import rollup_ui as rui
@@ -17,8 +17,9 @@ v = rui.view()
 principal = access.require_page("rollup-data")
 st.caption(v.t("rollup_data_intro"))
 if v.filtered:
+    # organisation names come from the packs: text, never Markdown (issue 28)
     st.caption("ℹ️ " + v.t("rollup_data_filtered", orgs=", ".join(
-        v.org_label(c) for c in v.codes)))
+        ui.md(v.org_label(c)) for c in v.codes)))
 
 as_of = max((d for d in rq.organisations(v.rollup)["as_of_date"].to_list() if d), default=None)
 for dataset in rd.DATASETS:

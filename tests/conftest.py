@@ -116,15 +116,15 @@ HOSTILE_NAME = ("悪意省 [今すぐ確認](http://phish.invalid/phish) "
 
 
 @pytest.fixture(scope="session")
-def hostile_rollup_file(rollup_file: Path) -> Path:
-    """``rollup_file``'s organisations, XYZ published again under :data:`HOSTILE_NAME` (JA and
+def hostile_rollup_file(rollup_packs: list[Path]) -> Path:
+    """``rollup_packs``' organisations, XYZ published again under :data:`HOSTILE_NAME` (JA and
     EN): the roll-up edition's tests that pack text is data on every page."""
     from release import publication, rollup
     from release.organisation import Organisation
 
-    root = rollup_file.parent
+    root = rollup_packs[0].parent
     pack = publication.write_pack(root / "XYZ.duckdb", root / "pack-XYZ-hostile", 5,
                                   Organisation("XYZ", HOSTILE_NAME, HOSTILE_NAME)).out_dir
     out = root / "hostile-rollup.duckdb"
-    rollup.build_rollup([root / "pack-MOE", pack], out)
+    rollup.build_rollup([rollup_packs[0], pack], out)
     return out

@@ -28,9 +28,9 @@ SECRET = "TOP-SECRET-FIRST-LINE do not print"
 
 
 @pytest.fixture(scope="module")
-def packs(rollup_file: Path) -> dict[str, Path]:
-    """The two valid packs the session's roll-up was made from (conftest ``rollup_file``)."""
-    return {c: rollup_file.parent / f"pack-{c}" for c in ("MOE", "XYZ")}
+def packs(rollup_packs: list[Path]) -> dict[str, Path]:
+    """The two valid packs the session's roll-up is made from (conftest ``rollup_packs``)."""
+    return {p.name.removeprefix("pack-"): p for p in rollup_packs}
 
 
 def rehash(pack: Path) -> None:

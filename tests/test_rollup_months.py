@@ -6,13 +6,13 @@ the latest) on every page, the months view of a metric, the submissions table.""
 from __future__ import annotations
 
 import datetime as dt
-import json
 import shutil
 from pathlib import Path
 
 import duckdb
 import polars as pl
 import pytest
+from packs import move_as_of
 from streamlit.testing.v1 import AppTest
 from streamlit.util import calc_hash
 
@@ -32,12 +32,8 @@ def q(path: Path, sql: str, **params: object) -> pl.DataFrame:
 
 
 def _moved(pack: Path, to: Path, as_of: str) -> Path:
-    out = Path(shutil.copytree(pack, to))
-    meta = json.loads((out / "publication.json").read_text(encoding="utf-8"))
-    meta["as_of_date"] = as_of
-    (out / "publication.json").write_text(json.dumps(meta, ensure_ascii=False),
-                                          encoding="utf-8")
-    return out
+    """A copy of ``pack`` as of ``as_of``, in every file that records it (one story)."""
+    return move_as_of(Path(shutil.copytree(pack, to)), as_of)
 
 
 @pytest.fixture(scope="module")

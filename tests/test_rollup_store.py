@@ -5,18 +5,19 @@ months not sent.
 
 Three organisations × three months, one organisation missing the middle month. The sample has
 one as-of date, so each month's pack is a differently seeded sample of the organisation with
-its as-of date moved into that month (``publication.json`` records the checksums of the other
-files, not its own: the pack stays valid)."""
+its as-of date moved into that month in every file that records it (``publication.json``,
+``public.duckdb``, the XLSX's about sheet; their checksums recomputed: the pack tells one story,
+as the intake requires)."""
 
 from __future__ import annotations
 
-import json
 import shutil
 from pathlib import Path
 
 import duckdb
 import polars as pl
 import pytest
+from packs import move_as_of
 
 from pipelines.__main__ import main
 from pipelines.sample import generate
@@ -42,10 +43,7 @@ def _warehouse(root: Path, code: str, seed: int) -> Path:
 def _pack(root: Path, code: str, wh: Path, as_of: str, threshold: int = 5) -> dict:
     pack = publication.write_pack(wh, root / f"pack-{code}-{as_of}-{wh.stem}-{threshold}",
                                   threshold, resolve(code, None, None, None)).out_dir
-    meta = json.loads((pack / "publication.json").read_text(encoding="utf-8"))
-    meta["as_of_date"] = as_of
-    (pack / "publication.json").write_text(json.dumps(meta, ensure_ascii=False),
-                                           encoding="utf-8")
+    move_as_of(pack, as_of)  # in every file that records it: the pack tells one story
     return {"warehouse": wh, "pack": pack}
 
 

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from packs import move_as_of
 from streamlit.testing.v1 import AppTest
 
 from dashboard import access, nav
@@ -41,12 +42,8 @@ AUTH = {"auth": {"redirect_uri": "http://localhost:8501/oauth2callback",
 
 
 def _moved(pack: Path, to: Path, as_of: str) -> Path:
-    out = Path(shutil.copytree(pack, to))
-    meta = json.loads((out / "publication.json").read_text(encoding="utf-8"))
-    meta["as_of_date"] = as_of
-    (out / "publication.json").write_text(json.dumps(meta, ensure_ascii=False),
-                                          encoding="utf-8")
-    return out
+    """A copy of ``pack`` as of ``as_of``, in every file that records it (one story)."""
+    return move_as_of(Path(shutil.copytree(pack, to)), as_of)
 
 
 def zipped(folder: Path, top: str | None = "pack") -> bytes:

@@ -1017,6 +1017,7 @@ STRINGS: dict[str, tuple[str, str]] = {
                        "Up to {mb} MB a file; file names as in the contract (e.g. hiring.csv)."),
     "dlv_note": ("メモ(任意)", "Note (optional)"),
     "dlv_submit": ("登録して検証", "Upload and validate"),
+    "dlv_store_error": ("データ更新の保存場所を使えません: {error}", "The delivery store cannot be used: {error}"),
     "dlv_no_files": ("ファイルが選ばれていません。", "No file was chosen."),
     "dlv_uploaded": ("データ更新 {id} を登録しました。検証を別プロセスで実行しています。",
                      "Delivery {id} taken: it is being validated in a separate process."),

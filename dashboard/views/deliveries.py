@@ -10,6 +10,7 @@ import streamlit as st
 
 from dashboard import access, deliveries, signin, ui
 from pipelines.delivery import flow, versions
+from pipelines.delivery.store import StoreError
 from release import i18n
 
 principal = access.require_page(access.DELIVERIES_PAGE)
@@ -23,6 +24,11 @@ def t(key: str, **kw: object) -> str:
 K_MSG, K_PICK = "dlv_msg", "dlv_pick"
 store = deliveries.store()
 st.caption(t("dlv_intro"))
+try:
+    store.open()
+except (StoreError, OSError) as exc:  # e.g. DTP_DELIVERIES holds another warehouse's store
+    st.error(t("dlv_store_error", error=str(exc)), icon=":material/error:")
+    st.stop()
 if not access.four_eyes(principal):
     st.info(t("dlv_local_mode"), icon=":material/person:")
 

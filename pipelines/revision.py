@@ -346,8 +346,7 @@ class Impact:
         return self.changes.select(IMPACT_COLUMNS)
 
 
-_TEMP = ("kpi", "fy_span", "as_of", "metric_catalogue", "pace_metrics", "pace_base",
-         "draft_plans", "draft_targets")
+_TEMP = ("kpi", "fy_span", "as_of", "pace_base", "draft_plans", "draft_targets")
 
 
 def compute(con: duckdb.DuckDBPyConnection, draft: Draft,
@@ -368,13 +367,6 @@ def compute(con: duckdb.DuckDBPyConnection, draft: Draft,
                     "FROM wh.kpi")
         con.execute("CREATE OR REPLACE TEMP TABLE as_of (as_of_date DATE, as_of_fy INTEGER)")
         con.execute("INSERT INTO as_of VALUES (?, ?)", [live.as_of_date, live.as_of_fy])
-        con.execute("CREATE OR REPLACE TEMP TABLE metric_catalogue (metric VARCHAR, "
-                    "is_rate BOOLEAN, by_bureau BOOLEAN)")
-        con.executemany("INSERT INTO metric_catalogue VALUES (?, ?, ?)",
-                        [(m.code, m.is_rate, m.by_bureau) for m in METRICS])
-        con.execute("CREATE OR REPLACE TEMP TABLE pace_metrics (metric VARCHAR)")
-        con.executemany("INSERT INTO pace_metrics VALUES (?)",
-                        [(m,) for m in pace.EVENT_METRICS])
         # the draft's kpi, as the build would judge it: the live rows' values, the draft's plans
         values = ("(SELECT metric, fiscal_year, bureau_code, value, numerator, denominator "
                   "FROM wh.kpi)")

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-import math
 import shutil
 from pathlib import Path
 
@@ -132,16 +131,12 @@ def test_target_over_part_of_the_period_splits_the_carried_one(gen):
 
 # --- the year in progress: p_meet under the draft target ------------------------------------
 
-def _nb_or_poisson(live_p_meet: float):
-    """The worked example's R (remainders 0, 2, 1 after day 233: S = 3, k = 3): the contract's
-    negative binomial NB(3.5, 0.75) (p_meet 0.685 for 1-2), or, until pipelines/pace.py has
-    it (issue 30), Poisson(1) (0.736): P(a ≤ R ≤ b) by the method the build uses."""
-    from scipy.stats import nbinom, poisson
+def _worked_example_cdf(k: float) -> float:
+    """P(R ≤ k) for the worked example's predictive remainder (metrics.md: remainders 0, 2, 1
+    after day 233, S = 3, k = 3, φ = 1): R ~ NB(3.5, 0.75)."""
+    from scipy.stats import nbinom
 
-    if live_p_meet == pytest.approx(0.685, abs=1e-3):
-        return lambda k: float(nbinom.cdf(k, 3.5, 0.75)) if k >= 0 else 0.0
-    assert live_p_meet == pytest.approx(2 * math.exp(-1))
-    return lambda k: float(poisson.cdf(k, 1.0)) if k >= 0 else 0.0
+    return float(nbinom.cdf(k, 3.5, 0.75)) if k >= 0 else 0.0
 
 
 @pytest.fixture(scope="module")
@@ -155,7 +150,8 @@ def test_p_meet_in_progress_by_the_worked_example(example):
     imp = impact(example, draft("digital_hires:2026-2030:range:3:5", revises="plan",
                                 adopted="2026-08-01"))
     r = row(imp.changes, "digital_hires", 2026)
-    cdf = _nb_or_poisson(r["p_meet_before"])
+    cdf = _worked_example_cdf
+    assert r["p_meet_before"] == pytest.approx(0.685, abs=5e-4)  # the contract's figure
     assert r["p_meet_before"] == pytest.approx(cdf(1))  # 1 + R within 1-2: R ≤ 1
     assert r["p_meet_after"] == pytest.approx(cdf(4) - cdf(1))  # 1 + R within 3-5
     assert (r["status_before"], r["status_after"]) == ("in_progress", "in_progress")

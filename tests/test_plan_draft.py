@@ -223,3 +223,22 @@ def test_hostile_link_and_title(gen_wh, monkeypatch, drafts):
     texts = [a.get("text", "") for a in spec["layout"]["annotations"]]
     assert not any("<img" in t for t in texts)
     assert not at.error
+
+
+def test_a_draft_that_went_live_is_not_reopened(gen_wh, monkeypatch, drafts):
+    """A kept draft whose revision ID is now a live plan (it was approved) is discarded."""
+    revision.save_draft(drafts, "local", revision.draft_json(revision.Draft(
+        "p2", "p2r", dt.date(2021, 10, 15), "案", "Draft")))
+    at = open_page(gen_wh, monkeypatch)
+    assert at.selectbox(key="draft_plan").value == "p2r"
+    assert at.text_input(key="draft_plan_id").value == "p2r-rev1"
+    assert not at.error and not list(drafts.iterdir())
+
+
+def test_no_plans(tmp_path, monkeypatch, drafts):
+    from conftest import dataset
+
+    data = dataset.base()
+    data["plan_targets"] = []
+    at = open_page(build_from(data, tmp_path), monkeypatch)
+    assert [i.value for i in at.info] == ["改定できる計画がありません(目標が登録されていません)。"]

@@ -47,6 +47,9 @@ def title(pid: str | None) -> str:
 if "_draft_loaded" not in ss:
     ss["_draft_loaded"] = True
     kept = revision.load_draft(folder, principal.user)
+    if kept is not None and kept.get("plan_id") in plans:  # it went live: start afresh
+        revision.discard_draft(folder, principal.user)
+        kept = None
     if kept is not None and kept.get("revises") in plans:
         ss["_draft_restore"] = kept
         ss["draft_plan"] = kept["revises"]

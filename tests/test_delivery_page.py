@@ -277,3 +277,19 @@ def test_first_delivery_makes_the_warehouse(tmp_path, monkeypatch):
     deliveries.approve(access.LOCAL, d.id, "en")
     assert wh.exists() and versions.live_version(st).number == 1
     assert _sha(wh) == versions.get(st, 1).warehouse_sha256
+
+
+def test_refused_upload_is_one_plain_line_per_problem(live, monkeypatch):
+    monkeypatch.delenv("DTP_EDITION", raising=False)
+    at = app()
+    at.file_uploader(key="dlv_files").set_value([
+        ("[click](javascript:alert(1)).csv", b"a\n", "text/csv"),
+        ("hiring.xlsx", b"PK\x03\x04", "application/octet-stream")])
+    next(b for b in at.button if b.label == "登録して検証").click()
+    at.run()
+    assert not at.exception
+    (err,) = [e.value for e in at.error]
+    assert "not a file of the contract" in err and "not a CSV file" in err
+    assert "](javascript" not in err  # escaped: no link can come of it
+    assert "\\[click\\]\\(javascript" in err
+    assert flow.list_deliveries(Store()) == []

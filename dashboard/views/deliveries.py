@@ -45,7 +45,8 @@ def show_outcome(out: deliveries.Outcome) -> None:
 msg = st.session_state.pop(K_MSG, None)
 if msg:
     ok, lines = msg
-    (st.success if ok else st.error)("\n\n".join(lines))
+    # plain text: a refused upload's lines name the uploaded files (hostile names)
+    (st.success if ok else st.error)("\n\n".join(ui.md(x) for x in lines))
 
 # --- upload ------------------------------------------------------------------------------------
 st.header(t("dlv_upload"), anchor=False)

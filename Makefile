@@ -42,13 +42,16 @@ rollup-demo: setup
 	DTP_EDITION=rollup DTP_WAREHOUSE=$(DEMO)/rollup.duckdb $(PY) -m streamlit run dashboard/app.py \
 		--server.address 127.0.0.1 --server.port $(PORT) --browser.gatherUsageStats false
 
-# Debian chromium and a CJK font for the real-browser tests (apt-get as root)
+# Debian chromium and a CJK font for the real-browser tests, LibreOffice Impress and
+# poppler-utils for the briefing packs' layout test (apt-get as root)
 browser:
-	@if [ ! -x /usr/bin/chromium ] || ! fc-list 2>/dev/null | grep -qi ipaexgothic; then \
+	@if [ ! -x /usr/bin/chromium ] || ! fc-list 2>/dev/null | grep -qi ipaexgothic \
+			|| ! command -v soffice >/dev/null || ! command -v pdftotext >/dev/null; then \
 		if [ "$$(id -u)" = 0 ]; then \
 			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
-				chromium fonts-ipaexfont-gothic >/dev/null; \
-		else echo "browser tests need: sudo apt-get install chromium fonts-ipaexfont-gothic"; fi; \
+				chromium fonts-ipaexfont-gothic libreoffice-impress poppler-utils >/dev/null; \
+		else echo "browser and layout tests need: sudo apt-get install chromium" \
+			"fonts-ipaexfont-gothic libreoffice-impress poppler-utils"; fi; \
 	fi
 
 test: setup browser

@@ -547,6 +547,45 @@ def _legend_rows(names: Sequence[str], width_pt: float, size: float) -> int:
     return rows
 
 
+FACT_EM = 70  # a title page fact, on one line (11 pt across the slide: 80 em)
+
+
+def clip(text: str, limit: float) -> str:
+    """``text`` cut to ``limit`` em with "…" (a bureau's or organisation's name may run to
+    a thousand characters: the full text goes to the notes or the appendix)."""
+    if charts._em(text) <= limit:
+        return text
+    out = ""
+    for c in text:
+        if charts._em(out + c) > limit - 1:
+            break
+        out += c
+    return out.rstrip() + "…"
+
+
+def fact_lines(facts: Sequence[tuple[str, str]], limit: float = FACT_EM
+               ) -> tuple[list[str], bool]:
+    """The title page's ``label: value`` lines, each value clipped to fit its line; and
+    whether any was clipped (then the full text is in the notes / the PDF's appendix)."""
+    lines, cut = [], False
+    for k, val in facts:
+        short = clip(val, limit - charts._em(k) - 2)
+        cut = cut or short != val
+        lines.append(f"{k}: {short}")
+    return lines, cut
+
+
+def full_names_page(doc: PdfDoc, facts: Sequence[tuple[str, str]], lang: str) -> None:
+    """The PDF's appendix: the title page's facts in full (those clipped there)."""
+    doc.pdf.add_page()
+    doc.heading(i18n.t("brief_full_names", lang))
+    pdf = doc.pdf
+    pdf.set_text_color(51, 51, 51)
+    pdf.set_font("jp", size=9)
+    pdf.set_xy(doc.M, 24)
+    pdf.multi_cell(doc.inner, 4.8, _glyphs("\n".join(f"{k}: {val}" for k, val in facts)))
+
+
 def fit_size(text: str, width_pt: float, size: float, least: float = 12) -> float:
     """The largest font size up to ``size`` at which ``text`` fits ``width_pt`` on one line
     (estimated in em, generously: charts._em)."""
@@ -557,7 +596,7 @@ def _pptx_chart(slide, spec: Chart, x, y, w, h) -> None:
     """A native chart, laid out explicitly (issue 29): the title at the top, the legend under
     it (outside the plot), the plot area below with short upright FY labels and the era in the
     axis title; a target drawn as steps (one flat series per run of FYs with the same target,
-    dash markers over each FY), never as a ramp from one year's target to the next."""
+    a dash at each FY), never as a ramp from one year's target to the next."""
     from pptx.chart.data import CategoryChartData
     from pptx.dml.color import RGBColor
     from pptx.enum.chart import XL_CHART_TYPE, XL_LEGEND_POSITION, XL_MARKER_STYLE
@@ -647,12 +686,11 @@ def _pptx_chart(slide, spec: Chart, x, y, w, h) -> None:
     target_sers = (chart.plots[1].series if spec.kind != "line" and pieces
                    else list(data_plot.series)[len(spec.series):])
     green = RGBColor.from_string(TARGET_COLOUR.lstrip("#"))
-    slot = w_pt * 0.9 / max(n, 1)  # a FY's width on the axis, in pt
     for ser in target_sers:
         ser.format.line.color.rgb = green
         ser.format.line.width = Pt(2)
-        ser.marker.style = XL_MARKER_STYLE.DASH  # the flat step over each FY
-        ser.marker.size = max(2, min(72, int(slot * 0.9)))
+        ser.marker.style = XL_MARKER_STYLE.DASH  # a one-FY piece is a dash, not nothing
+        ser.marker.size = 10
         ser.marker.format.fill.solid()
         ser.marker.format.fill.fore_color.rgb = green
         ser.marker.format.line.color.rgb = green
@@ -726,8 +764,8 @@ def pptx_bytes(pack: Pack) -> bytes:
         _text(s, margin, Inches(2.0), inner, Inches(0.5), [pack.messages_title], 18, bold=True)
         _text(s, margin, Inches(2.5), inner, Inches(2.3), list(pack.messages), 14)
         _tracks(s.shapes[-1].text_frame, pack.message_tracks)
-    _text(s, margin, Inches(4.9), inner, Inches(1.2),
-          [f"{k}: {val}" for k, val in pack.facts], 11, colour="333333")
+    _text(s, margin, Inches(4.9), inner, Inches(1.2), fact_lines(pack.facts)[0], 11,
+          colour="333333")
     if pack.sample_notice:
         _text(s, margin, Inches(6.4), inner, Inches(0.6), ["⚠ " + pack.sample_notice], 14,
               bold=True, colour="8A4B00")
@@ -1033,7 +1071,8 @@ def pdf_bytes(pack: Pack) -> bytes:
     pdf.set_font("jp", size=10)
     pdf.set_text_color(51, 51, 51)
     pdf.set_xy(M, 124)
-    pdf.multi_cell(inner, 5.6, "\n".join(f"{k}: {val}" for k, val in pack.facts))
+    facts, clipped = fact_lines(pack.facts)
+    pdf.multi_cell(inner, 5.6, _glyphs("\n".join(facts)))
     if pack.sample_notice:
         pdf.set_xy(M, 162)
         pdf.set_text_color(138, 75, 0)
@@ -1098,6 +1137,8 @@ def pdf_bytes(pack: Pack) -> bytes:
             pdf.set_font("jp", size=9)
             pdf.set_xy(M, 24)
             _pdf_table(pdf, rv.handover_header, rv.handover, (3.0, 4.6, 4.6), inner, 7.4)
+    if clipped:
+        full_names_page(doc, pack.facts, pack.lang)
     return bytes(pdf.output())
 
 

@@ -159,7 +159,7 @@ def pptx_bytes(pack: Pack) -> bytes:
     brief._text(s, margin, Inches(0.5), inner, Inches(0.8), [pack.title], 30, bold=True)
     brief._text(s, margin, Inches(1.25), inner, Inches(0.6), [pack.subtitle], 22)
     brief._text(s, margin, Inches(2.4), inner, Inches(3.0),
-                [f"{k}: {val}" for k, val in pack.facts], 14, colour="333333")
+                brief.fact_lines(pack.facts, 55)[0], 14, colour="333333")  # 14 pt: 63 em
     s.notes_slide.notes_text_frame.text = "\n".join(f"{k}: {val}" for k, val in pack.facts)
 
     for table in (pack.summary, pack.government):
@@ -200,7 +200,8 @@ def pdf_bytes(pack: Pack) -> bytes:
     pdf.set_font("jp", size=11)
     pdf.set_text_color(51, 51, 51)
     pdf.set_xy(M, 56)
-    pdf.multi_cell(inner, 6.4, brief._glyphs("\n".join(f"{k}: {val}" for k, val in pack.facts)))
+    facts, clipped = brief.fact_lines(pack.facts)
+    pdf.multi_cell(inner, 6.4, brief._glyphs("\n".join(facts)))
 
     for table in (pack.summary, pack.government):
         pdf.add_page()
@@ -223,6 +224,8 @@ def pdf_bytes(pack: Pack) -> bytes:
         pdf.set_font("jp", size=8)
         pdf.set_xy(M, 22)
         pdf.multi_cell(inner, 4.2, brief._glyphs("\n".join(pack.pace)))
+    if clipped:
+        brief.full_names_page(doc, pack.facts, pack.lang)
     return bytes(pdf.output())
 
 

@@ -650,6 +650,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "brief_plan_en": ("MIC Digital Talent Recruitment and Development Plan",
                       "MIC Digital Talent Recruitment and Development Plan"),
     "brief_made": ("作成日時", "Made"),
+    "brief_full_names": ("名称の全文(表紙で省略したもの)", "Names in full (shortened on the title page)"),
     "brief_summary": ("指標の概況({fy})", "Metrics at a glance ({fy})"),
     "brief_summary_note": (
         "値は直近の集計済み年度のもの。目標・状況は metrics.md の判定による(kpi 表)。前年度比は前年度の値との差。",

@@ -13,8 +13,8 @@
 | DTP_PDF_FONT       | (none: system IPAex)     | Japanese .ttf the briefing PDF embeds          |
 | DTP_DELIVERIES     | data/deliveries          | the delivery store (issue 22): deliveries,     |
 |                    |                          | every live version, files by sha256 (0700);    |
-|                    |                          | default for another warehouse than            |
-|                    |                          | DTP_WAREHOUSE: `<its file>.deliveries` beside it |
+|                    |                          | for a warehouse elsewhere than the default     |
+|                    |                          | path: `<its file>.deliveries` beside it        |
 | DTP_VERSIONS_KEEP  | 24                       | live versions kept (the newest N; an integer   |
 |                    |                          | >= 2)                                          |
 | DTP_REJECTED_DAYS  | 30                       | rejected/withdrawn deliveries deleted after N   |
@@ -203,14 +203,14 @@ def _int_setting(name: str, default: int, minimum: int) -> int:
 
 def deliveries(warehouse: Path | None = None) -> Path:
     """The delivery store of ``warehouse`` (default: DTP_WAREHOUSE): DTP_DELIVERIES if set;
-    else ``data/deliveries`` for the configured warehouse and ``<file>.deliveries`` beside any
-    other (so a build of a scratch warehouse never writes into the real store)."""
+    else ``data/deliveries`` for the default warehouse ``data/warehouse.duckdb`` and
+    ``<file>.deliveries`` beside any other (so tests, benchmarks and scratch warehouses never
+    write into the repository's store)."""
     if os.environ.get("DTP_DELIVERIES"):
         return _path(os.environ["DTP_DELIVERIES"])
-    configured = get_settings().warehouse
-    if warehouse is None or os.path.realpath(warehouse) == os.path.realpath(configured):
+    w = Path(os.path.realpath(warehouse if warehouse is not None else get_settings().warehouse))
+    if w == Path(os.path.realpath(_path("data/warehouse.duckdb"))):
         return _path("data/deliveries")
-    w = Path(os.path.realpath(warehouse))
     return w.with_name(w.name + ".deliveries")
 
 

@@ -42,7 +42,10 @@ def provider() -> str | None:
 def role_label(p: Principal, lang: str) -> str:
     if p.role is None and p.submits:  # on the roll-up's submitter list only
         return i18n.t("role_submitter", lang)
-    return i18n.t(f"role_{p.role or 'public'}", lang)
+    label = i18n.t(f"role_{p.role or 'public'}", lang)
+    if p.has(access.STEWARD) and p.role != access.STEWARD:  # outside the ladder (issue 22)
+        label += " + " + i18n.t("role_steward", lang)
+    return label
 
 
 def gate_page(gate: Gate, lang: str) -> None:

@@ -41,6 +41,7 @@ import sys
 import tempfile
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from email import policy
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 from pathlib import Path
@@ -60,6 +61,10 @@ log = logging.getLogger("dtp.digest")
 DIGEST_USER = "digest"  # the audit trail's user for the mails the digest sends
 DRY_RUN_FROM = "dtp-digest@localhost"  # From of a dry run's files without DTP_MAIL_FROM
 PDF_TIMEOUT = 600  # seconds for the briefing PDF's subprocess
+# RFC 5322 folding at 78 (an encoded word stays within RFC 2047's 75 characters); a value that
+# just misses the first line is folded before its first word (the unfolded Subject then starts
+# with the space, which mail programs drop)
+MAIL_POLICY = policy.default
 
 
 class DigestError(RuntimeError):
@@ -84,6 +89,8 @@ class Change:
     after: str
     value_before: str  # the pack's text of the value ("[c]" withheld, "" absent)
     value_after: str
+    target_before: tuple = ()  # (kind, min, max) of the pack's kpi row (status changes)
+    target_after: tuple = ()
 
 
 def _pub_kpi(rel: Release) -> dict[tuple, dict]:
@@ -118,16 +125,19 @@ def visible(raw: Iterable[Change], before: Release, after: Release) -> tuple[Cha
             b, a = kb.get(key), ka.get(key)
             sb, sa = (b or {}).get("status"), (a or {}).get("status")
             vb, va = (b or {}).get("value"), (a or {}).get("value")
+            tb, ta = (tuple((x or {}).get(k) for k in ("target_kind", "target_min",
+                                                       "target_max")) for x in (b, a))
         else:
             key = (c.metric, c.bureau_code)
             b, a = pb.get(key), pa.get(key)
             sb, sa = (b or {}).get("pace_status"), (a or {}).get("pace_status")
             vb, va = (b or {}).get("projected"), (a or {}).get("projected")
+            tb = ta = ()
         if b is None or a is None or SUPPRESSED in (sb, sa) or sb is None or sa is None \
                 or sb == sa:
             continue
         out.append(Change(c.kind, c.metric, c.fiscal_year, c.bureau_code, sb, sa,
-                          vb or "", va or ""))
+                          vb or "", va or "", tb, ta))
     order = {"status": 0, "outlook": 1}
     return tuple(sorted(out, key=lambda c: (order[c.kind], c.metric, -c.fiscal_year,
                                             c.bureau_code or "")))
@@ -285,10 +295,18 @@ def _change_line(c: Change, r: Recipient, names: dict[str, str]) -> str:
         where += t("digest_sep") + names.get(c.bureau_code, c.bureau_code)
     elif c.bureau_code is None and r.bureaus is not None:
         where += t("digest_sep") + t("ministry_total")
+    vb, va = _value_text(c.value_before, c.metric), _value_text(c.value_after, c.metric)
+    detail = [t("digest_value" if c.kind == "status" else "digest_projection")
+              + " " + (vb if vb == va else f"{vb} → {va}")]
+    if c.target_before != c.target_after:  # a revised target (the plan in force changed)
+        rate = METRIC_BY_CODE[c.metric].is_rate
+        tb, ta = (fmt.target(*x, rate, r.lang) if x and x[0] else
+                  i18n.status_word("no_target", r.lang)
+                  for x in (c.target_before, c.target_after))
+        detail.append(f"{t('digest_target')} {tb} → {ta}")
     return t("digest_change_line", metric=i18n.metric_name(c.metric, r.lang), where=where,
              before=i18n.status_text(c.before, r.lang), after=i18n.status_text(c.after, r.lang),
-             vb=_value_text(c.value_before, c.metric), va=_value_text(c.value_after, c.metric),
-             what=t("digest_value" if c.kind == "status" else "digest_projection"))
+             detail=t("digest_detail_sep").join(detail))
 
 
 @dataclass(frozen=True)
@@ -311,8 +329,10 @@ def body(ctx: Context, r: Recipient, changes: Sequence[Change], since: int | Non
              else t("digest_list_sep").join(names.get(b, b) for b in r.bureaus))
     flips = [c for c in changes if c.kind == "status"]
     outlooks = [c for c in changes if c.kind == "outlook"]
-    what = (t("digest_subject_changes", n=len(flips), m=len(outlooks)) if changes
-            else t("digest_subject_none"))
+    what = t("digest_list_sep").join(
+        ([t("digest_subject_flips", n=len(flips))] if flips else [])
+        + ([t("digest_subject_outlooks", n=len(outlooks))] if outlooks else [])
+    ) or t("digest_subject_none")
     subject = t("digest_subject", what=what, as_of=as_of)
 
     blocks: list[tuple[str, tuple[str, ...]]] = [
@@ -321,18 +341,17 @@ def body(ctx: Context, r: Recipient, changes: Sequence[Change], since: int | Non
     head = t("digest_changes") + (t("digest_since", old=since, new=ctx.live.version)
                                   if since is not None and ctx.live.version is not None else "")
     if changes:
-        lines = ([t("digest_flips")] + [_change_line(c, r, names) for c in flips]
-                 if flips else [])
-        lines += ([t("digest_outlooks")] + [_change_line(c, r, names) for c in outlooks]
-                  if outlooks else [])
-        blocks.append((head, tuple(lines)))
+        for label, part in ((t("digest_flips"), flips), (t("digest_outlooks"), outlooks)):
+            if part:
+                blocks.append((f"{head} — {label}",
+                               tuple(_change_line(c, r, names) for c in part)))
     else:
         blocks.append((head, (t("digest_no_change"),)))
     url = link(ctx.url, r)
     title = t("key_messages") + (f" ({v.fy_label(run.as_of_fy)})"
                                  if run.as_of_fy is not None else "")
     for bureau, msgs, withheld in _key_messages(ctx, r):  # one block per bureau
-        lines = list(msgs or [t("msg_none")])
+        lines = list(msgs or ([] if withheld else [t("msg_none")]))
         if withheld:
             lines.append(t("digest_withheld", c=SUPPRESSED,
                            metrics=t("digest_list_sep").join(withheld))
@@ -347,12 +366,12 @@ def body(ctx: Context, r: Recipient, changes: Sequence[Change], since: int | Non
 
 
 def plain_text(b: Body, title: str) -> str:
-    out = [title, "=" * min(40, len(title) * 2), ""]
-    for head, lines in b.blocks:
+    out = [title, "=" * 40, ""]
+    for i, (head, lines) in enumerate(b.blocks):
         if head:
-            out += [head, "-" * min(40, len(head) * 2)]
+            out += [head, "-" * 40]
         out += [f"- {x}" if head else x for x in lines] + [""]
-        if b.link and head == "" and len(out) < 8:  # the link right after the as-of date
+        if i == 0 and b.link:  # the link right after the as-of date and scope
             out += [f"{b.link_text}: {b.link}", ""]
     return "\n".join(out).rstrip() + "\n"
 
@@ -382,7 +401,7 @@ def html_text(b: Body, title: str, lang: str) -> str:
 def compose(ctx: Context, r: Recipient, changes: Sequence[Change], since: int | None) -> Mail:
     b = body(ctx, r, changes, since)
     title = i18n.t("digest_title", r.lang)
-    msg = EmailMessage()
+    msg = EmailMessage(policy=MAIL_POLICY)
     msg["Subject"] = b.subject
     msg["From"] = ctx.sender
     msg["To"] = r.email

@@ -210,7 +210,7 @@ def test_digest_over_smtp_then_a_rerun_sends_nothing_twice(sample_wh, env, smtp,
     raw = next(r for to, r in smtp.messages if to == [EMAILS[0]])
     assert re.search(rb"^Subject: =\?utf-8\?", raw, re.M | re.I)
     assert ja["Subject"].startswith("【デジタル人材計画】")
-    assert en["Subject"].startswith("[Digital Talent Plan]")
+    assert en["Subject"].strip().startswith("[Digital Talent Plan]")
     for m in (ja, en, two):
         assert m.get_content_type() == "multipart/alternative"
         assert m["From"] == "dtp-digest@example.go.jp" and m["Message-ID"]
@@ -576,14 +576,36 @@ def test_digest_after_a_delivery_that_flips_statuses(versions_two, env, smtp, mo
             assert line is not None, (who, m, fy)
             assert f"{i18n.status_text(s_before, lang)} → {i18n.status_text(s_after, lang)}" \
                 in line
+        # held out: each change line's figures are its cell's in the two packs, nothing else
+        scope = {"minister@example.go.jp": [None], "icb@example.go.jp": ["ICB", None],
+                 "tbb@example.go.jp": ["TBB", None]}[who]
+        for line in lines:
+            code = next(c for c in METRIC_BY_CODE if i18n.metric_name(c, lang) in line)
+            fy = next(f for f in range(2040, 2009, -1) if fmt.fy_label(f, lang) in line)
+            own: set[str] = set()
+            for p in (v1, wh):
+                rel = disclosure.release(p, 5)
+                for r in rel.tables["kpi"].iter_rows(named=True):
+                    if (r["metric"], r["fiscal_year"]) == (code, fy) and r["bureau_code"] \
+                            in scope:
+                        for c in ("value", "target_min", "target_max"):
+                            own |= _forms(None if r[c] is None else str(r[c]),
+                                          METRIC_BY_CODE[code].is_rate)
+                for r in rel.tables["kpi_pace"].iter_rows(named=True):
+                    if r["metric"] == code and r["bureau_code"] in scope:
+                        own |= _forms(r["projected"], METRIC_BY_CODE[code].is_rate)
+            for n in _numbers(_strip_fy(line, lang)):
+                assert n in own, (who, n, line)
         # the bureau filter: no other scope's rows
         status_lines = [x for x in lines if i18n.t("digest_value", lang) in x]
         assert len(status_lines) == len(flips), (who, status_lines, flips)
-        assert i18n.t("digest_subject_changes", lang, n=len(flips),
-                      m=len(lines) - len(flips)) in msg["Subject"]
+        assert i18n.t("digest_subject_flips", lang, n=len(flips)) in msg["Subject"]
+        outlooks = len(lines) - len(flips)
+        assert (i18n.t("digest_subject_outlooks", lang, n=outlooks) in msg["Subject"]) \
+            == (outlooks > 0)
     # both languages went out, the message ids are in the audit trail with version 2
     assert got["minister@example.go.jp"]["Subject"].startswith("【")
-    assert got["tbb@example.go.jp"]["Subject"].startswith("[")
+    assert got["tbb@example.go.jp"]["Subject"].strip().startswith("[")
     audited = {x["recipient"]: x for x in _audit_mails(env / "audit.jsonl")}
     assert set(audited) == set(got)
     for who, msg in got.items():

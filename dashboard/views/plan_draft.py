@@ -407,14 +407,14 @@ if st.button(v.t("draft_propose"), key="draft_propose", help=v.t("draft_propose_
     except flow.Refused as exc:
         st.error(v.t("draft_propose_failed", error=ui.md(i18n.t(exc.key, v.lang,
                                                                    **exc.params))))
-    except (intake.Rejected, OSError) as exc:
+    except (intake.Rejected, store.StoreError, OSError) as exc:
         st.error(v.t("draft_propose_failed", error=ui.md(str(exc))))
 if ss.get("_draft_proposed"):
     from pipelines.delivery import flow, store
 
     try:
         state_now = flow.get(store.Store(), ss["_draft_proposed"]).state
-    except (flow.Refused, OSError):
+    except (flow.Refused, store.StoreError, OSError):
         state_now = "?"
     st.success(v.t("draft_proposed", id=ui.md(ss["_draft_proposed"]), state=ui.md(state_now)),
                icon=":material/outgoing_mail:")

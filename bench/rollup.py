@@ -183,6 +183,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--parquet", type=int, nargs="*", default=[],
                    help="also simulate the monthly Parquet design for these organisation counts")
     p.add_argument("--warehouse", type=Path, default=ROOT / "data" / "warehouse.duckdb")
+    p.add_argument("--store", type=int, nargs=2, default=None, metavar=("ORGS", "MONTHS"),
+                   help="also the roll-up store (issue 24): accept one pack, the file of "
+                        "ORGS organisations x MONTHS months, a page on it")
     args = p.parse_args(argv)
     work = Path(tempfile.mkdtemp(prefix="dtp-bench-rollup-"))
     try:
@@ -211,6 +214,10 @@ def main(argv: list[str] | None = None) -> int:
                   f"rows ({r['groups']:,.0f}) over {r['rows']:,.0f} rows: {r['all_s']:.2f} s, "
                   f"peak memory {r['all_mb']:,.0f} MB")
             shutil.rmtree(work / f"pq{n}", ignore_errors=True)
+        if args.store:
+            from bench import rollup_store
+
+            rollup_store.run(pack, work / "store", *args.store, _CHILD)
     finally:
         shutil.rmtree(work, ignore_errors=True)
     return 0

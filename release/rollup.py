@@ -253,15 +253,19 @@ def write_file(out: Path, wait: float, fill: Callable[[duckdb.DuckDBPyConnection
     """Write the roll-up file beside ``out`` and swap it in like the build's warehouse (lock,
     mode kept, fsync, ``os.replace``): ``fill`` creates the tables, then ``rollup_meta``
     (built_at, threshold, method, organisations, months)."""
-    from pipelines.warehouse import _remove, _swap, _tmp_paths, build_lock
+    from pipelines.warehouse import DUCKDB_MEMORY_LIMIT, _remove, _swap, _tmp_paths, build_lock
 
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     with build_lock(out, wait):
         tmp, leftovers = _tmp_paths(out)
         try:
-            con = duckdb.connect(str(tmp))
+            # out of core, as the build: a bounded buffer pool spilling beside the new file
+            con = duckdb.connect(str(tmp), config={
+                "memory_limit": DUCKDB_MEMORY_LIMIT,
+                "temp_directory": str(tmp.with_name(tmp.name + ".spill"))})
             try:
+                con.execute("SET enable_progress_bar = false")
                 fill(con)
                 con.execute(
                     "CREATE TABLE rollup_meta AS SELECT ?::TIMESTAMPTZ AS built_at, "

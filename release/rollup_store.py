@@ -266,6 +266,7 @@ def build_from_store(store: str | Path, out: str | Path, wait: float = 0.0) -> R
 
     def fill(con: duckdb.DuckDBPyConnection) -> None:
         cols = ", ".join(f'"{c}"' for c in KPI_ORDER)
+        con.execute("SET preserve_insertion_order = false")  # (the big tables: no order kept)
         con.execute(f"CREATE TABLE rollup_kpi AS SELECT {cols} FROM read_parquet($files)",
                     {"files": kpi_files})
         ministry = con.sql("SELECT month, organisation, metric, fiscal_year, bureau_code, "
@@ -278,6 +279,7 @@ def build_from_store(store: str | Path, out: str | Path, wait: float = 0.0) -> R
         if pace_files:
             con.execute("CREATE TABLE rollup_kpi_pace AS SELECT * FROM "
                         "read_parquet($files, union_by_name = true)", {"files": pace_files})
+        con.execute("SET preserve_insertion_order = true")
         for name, frame in small.items():
             con.register("frame", frame)
             con.execute(f'CREATE TABLE "{name}" AS SELECT * FROM frame')

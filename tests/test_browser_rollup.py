@@ -28,7 +28,9 @@ from release import i18n
 pytestmark = MARKS
 
 PAGES = {"": "page_rollup_compare", "government": "page_rollup_government",
-         "pace": "page_rollup_pace", "rollup-data": "page_rollup_data"}
+         "pace": "page_rollup_pace", "months": "page_rollup_months",
+         "submissions": "page_rollup_submissions", "rollup-data": "page_rollup_data",
+         "inbox": "page_rollup_inbox"}
 
 
 @pytest.fixture(scope="module")

@@ -508,3 +508,10 @@ def md(text: object) -> str:
     """Text from the data as Markdown shows it: plain text (every Markdown character escaped,
     so no link, image, HTML or Streamlit directive can come from a CSV)."""
     return _MD_SPECIAL.sub(r"\\\1", str(text)).replace("\n", " ")
+
+
+def inert(text: object) -> str:
+    """Text from another sender (a roll-up pack's organisation name) as Markdown shows it:
+    :func:`md`, and a word joiner after ":", "." and "@" as in tables, because Streamlit's
+    Markdown turns a bare ``http://…`` into a link even when its characters are escaped."""
+    return _AUTOLINK.sub("\\1\u2060", md(text))

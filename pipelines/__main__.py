@@ -1,4 +1,4 @@
-"""Command line: ``python -m pipelines build | sample | publish | rollup | plans draft |
+"""Command line: ``python -m pipelines build | sample | publish | keys new | rollup | plans draft |
 delivery | versions`` (benchmarks: ``python -m bench``; ``delivery`` and ``versions``:
 pipelines/delivery/cli.py).
 
@@ -72,6 +72,16 @@ def _parser() -> argparse.ArgumentParser:
     u.add_argument("--organisation-name-en", metavar="NAME", default=None)
     u.add_argument("--raw", type=Path, default=s.raw_dir,
                    help=f"raw folder holding the optional organisation.csv ({s.raw_dir})")
+    u.add_argument("--sign", type=Path, default=None, metavar="KEY",
+                   help="sign publication.json with this Ed25519 private key (keys new): "
+                        "writes publication.sig; the key never enters the pack")
+    kn = sub.add_parser("keys", help="signing keys of publication packs").add_subparsers(
+        dest="keys_command", required=True).add_parser(
+        "new", help="make an Ed25519 key pair: DIR/signing-key.pem (private, mode 0600, "
+        "never overwritten) and DIR/public-key.txt (for the central keys file)")
+    kn.add_argument("--out", type=Path, required=True, metavar="DIR")
+    kn.add_argument("--organisation", metavar="CODE", default=None,
+                    help="print the keys file's line for this organisation")
     r = sub.add_parser(
         "rollup", help="combine the publication packs of several organisations into one "
         "roll-up DuckDB file (from the packs alone)",
@@ -81,6 +91,10 @@ def _parser() -> argparse.ArgumentParser:
     r.add_argument("--out", type=Path, default=None, help="the roll-up file to (re)write")
     r.add_argument("--store", type=Path, default=None, metavar="DIR",
                    help="the roll-up store: every organisation's pack, month after month")
+    r.add_argument("--keys", type=Path, default=None, metavar="FILE",
+                   help="the central keys file (TOML: organisation -> Ed25519 public keys): a "
+                        "registered organisation's pack must be signed (default: "
+                        "DTP_ROLLUP_KEYS, if set)")
     r.add_argument("--submitted-by", default=None, metavar="WHO",
                    help="accept: who sent the pack (recorded with it)")
     r.add_argument("--wait", type=float, default=0.0, metavar="SECONDS",
@@ -258,7 +272,27 @@ def cmd_sample(out_dir: Path, staff: int | None, seed: int | None,
     return 0
 
 
-def cmd_publish(warehouse: Path, out_dir: Path, threshold: int, org: tuple, raw: Path) -> int:
+def cmd_keys_new(out_dir: Path, code: str | None) -> int:
+    from release.signing import SigningError, new_key
+
+    try:
+        private, public = new_key(out_dir)
+    except SigningError as exc:
+        err.print(f"No key made: {exc}", markup=False)
+        return 1
+    except OSError as exc:
+        err.print(f"No key made ({out_dir}): {exc.strerror}", markup=False)
+        return 1
+    out.print(f"Wrote the private key {private} (mode 0600: keep it with the publisher, never "
+              "in a pack, a warehouse or a log) and its public key:", markup=False)
+    out.print(f"  {public}", markup=False)
+    out.print("For the central keys file (TOML):", markup=False)
+    out.print(f'  [organisations]\n  {code or "CODE"} = ["{public}"]', markup=False)
+    return 0
+
+
+def cmd_publish(warehouse: Path, out_dir: Path, threshold: int, org: tuple, raw: Path,
+                sign: Path | None = None) -> int:
     import time
 
     import duckdb
@@ -270,6 +304,15 @@ def cmd_publish(warehouse: Path, out_dir: Path, threshold: int, org: tuple, raw:
     except OrganisationError as exc:
         err.print(f"Not published: {exc}", markup=False)
         return 1
+    key = None
+    if sign is not None:
+        from release.signing import SigningError, load_private
+
+        try:
+            key = load_private(sign)
+        except SigningError as exc:
+            err.print(f"Not published: {exc}", markup=False)
+            return 1
     if not warehouse.is_file():
         err.print(f"No warehouse at {warehouse}: run `python -m pipelines build` first.",
                   markup=False)
@@ -279,7 +322,7 @@ def cmd_publish(warehouse: Path, out_dir: Path, threshold: int, org: tuple, raw:
     started = time.perf_counter()
     try:
         with err.status("Protecting kpi and the marts (disclosure control) …", spinner="dots"):
-            pack = write_pack(warehouse, out_dir, threshold, organisation)
+            pack = write_pack(warehouse, out_dir, threshold, organisation, sign_key=key)
     except (duckdb.Error, KeyError) as exc:
         err.print(f"Cannot read {warehouse} as a warehouse: {exc}", markup=False)
         return 1
@@ -300,15 +343,29 @@ def cmd_publish(warehouse: Path, out_dir: Path, threshold: int, org: tuple, raw:
     return 0
 
 
-def cmd_rollup(packs: list[Path], out_file: Path, wait: float) -> int:
+def _keys(path: Path | None) -> object | None:
+    """The keys file of ``--keys`` (None: DTP_ROLLUP_KEYS, if set, is read by the intake);
+    raises ``SigningError``."""
+    if path is None:
+        return None
+    from release.signing import load_keys
+
+    return load_keys(path)
+
+
+def cmd_rollup(packs: list[Path], out_file: Path, wait: float, keys: Path | None = None) -> int:
     import time
 
     from pipelines.warehouse import BuildBusy, DiskFull
     from release.rollup import Rejected, build_rollup
+    from release.signing import SigningError
 
     started = time.perf_counter()
     try:
-        res = build_rollup(packs, out_file, wait=wait)
+        res = build_rollup(packs, out_file, wait=wait, keys=_keys(keys))
+    except SigningError as exc:
+        err.print(f"Not rolled up — {out_file} was not changed: {exc}", markup=False)
+        return 1
     except Rejected as exc:
         kept = "it was not changed" if out_file.exists() else "nothing was written"
         err.print(f"[bold red]Roll-up rejected[/] — {kept} ({out_file}):", markup=True)
@@ -356,12 +413,17 @@ def cmd_rollup_store(store: Path, out_file: Path, wait: float) -> int:
     return 0
 
 
-def cmd_rollup_accept(pack: Path, store: Path, submitted_by: str | None, wait: float) -> int:
+def cmd_rollup_accept(pack: Path, store: Path, submitted_by: str | None, wait: float,
+                      keys: Path | None = None) -> int:
     from pipelines.warehouse import BuildBusy, DiskFull
     from release.rollup_store import Rejected, accept
+    from release.signing import SigningError
 
     try:
-        res = accept(pack, store, submitted_by=submitted_by, wait=wait)
+        res = accept(pack, store, submitted_by=submitted_by, wait=wait, keys=_keys(keys))
+    except SigningError as exc:
+        err.print(f"Not accepted — the store was not changed ({store}): {exc}", markup=False)
+        return 1
     except Rejected as exc:
         err.print(f"[bold red]Pack rejected[/] — the store was not changed ({store}):",
                   markup=True)
@@ -395,14 +457,24 @@ def main(argv: list[str] | None = None) -> int:
             except OrganisationError as exc:
                 parser.error(str(exc))  # exits 2
         org = (args.organisation, args.organisation_name_ja, args.organisation_name_en)
-        return cmd_publish(args.warehouse, args.out, args.threshold, org, args.raw)
+        return cmd_publish(args.warehouse, args.out, args.threshold, org, args.raw, args.sign)
+    if args.command == "keys":
+        if args.organisation is not None:
+            from release.organisation import OrganisationError, check_code
+
+            try:
+                check_code(args.organisation)
+            except OrganisationError as exc:
+                parser.error(str(exc))
+        return cmd_keys_new(args.out, args.organisation)
     if args.command == "rollup":
         if args.wait < 0:
             parser.error("--wait must not be negative")
         if args.packs and args.packs[0] == Path("accept"):
             if len(args.packs) != 2 or args.store is None or args.out is not None:
                 parser.error("usage: rollup accept PACK_DIR --store DIR")
-            return cmd_rollup_accept(args.packs[1], args.store, args.submitted_by, args.wait)
+            return cmd_rollup_accept(args.packs[1], args.store, args.submitted_by, args.wait,
+                                     args.keys)
         if args.out is None:
             parser.error("the roll-up file: --out FILE")
         if args.store is not None:
@@ -411,7 +483,7 @@ def main(argv: list[str] | None = None) -> int:
             return cmd_rollup_store(args.store, args.out, args.wait)
         if not args.packs:
             parser.error("no PACK_DIR (or --store DIR)")
-        return cmd_rollup(args.packs, args.out, args.wait)
+        return cmd_rollup(args.packs, args.out, args.wait, args.keys)
     if args.command == "plans":
         return cmd_plans_draft(args)
     if args.command in ("delivery", "versions"):

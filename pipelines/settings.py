@@ -45,6 +45,9 @@ The executive digest (``python -m dashboard digest``; :func:`mail_settings`):
 | DTP_PACK_MAX_FILE_MB | 64                     | roll-up intake: largest file of a pack (MiB)   |
 | DTP_PACK_MAX_MB    | 256                      | roll-up intake: largest pack, all files (MiB)  |
 | DTP_PACK_MAX_ROWS  | 200000                   | roll-up intake: most rows of a pack's table    |
+| DTP_ROLLUP_KEYS    | (none: no signature rule)| the central keys file (TOML: organisation →    |
+|                    |                          | Ed25519 public keys): registered organisations' |
+|                    |                          | packs must be signed (rollup, accept, inbox)   |
 
 The pack limits (:func:`pack_limits`) are checked with ``lstat``/``fstat`` before any file of a
 pack is parsed; how they were chosen is in docs/ROLLUP.md ("Limits"). The central body raises
@@ -279,3 +282,10 @@ def pack_limits() -> PackLimits:
     return PackLimits(max_file_bytes=_positive("DTP_PACK_MAX_FILE_MB", PACK_MAX_FILE_MB) << 20,
                       max_pack_bytes=_positive("DTP_PACK_MAX_MB", PACK_MAX_MB) << 20,
                       max_rows=_positive("DTP_PACK_MAX_ROWS", PACK_MAX_ROWS))
+
+
+def rollup_keys() -> Path | None:
+    """The central keys file of signed packs (DTP_ROLLUP_KEYS; release/signing.py), or None:
+    then no pack needs a signature."""
+    text = os.environ.get("DTP_ROLLUP_KEYS", "").strip()
+    return _path(text) if text else None

@@ -886,8 +886,9 @@ def read_pack(folder: str | Path, problems: list[str], *, keys: object | None = 
               limits: PackLimits | None = None, today: dt.date | None = None
               ) -> Pack | None:
     """The pack in ``folder``, validated; None (and lines in ``problems``) if it is not
-    usable. ``keys``: a ``release.signing.Keys`` (the central keys file): a pack of an
-    organisation with registered keys must carry a ``publication.sig`` that verifies."""
+    usable. ``keys``: a ``release.signing.Keys`` (the central keys file; default: the one
+    DTP_ROLLUP_KEYS names, if any): a pack of an organisation with registered keys must carry
+    a ``publication.sig`` that verifies over its ``publication.json``."""
     folder = Path(folder)
     limits = limits or pack_limits()
     today = today or dt.date.today()
@@ -910,6 +911,10 @@ def read_pack(folder: str | Path, problems: list[str], *, keys: object | None = 
     if meta is None or len(problems) > before:
         return None
     signed_by = None
+    if keys is None:  # the central keys file of the settings (DTP_ROLLUP_KEYS), if any
+        keys = _default_keys(problems)
+        if len(problems) > before:
+            return None
     if keys is not None:
         from release.signing import verify_pack
 
@@ -954,6 +959,21 @@ def read_pack(folder: str | Path, problems: list[str], *, keys: object | None = 
         return None
     return Pack(folder, meta.code, meta.name_ja, meta.name_en, meta.method, meta.threshold,
                 meta.as_of, meta.run_id, kpi, pace, plans, signed_by)
+
+
+def _default_keys(problems: list[str]) -> object | None:
+    from pipelines.settings import rollup_keys
+
+    path = rollup_keys()
+    if path is None:
+        return None
+    from release.signing import SigningError, load_keys
+
+    try:
+        return load_keys(path)
+    except SigningError as exc:
+        problems.append(f"DTP_ROLLUP_KEYS: {exc}")
+        return None
 
 
 def preflight(folders: Sequence[str | Path], problems: list[str],

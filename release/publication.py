@@ -207,9 +207,12 @@ class Pack:
 
 
 def write_pack(warehouse: str | os.PathLike, out_dir: str | os.PathLike, threshold: int,
-               organisation: Organisation | None = None) -> Pack:
+               organisation: Organisation | None = None, sign_key: object | None = None
+               ) -> Pack:
     """Write the publication pack into ``out_dir`` (replaced as a whole, never half-written);
-    with ``organisation``, every file carries it (``pipelines rollup`` needs it)."""
+    with ``organisation``, every file carries it (``pipelines rollup`` needs it); with
+    ``sign_key`` (``release.signing.load_private``), ``publication.sig`` signs the exact bytes
+    of ``publication.json`` (the key itself is never written)."""
     rel = release(warehouse, threshold)
     out = Path(out_dir)
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -239,9 +242,13 @@ def write_pack(warehouse: str | os.PathLike, out_dir: str | os.PathLike, thresho
             encoding="utf-8")
         public.write(rel, warehouse, tmp / PUBLIC_NAME, organisation)
         files = {p.name: sha256(p) for p in tmp.iterdir() if p.is_file()}
-        (tmp / META_NAME).write_text(json.dumps(metadata(rel, organisation, files),
-                                                ensure_ascii=False, indent=2) + "\n",
-                                     encoding="utf-8")
+        meta = (json.dumps(metadata(rel, organisation, files), ensure_ascii=False, indent=2)
+                + "\n").encode("utf-8")
+        (tmp / META_NAME).write_bytes(meta)
+        if sign_key is not None:
+            from release import signing
+
+            (tmp / SIG_NAME).write_bytes(signing.sign(sign_key, meta))
         if out.exists():
             old = out.with_name(f".{out.name}.old-{dt.datetime.now():%Y%m%d%H%M%S%f}")
             os.replace(out, old)

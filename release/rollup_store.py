@@ -145,7 +145,8 @@ def check_against_store(pack: Pack, store: Path, problems: list[str]) -> None:
 
 
 def accept(folder: str | Path, store: str | Path, submitted_by: str | None = None,
-           wait: float = 0.0, source: str | None = None, pack: Pack | None = None) -> Accepted:
+           wait: float = 0.0, source: str | None = None, pack: Pack | None = None,
+           keys: object | None = None) -> Accepted:
     """Validate the pack in ``folder`` (unless ``pack``, already validated from it, is given)
     and keep it in ``store`` as its organisation's partition for its as-of month; raises
     :class:`Rejected` (nothing written) when it is not valid or cannot join the store."""
@@ -153,7 +154,7 @@ def accept(folder: str | Path, store: str | Path, submitted_by: str | None = Non
 
     started = time.perf_counter()
     folder, store = Path(folder), Path(store)
-    pack = pack or check_pack(folder)
+    pack = pack or check_pack(folder, keys=keys)  # keys: release.signing.Keys, or DTP_ROLLUP_KEYS
     store.mkdir(parents=True, exist_ok=True)
     with build_lock(store / LOG, wait):
         problems: list[str] = []

@@ -123,3 +123,33 @@ def test_downloads_and_the_pack(live_rollup, browser, rollup_file):
     assert got.height == want and set(got["organisation"]) == {"MOE", "ALL"}
     prs = Presentation(io.BytesIO(pack))
     assert any(sh.has_table for s in prs.slides for sh in s.shapes)
+
+
+def test_a_markdown_organisation_name_sends_no_request_to_its_host(hostile_rollup_file, browser):
+    """Issue 28: XYZ published as ``悪意省 [今すぐ確認](http://phish.invalid/phish)
+    ![x](http://beacon.invalid/beacon.png)``. Every roll-up page, in both languages and with
+    the filter on XYZ: no request leaves for the sender's hosts (a Playwright request
+    listener), and no link or image to them is in the page; the name is shown as text."""
+    from dashboard import nav
+
+    hosts = ("phish.invalid", "beacon.invalid")
+    sent: list[str] = []
+    with streamlit_app(hostile_rollup_file, DTP_EDITION="rollup") as url:
+        ctx = browser.new_context(viewport={"width": 1400, "height": 1000})
+        page = ctx.new_page()
+        page.on("request", lambda r: sent.append(r.url))
+        try:
+            shown = ""
+            for lang in ("ja", "en"):
+                for p in nav.ROLLUP_PAGES:
+                    path = "" if p.default else p.url_path
+                    page.goto(f"{url}/{path}?lang={lang}&org=XYZ")
+                    _settle(page)
+                    assert page.locator(
+                        "a[href*='phish.invalid'], img[src*='beacon.invalid']").count() == 0
+                    shown += page.locator("body").inner_text().replace("\u2060", "")
+        finally:
+            ctx.close()
+    leaked = [u for u in sent if any(h in u for h in hosts)]
+    assert not leaked, leaked
+    assert "[今すぐ確認](http://phish.invalid/phish)" in shown  # the name, as text

@@ -19,7 +19,7 @@ st.caption(v.t("rollup_data_intro"))
 if v.filtered:
     # organisation names come from the packs: text, never Markdown (issue 28)
     st.caption("ℹ️ " + v.t("rollup_data_filtered", orgs=", ".join(
-        ui.md(v.org_label(c)) for c in v.codes)))
+        ui.inert(v.org_label(c)) for c in v.codes)))
 
 as_of = max((d for d in rq.organisations(v.rollup)["as_of_date"].to_list() if d), default=None)
 for dataset in rd.DATASETS:

@@ -759,7 +759,7 @@ def pace_chart(curves: Sequence[Curve], current: int, *, is_rate: bool, lang: st
             fig.add_scatter(x=[now.end_day, FY_LAST_DAY], y=[now.values[-1], proj],
                             mode="lines", line=dict(color="#0072B2", width=2, dash="dot"),
                             name=i18n.t("pace_projection_path", lang), hoverinfo="skip")
-        shown = _shown([proj, low, high], is_rate)
+        shown = [fmt.projection(x, is_rate) for x in (proj, low, high)]  # counts: whole
         fig.add_scatter(x=[FY_LAST_DAY], y=[proj], mode="markers",
                         name=i18n.t("pace_projected", lang),
                         marker=dict(size=12, symbol="diamond", color="#0072B2"),

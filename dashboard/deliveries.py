@@ -202,8 +202,8 @@ def pace_table(ch: Changes, lang: str) -> pl.DataFrame:
             i18n.t("dlv_col_bureau", lang): r["bureau_code"] or i18n.t("all_bureaus", lang),
             i18n.t("dlv_col_outlook", lang): f"{outlook(r['pace_status_before'])} → "
                                              f"{outlook(r['pace_status_after'])}",
-            i18n.t("dlv_col_projected", lang): f"{fmt.value(r['projected_before'], rate)} → "
-                                               f"{fmt.value(r['projected_after'], rate)}",
+            i18n.t("dlv_col_projected", lang): f"{fmt.projection(r['projected_before'], rate)}"
+                                               f" → {fmt.projection(r['projected_after'], rate)}",
             i18n.t("dlv_col_p_meet", lang): f"{fmt.value(r['p_meet_before'], True)} → "
                                             f"{fmt.value(r['p_meet_after'], True)}",
         })

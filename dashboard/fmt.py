@@ -6,6 +6,7 @@ Words come from the one string table (``release.i18n``); era names from ``pipeli
 from __future__ import annotations
 
 import datetime as dt
+import math
 
 from pipelines.fiscal import era_label
 from release.i18n import status_word, t
@@ -63,6 +64,14 @@ def value(number: float | None, is_rate: bool, digits: int = 1) -> str:
     if float(number).is_integer():
         return f"{int(number):,}"
     return f"{number:,.2f}"
+
+
+def projection(number: float | None, is_rate: bool) -> str:
+    """A projected year-end as people write it: a count is a whole number (「155.67」 of
+    training participants is 156), a rate as ``value``. The stored value keeps its digits."""
+    if not is_rate and number is not None and number == number:
+        number = float(math.floor(number + 0.5))
+    return value(number, is_rate)
 
 
 def target(kind: str | None, lo: float | None, hi: float | None, is_rate: bool,

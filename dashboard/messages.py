@@ -55,14 +55,15 @@ def message(row: dict, lang: str) -> str:
     unit = _unit(code, lang)
 
     def num(x: float | None) -> str:
-        return fmt.value(x, m.is_rate) + ("" if m.is_rate else unit)
+        return fmt.projection(x, m.is_rate) + ("" if m.is_rate else unit)
 
     target = fmt.target(row["target_kind"], row["target_min"], row["target_max"], m.is_rate,
                         lang)
     if row["target_kind"] == "range" and not m.is_rate:
         target += unit
     common = dict(metric=i18n.metric_name(code, lang), ytd=num(row["ytd"]),
-                  proj=num(row["projected"]), low=fmt.value(row["projected_low"], m.is_rate),
+                  proj=num(row["projected"]),
+                  low=fmt.projection(row["projected_low"], m.is_rate),
                   high=num(row["projected_high"]), target=target)
     if not m.is_rate and row.get("p_meet") is not None:
         return i18n.t("msg_count", lang, p=f"{row['p_meet'] * 100:.0f}%", **common)
@@ -81,9 +82,9 @@ def interval(row: dict, is_rate: bool, lang: str) -> str:
     """"2 (1–4)": the projection and its 90 % interval, or a dash without a projection."""
     if row.get("projected") is None:
         return fmt.MISSING
-    return i18n.t("pace_interval", lang, proj=fmt.value(row["projected"], is_rate),
-                  low=fmt.value(row["projected_low"], is_rate),
-                  high=fmt.value(row["projected_high"], is_rate))
+    return i18n.t("pace_interval", lang, proj=fmt.projection(row["projected"], is_rate),
+                  low=fmt.projection(row["projected_low"], is_rate),
+                  high=fmt.projection(row["projected_high"], is_rate))
 
 
 def pace_line(row: dict, lang: str) -> str:

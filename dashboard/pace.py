@@ -158,7 +158,8 @@ def _table(v: View, rows: pl.DataFrame, is_rate: bool) -> None:
     cols: dict[str, list] = {v.t("pace_col_bureau"): [], v.t("pace_col_same_day"): [],
                              v.t("pace_col_projected"): [], v.t("pace_col_status"): []}
     for r in rows.iter_rows(named=True):
-        cols[v.t("pace_col_bureau")].append(v.bureau_label(r["bureau_code"]))
+        cols[v.t("pace_col_bureau")].append(  # a kpi_pace row without a bureau: the ministry
+            v.t("ministry_total") if r["bureau_code"] is None else v.bureau_label(r["bureau_code"]))
         cols[v.t("pace_col_same_day")].append(fmt.value(r["ytd"], is_rate))
         cols[v.t("pace_col_projected")].append(messages.interval(r, is_rate, v.lang))
         cols[v.t("pace_col_status")].append(i18n.status_text(r["pace_status"], v.lang))

@@ -36,7 +36,11 @@ INJECTION_START = ("=+-@\t\r\n"
 _LEADING_BLANKS = " \u00a0\u3000"
 INJECTION_RE = f"^[{re.escape(_LEADING_BLANKS)}]*[{re.escape(INJECTION_START)}]"
 PLAIN_NUMBER_RE = r"^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$"
+# a missing value's placeholder alone (「–」): no formula, and an apostrophe before it was noise
+# in every "missing" cell (issue 29)
+PLACEHOLDER_RE = "^[\u2013\\-\u2212\uff0d]$"
 _INJECTION = re.compile(INJECTION_RE)
+_PLACEHOLDER = re.compile(PLACEHOLDER_RE)
 _NUMBER = re.compile(PLAIN_NUMBER_RE)
 
 # Characters outside CP932 that have an obvious CP932 look-alike (Unicode vs Microsoft
@@ -59,12 +63,13 @@ _CP932_LOOKALIKE = str.maketrans({
 def is_dangerous(value: object) -> bool:
     """True when ``value`` is text that Excel would read as a formula."""
     return (isinstance(value, str) and _INJECTION.match(value) is not None
-            and not _NUMBER.match(value))
+            and not _NUMBER.match(value) and not _PLACEHOLDER.match(value))
 
 
 def dangerous_expr(name: str) -> pl.Expr:
     col = pl.col(name)
-    return col.str.contains(INJECTION_RE) & ~col.str.contains(PLAIN_NUMBER_RE)
+    return (col.str.contains(INJECTION_RE) & ~col.str.contains(PLAIN_NUMBER_RE)
+            & ~col.str.contains(PLACEHOLDER_RE))
 
 
 def neutralise(frame: pl.DataFrame) -> pl.DataFrame:

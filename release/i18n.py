@@ -1212,5 +1212,8 @@ def status_word(status: str, lang: str) -> str:
 
 
 def status_text(status: str, lang: str) -> str:
-    """Status as symbol and word (never colour alone)."""
+    """Status as symbol and word (never colour alone); a status without a target is its word
+    alone (「目標なし」, not 「· 目標なし」: a dot that means nothing, issue 29)."""
+    if status == "no_target":
+        return status_word(status, lang)
     return f"{STATUS_SYMBOLS.get(status, '?')} {status_word(status, lang)}"

@@ -106,12 +106,12 @@ def test_overview_in_english(wh, monkeypatch):
 
 
 def test_one_bureau_uses_its_own_row(wh, monkeypatch):
-    # B1: 1 so far, remainders 0, 1, 1 → projected 1.67, R ~ NB(2.5, 0.75); count targets
-    # are ministry-wide only
+    # B1: 1 so far, remainders 0, 1, 1 → projected 1.67 (shown 2: a count is whole),
+    # R ~ NB(2.5, 0.75); count targets are ministry-wide only
     at = app(wh, monkeypatch, "hiring", bureau="B1")
     assert not at.exception
     text = _texts(at)
-    assert "1.67(1〜4)" in text and "目標なし" in text
+    assert "2(1〜4)" in text and "目標なし" in text
     assert "目標達成の見込み" not in text
 
 
@@ -124,7 +124,7 @@ def test_several_bureaus_show_each_projection(wh, monkeypatch):
     assert not any(t.get("name") == "年度末見込み" for t in spec["data"])  # no summed projection
     assert "局ごとに計算" in _texts(at)
     frames = [d.value for d in at.dataframe]
-    assert any("1.67(1〜4)" in f.to_string() and "0.33(0〜2)" in f.to_string() for f in frames)
+    assert any("2(1〜4)" in f.to_string() and "0(0〜2)" in f.to_string() for f in frames)
     over = app(wh, monkeypatch, bureau="B1,B2")
     assert "局ごとに計算" in _texts(over) and "年度末見込み2名" not in _texts(over)
 

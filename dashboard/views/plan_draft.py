@@ -324,7 +324,7 @@ if impact.as_of_fy is not None and v.run.in_progress(impact.as_of_fy):
             v.t("draft_c_bureau"): v.t("ministry_total") if r["bureau_code"] is None
             else v.bureau_label(r["bureau_code"]),
             v.t("draft_c_ytd"): fmt.value(r["ytd"], rate),
-            v.t("draft_c_projected"): fmt.value(r["projected"], rate),
+            v.t("draft_c_projected"): fmt.projection(r["projected"], rate),
             v.t("draft_c_target"): fmt.target(r["target_kind"], r["target_min"],
                                               r["target_max"], rate, v.lang),
             v.t("draft_c_p_meet"): arrow(pct(r["p_before"]), pct(r["p_meet"])),

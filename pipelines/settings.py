@@ -34,6 +34,8 @@ The executive digest (``python -m dashboard digest``; :func:`mail_settings`):
 |------------------------|--------------------------|--------------------------------------------|
 | DTP_SUBSCRIPTIONS      | config/subscriptions.toml| who gets the digest (lang, bureaus, freq.) |
 | DTP_DIGEST_STATE       | data/digest-state.json   | what was last sent to whom (version)       |
+| DTP_DIGEST_AUTO        | on                       | a new live version of DTP_WAREHOUSE starts |
+|                        |                          | the digest (off: only by command / timer)  |
 | DTP_PUBLIC_URL         | (none: no link)          | the dashboard's address, for the mail link |
 | DTP_SMTP_HOST          | localhost                | the mail server                            |
 | DTP_SMTP_PORT          | 25                       | its port (1..65535)                        |
@@ -138,6 +140,13 @@ def subscriptions_file() -> Path:
 
 def digest_state() -> Path:
     return _path(os.environ.get("DTP_DIGEST_STATE", "data/digest-state.json"))
+
+
+def digest_auto() -> bool:
+    """Whether a new live version starts the digest (``DTP_DIGEST_AUTO``: on by default,
+    ``off`` / ``0`` / ``false`` / ``no`` turns it off)."""
+    return os.environ.get("DTP_DIGEST_AUTO", "on").strip().lower() not in (
+        "off", "0", "false", "no")
 
 
 def public_url() -> str | None:

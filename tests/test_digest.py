@@ -620,3 +620,45 @@ def test_digest_after_a_delivery_that_flips_statuses(versions_two, env, smtp, mo
     # a version the store does not keep: a usage error
     assert _run("--warehouse", str(wh), "--since", "9") == 2
     assert "--since 9: no such version (kept: 2, 1)" in capsys.readouterr().err
+
+
+def test_a_new_live_version_starts_the_digest(versions_two, env, smtp, monkeypatch, tmp_path):
+    """versions.record (approval, CLI build, restore) starts ``python -m dashboard digest`` in
+    its own process — for the configured warehouse only, with a subscriptions file, unless
+    DTP_DIGEST_AUTO=off — and the mails go out from there."""
+    from pipelines.delivery import digest_hook, versions
+    from pipelines.delivery.store import Store
+
+    wh, store_root, _v1 = versions_two
+    monkeypatch.setenv("DTP_DELIVERIES", str(store_root))
+    (env / "subscriptions.toml").write_text(FLIP_SUBS, encoding="utf-8")
+    assert not digest_hook.wanted(wh)  # not the configured warehouse: a scratch build
+    monkeypatch.setenv("DTP_WAREHOUSE", str(wh))
+    assert digest_hook.wanted(wh)
+    monkeypatch.setenv("DTP_DIGEST_AUTO", "off")
+    assert not digest_hook.wanted(wh) and digest_hook.after_live(wh) is None
+    monkeypatch.setenv("DTP_DIGEST_AUTO", "on")
+    monkeypatch.setenv("DTP_SUBSCRIPTIONS", str(env / "none.toml"))
+    assert not digest_hook.wanted(wh)
+    monkeypatch.setenv("DTP_SUBSCRIPTIONS", str(env / "subscriptions.toml"))
+
+    calls: list[Path] = []
+    monkeypatch.setattr(digest_hook, "after_live", calls.append)
+    other = Store(root=tmp_path / "store", warehouse=wh)
+    versions.record(other, kind="CLI", warehouse_file=wh, raw={}, run_id="r", as_of_date=None)
+    assert calls == [wh]
+    monkeypatch.undo()  # (the env fixture's settings are set again below)
+
+    for k, v in {"DTP_DELIVERIES": store_root, "DTP_WAREHOUSE": wh,
+                 "DTP_SUBSCRIPTIONS": env / "subscriptions.toml",
+                 "DTP_DIGEST_STATE": env / "state.json", "DTP_AUDIT_LOG": env / "audit.jsonl",
+                 "DTP_SMTP_HOST": "127.0.0.1", "DTP_SMTP_PORT": smtp.port,
+                 "DTP_SMTP_SECURITY": "none", "DTP_MAIL_FROM": "dtp-digest@example.go.jp"
+                 }.items():
+        monkeypatch.setenv(k, str(v))
+    p = digest_hook.after_live(wh)
+    assert p is not None and p.wait(timeout=600) == 0
+    assert {"minister@example.go.jp", "tbb@example.go.jp"} <= {to[0] for to, _ in
+                                                               smtp.messages}
+    log = (env / "digest.log").read_text(encoding="utf-8")
+    assert "sent minister@example.go.jp" in log

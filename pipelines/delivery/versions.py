@@ -17,6 +17,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from pipelines import audit, settings
+from pipelines.delivery import digest_hook
 from pipelines.delivery.store import Store, StoreError, read_json, sha256_file, write_json
 from pipelines.schema import TABLES
 from pipelines.warehouse import BuildResult, build_lock, install_copy
@@ -179,6 +180,7 @@ def record(st: Store, *, kind: str, warehouse_file: Path, raw: dict[str, str],
         if ident is not None:
             write_json(st.root / "live.json", {"identity": ident, "sha256": warehouse_sha})
         prune(st)
+    digest_hook.after_live(st.warehouse)  # the executive digest, in its own process
     return v
 
 

@@ -45,6 +45,7 @@ from pipelines.delivery.store import (
     is_locked,
     read_json,
     sha256_file,
+    take,
     write_json,
 )
 from pipelines.warehouse import build_lock, install_copy
@@ -263,12 +264,8 @@ def spawn(st: Store, delivery_id: str) -> subprocess.Popen:
     folder = _folder(st, delivery_id)
     fd = os.open(folder / ".worker.lock", os.O_RDWR | os.O_CREAT, FILE_MODE)
     try:
-        import fcntl
-
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            raise Refused("dlv_refuse_running", id=delivery_id) from None
+        if not take(fd, patience=1.0):
+            raise Refused("dlv_refuse_running", id=delivery_id)
         log = open(folder / "worker.log", "ab")  # noqa: SIM115 - handed to the child
         os.chmod(folder / "worker.log", FILE_MODE)
         env = dict(os.environ)

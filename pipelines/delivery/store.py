@@ -20,6 +20,7 @@ import hashlib
 import json
 import os
 import secrets
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -75,19 +76,34 @@ def read_json(path: Path) -> dict:
 
 
 @contextlib.contextmanager
-def flock(path: Path, blocking: bool = True) -> Iterator[bool]:
-    """Hold an exclusive ``flock`` on ``path`` (created 0600); yields False at once if
-    ``blocking`` is off and someone else holds it."""
+def flock(path: Path, blocking: bool = True, patience: float = 0.0) -> Iterator[bool]:
+    """Hold an exclusive ``flock`` on ``path`` (created 0600); with ``blocking`` off, yields
+    False if someone else still holds it after ``patience`` seconds."""
     fd = os.open(path, os.O_RDWR | os.O_CREAT, FILE_MODE)
     try:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | (0 if blocking else fcntl.LOCK_NB))
-        except BlockingIOError:
+        if not take(fd, blocking, patience):
             yield False
             return
         yield True
     finally:
         os.close(fd)
+
+
+def take(fd: int, blocking: bool = False, patience: float = 0.0) -> bool:
+    """``flock`` ``fd`` exclusively; non-blocking, retried for ``patience`` seconds (a reader's
+    probe, :func:`is_locked`, holds a free lock for an instant)."""
+    if blocking:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        return True
+    deadline = time.monotonic() + patience
+    while True:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return True
+        except BlockingIOError:
+            if time.monotonic() >= deadline:
+                return False
+            time.sleep(0.02)
 
 
 def is_locked(path: Path) -> bool:

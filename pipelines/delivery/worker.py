@@ -75,7 +75,7 @@ def run_delivery(st: Store, delivery_id: str, lock_fd: int | None = None) -> str
     folder = flow._folder(st, delivery_id)
     with contextlib.ExitStack() as stack:
         if lock_fd is None and not stack.enter_context(
-                flock(folder / ".worker.lock", blocking=False)):
+                flock(folder / ".worker.lock", blocking=False, patience=1.0)):
             return "validating"  # another worker has it
         flow._progress(folder, "queued")
         stack.enter_context(flock(st.root / ".queue.lock"))

@@ -308,11 +308,20 @@ def _write_url(v: View) -> None:
 
 
 def finish() -> None:
-    """After the page ran: drop page parameters that this page did not claim."""
+    """After the page ran: drop page parameters that this page did not claim; those a link
+    brought (not carried over from the session's own last page) are named in the notice, as
+    unknown ones are (issue 29: ``pace`` on /hiring, ``pace`` and ``fy`` on /review, ``plan``
+    and ``dataset`` on the roll-up's pages went without a word)."""
     claimed = st.session_state.get(_CLAIMED, set())
+    dropped = []
     for k in list(st.query_params):
         if k in PAGE_PARAMS and k not in claimed:
+            if _from_outside(k) is not None:
+                dropped.append(k)
             del st.query_params[k]
+    if dropped:
+        ignore(*dropped)
+        show_notices(st.session_state.get(K_LANG, i18n.DEFAULT_LANG))
     _remember_url()
 
 

@@ -205,6 +205,7 @@ def test_public_edition_shows_the_protected_pace_and_no_curves(wh, monkeypatch):
         chart(at, "pace_hiring_chart_digital_hires")
     frames = "\n".join(d.value.to_string() for d in at.dataframe)
     assert "[c]" in frames
+    assert "省全体" in frames and "(局不明)" not in frames  # the ministry's row (issue 29)
     over = app(wh, monkeypatch)
     assert "年度末見込み2名" not in _texts(over)
 

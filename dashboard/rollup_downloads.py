@@ -8,7 +8,9 @@ why), so no disclosure control runs here.
 does: the arguments are fixed by closure when the page is drawn; on the click the role is
 checked again (``access.authorize_rollup_download``, the access file as it is then), the rows
 are read, and the ``download`` audit line is written before the bytes leave (no line, no
-bytes). No Streamlit and no session state here: it runs in Streamlit's download thread.
+bytes), within the ministry edition's download budget (``dashboard.downloads``: rows per
+format, bytes per file; the page offers no button past it, and the click checks again). No
+Streamlit and no session state here: it runs in Streamlit's download thread.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ import polars as pl
 
 from dashboard import access, audit
 from dashboard import rollup_queries as rq
+from dashboard.downloads import BUDGET_BYTES, BUDGET_ROWS, OverBudget, within_budget
 from release import exports as ex
 from release import i18n, xlsx
 
@@ -75,11 +78,15 @@ def download(kind: str, path: str, dataset: str, orgs: rq.Orgs, *, lang: str,
     def make() -> bytes:
         who = access.authorize_rollup_download(principal, dataset)
         frame = rq.download_rows(path, dataset, chosen, lang, month)
+        if not within_budget(kind, frame.height):  # the ministry edition's budget (issue 28)
+            raise OverBudget(f"{frame.height} rows > {BUDGET_ROWS[kind]} for {kind}")
         if kind == "csv":
             data = ex.to_csv(frame).data
         else:
             data = xlsx.to_xlsx(frame, meta(dataset, frame, chosen, names, lang, as_of, run_id,
                                             month))
+        if len(data) > BUDGET_BYTES:
+            raise OverBudget(f"{len(data)} bytes > {BUDGET_BYTES}")
         audit.record("download", who, strict=True, page="rollup-data", dataset=dataset,
                      format=kind, filters={"organisations": list(chosen) if chosen else None,
                                            "month": month},

@@ -242,6 +242,24 @@ def pace(r: Rollup, orgs: Orgs) -> pl.DataFrame:
 
 # --- downloads (read on the click, in Streamlit's download thread: no cache) -------------------
 
+def download_count(r: Rollup, dataset: str, orgs: Orgs, month: str | None = None) -> int:
+    """How many rows :func:`download_rows` gives (the download budget is checked against it
+    before a button is offered, as on the ministry's data page)."""
+    where, params = _orgs(orgs)
+    if dataset == "rollup_kpi":
+        sql = ("SELECT count(*) AS n FROM rollup_kpi WHERE (organisation = $all"
+               + (" OR true" if orgs is None else
+                  " OR organisation IN (SELECT unnest($orgs))") + ") "
+               "AND ($month IS NULL OR month = $month)")
+        params = {**params, "all": ALL}
+    elif dataset == "rollup_kpi_pace":
+        sql = ("SELECT count(*) AS n FROM rollup_kpi_pace WHERE ($month IS NULL OR month = "
+               "$month)" + where)
+    else:
+        raise ValueError(f"not a roll-up dataset: {dataset!r}")
+    return int(_one(r, sql, month=month, **params)["n"][0])
+
+
 def download_rows(path_: str, dataset: str, orgs: Orgs, lang: str,
                   month: str | None = None) -> pl.DataFrame:
     """A download's rows of ``month`` (every month: None): ``rollup_kpi`` (the selected

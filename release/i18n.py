@@ -961,6 +961,8 @@ STRINGS: dict[str, tuple[str, str]] = {
     "rollup_col_value_low": ("S の行: 公開部分から分かる下限", "S rows: lower bound from the free parts"),
     "rollup_col_value_high": ("S の行: 公開部分から分かる上限", "S rows: upper bound from the free parts"),
     "rollup_download_role": ("ダウンロードの権限がありません。", "Your role does not include downloads."),
+    "rollup_budget_over": ("{fmt} の上限({rows}行)を超えています({n}行)。組織を絞り込んでください。",
+                           "More rows ({n}) than {fmt} allows ({rows}). Choose fewer organisations."),
     "rollup_brief_role": ("説明資料の作成権限がありません。", "Your role does not include the briefing pack."),
     "rollup_brief_help": (
         "表示中の組織・年度・指標で説明資料を作成します(公表用の値のみ)。",

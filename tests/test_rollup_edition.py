@@ -386,3 +386,37 @@ def test_a_markdown_organisation_name_is_plain_text_in_the_briefing_pack(
         return
     pdf = rb.build(v, "pdf", fy=v.latest_complete_fy)
     assert b"/URI" not in pdf and b"/Link" not in pdf
+
+
+def test_downloads_keep_to_the_ministry_editions_budget(rollup_file, monkeypatch, tmp_path):
+    """Issue 28: the roll-up's downloads go through the same download budget (rows per format,
+    bytes per file: dashboard.downloads) and audit as the ministry edition's: past it the page
+    offers no button and says why, and a click made earlier is refused without an audit line
+    or bytes."""
+    from dashboard import downloads
+
+    log = tmp_path / "audit.jsonl"
+    monkeypatch.setenv("DTP_AUDIT_LOG", str(log))
+    monkeypatch.setenv("DTP_EDITION", "rollup")
+    monkeypatch.setenv("DTP_WAREHOUSE", str(rollup_file))
+    acc = tmp_path / "access.toml"
+    acc.write_text('viewer = ["someone@example.go.jp"]\n', encoding="utf-8")
+    monkeypatch.setenv("DTP_ACCESS_FILE", str(acc))
+    r = rq.current(rollup_file)
+    total = rq.download_count(r, "rollup_kpi", ("XYZ",), None)
+    want = q(rollup_file, "SELECT count(*) AS n FROM rollup_kpi WHERE organisation IN "
+             "('XYZ', 'ALL')")["n"][0]
+    assert total == want
+    monkeypatch.setitem(downloads.BUDGET_ROWS, "csv", total - 1)
+    make = rd.download("csv", r.path, "rollup_kpi", ("XYZ",), lang="en", names={},
+                       as_of=None, run_id=r.run_id, principal=_p(("viewer",)))
+    with pytest.raises(downloads.OverBudget):
+        make()
+    assert not log.exists() or not [x for x in _audit_lines(log) if x["event"] == "download"]
+    monkeypatch.setitem(downloads.BUDGET_ROWS, "xlsx", 10)
+    at = open_page(rollup_file, "rollup-data", monkeypatch, lang="en")
+    kpi_buttons = [b for b in at.get("download_button")
+                   if "rollup_dl_rollup_kpi_" in b.proto.id and "pace" not in b.proto.id]
+    assert len(kpi_buttons) == 2 and all(b.proto.disabled for b in kpi_buttons)
+    assert any("than CSV allows" in w.value or "than XLSX allows" in w.value
+               for w in at.warning), [w.value for w in at.warning]

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboard import access, ui
+from dashboard import access, downloads, ui
 from dashboard import rollup_downloads as rd
 from dashboard import rollup_queries as rq
 from dashboard import rollup_ui as rui
@@ -27,14 +27,23 @@ for dataset in rd.DATASETS:
         continue
     st.header(rd.title(dataset, v.lang), anchor=False)
     st.caption(rd.definition(dataset, v.lang))
+    total = rq.download_count(v.rollup, dataset, v.orgs, v.month)
     for kind, col in zip(rd.FORMATS, st.columns(4), strict=False):
-        ok = access.may_rollup_download(principal, dataset)
+        allowed = access.may_rollup_download(principal, dataset)
+        fits = downloads.within_budget(kind, total)  # the ministry edition's budget
+        ok = allowed and fits
         col.download_button(
             v.t(f"data_{kind}"), key=f"rollup_dl_{dataset}_{kind}", on_click="ignore",
             data=rd.download(kind, v.rollup.path, dataset, v.orgs, lang=v.lang,
                              names=v.org_names, as_of=as_of, run_id=v.rollup.run_id,
-                             principal=principal, month=v.month),
+                             principal=principal, month=v.month) if ok else b"",
             file_name=rd.file_name(kind, dataset, v.orgs, as_of), mime=rd.MIME[kind],
-            disabled=not ok, help=None if ok else v.t("rollup_download_role"),
+            disabled=not ok, help=None if ok else v.t("rollup_download_role") if not allowed
+            else v.t("rollup_budget_over", fmt=kind.upper(), n=f"{total:,}",
+                     rows=f"{downloads.BUDGET_ROWS[kind]:,}"),
             icon=":material/download:", width="stretch")
+    over = [k for k in rd.FORMATS if not downloads.within_budget(k, total)]
+    if over:
+        st.warning(v.t("rollup_budget_over", fmt=over[0].upper(), n=f"{total:,}",
+                       rows=f"{downloads.BUDGET_ROWS[over[0]]:,}"), icon=":material/filter_alt:")
 st.caption(v.t("rollup_data_note"))

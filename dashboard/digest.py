@@ -1,8 +1,8 @@
 """The executive digest: after a new version of the data goes live, a short e-mail to each
 subscriber of what changed and what is at risk — in publication form only.
 
-``python -m dashboard digest`` (dashboard/__main__.py) and :func:`run_digest` (for the
-data-deliveries approval and the CLI build, which call it in a subprocess) come here.
+``python -m dashboard digest`` (dashboard/__main__.py; started after every new live version by
+``pipelines/delivery/digest_hook.py``, and by a timer) and :func:`run_digest` come here.
 
 What a mail holds, for one recipient (``dashboard/subscriptions.py``: language, bureaus):
 
@@ -47,6 +47,7 @@ from email.utils import formatdate, make_msgid
 from pathlib import Path
 from urllib.parse import urlencode
 
+import duckdb
 import polars as pl
 
 from dashboard import audit, fmt, messages, subscriptions
@@ -553,8 +554,14 @@ def run_digest(warehouse: str | os.PathLike, subscriptions_file: str | os.PathLi
             if before is None or version == live.version:
                 compared[version] = ()
             else:
-                compared[version] = visible(raw_changes(before, live.path),
-                                            publication.release(before, s.suppress_below), rel)
+                try:
+                    compared[version] = visible(
+                        raw_changes(before, live.path),
+                        publication.release(before, s.suppress_below), rel)
+                except duckdb.Error as exc:
+                    raise DigestError(f"version {version} cannot be compared with the live "
+                                      f"warehouse ({' '.join(str(exc).split())[:200]})"
+                                      ) from None
         return compared[version]
 
     outcomes: list[Outcome] = []

@@ -321,3 +321,20 @@ def test_retention_and_expiry(live, tmp_path, monkeypatch):
     rec.write_text(json.dumps(obj), encoding="utf-8")
     assert flow.purge_expired(st, days=30) == [d.id]
     assert not (store / "deliveries" / d.id).exists()
+
+
+def test_cli_propose_takes_one_zip(live, tmp_path, capsys):
+    wh, _ = live
+    raw = _hiring_without_e5(tmp_path)
+    archive = tmp_path / "december.zip"
+    archive.write_bytes(_zip({"december/hiring.csv": (raw / "hiring.csv").read_bytes()}))
+    assert main(["delivery", "propose", "--raw", str(archive), "--by", "a@x.jp",
+                 "--warehouse", str(wh)]) == 0
+    did = capsys.readouterr().out.strip().splitlines()[-1]
+    d = flow.get(Store(None, wh), did)
+    assert d.state == "valid" and d.uploaded == ["hiring.csv"]
+    bad = tmp_path / "bad.zip"
+    bad.write_bytes(_zip({"../hiring.csv": b"x\n"}))
+    assert main(["delivery", "propose", "--raw", str(bad), "--by", "a@x.jp",
+                 "--warehouse", str(wh)]) == 1
+    assert "leaving the folder" in capsys.readouterr().err

@@ -662,3 +662,43 @@ def test_a_new_live_version_starts_the_digest(versions_two, env, smtp, monkeypat
                                                                smtp.messages}
     log = (env / "digest.log").read_text(encoding="utf-8")
     assert "sent minister@example.go.jp" in log
+
+
+def test_small_data_withheld_key_messages_never_reach_a_mail(tmp_path, env):
+    """Held out on small data (tests/dataset.py via test_pace's builder): three digital hires
+    a year, so the pack withholds every digital-hires cell (threshold 5). The app's key message
+    for them exists (the unprotected warehouse), yet no mail carries it, nor its figures: the
+    mail names the metric as withheld and links to the app."""
+    from test_pace import _data
+
+    from dashboard import queries
+
+    hires = [(f"{y}-{m:02d}-15", "B1" if i % 2 else "B2") for y in (2023, 2024, 2025)
+             for i, m in enumerate((6, 9, 12))] + [("2026-06-15", "B1"), ("2026-07-15", "B2"),
+                                                    ("2026-09-15", "B1")]
+    wh = build_from(_data(hires, "2026-11-20"), tmp_path)
+    pack = disclosure.release(wh, 5).tables["kpi_pace"]
+    hidden = pack.filter((pack["metric"] == "digital_hires") & pack["bureau_code"].is_null())
+    assert hidden["pace_status"].to_list() == [SUPPRESSED]
+    raw = queries.pace(queries.current_run(wh), None).to_dicts()
+    (env / "subscriptions.toml").write_text(
+        '[[recipient]]\nemail = "a@example.go.jp"\nlang = "ja"\nfrequency = "on_change"\n'
+        '[[recipient]]\nemail = "b@example.go.jp"\nlang = "en"\nfrequency = "on_change"\n',
+        encoding="utf-8")
+    out = env / "out"
+    out.mkdir()
+    assert _run("--warehouse", str(wh), "--always", "--dry-run", str(out)) == 0
+    for f in sorted(out.glob("*.eml")):
+        msg = email.message_from_bytes(f.read_bytes(), policy=policy.default)
+        lang = msg["Content-Language"]
+        app = [m for m in digest.messages.key_messages(raw, lang)
+               if i18n.metric_name("digital_hires", lang) in m]
+        assert app, "the app has a key message on digital hires"
+        name = i18n.metric_name("digital_hires", lang)
+        for part in (_text(msg), _html(msg)):
+            assert not any(m in part for m in app)
+            for line in part.splitlines():
+                if name in line:
+                    assert SUPPRESSED in line and not [
+                        n for n in _numbers(line) if n not in {"90"}], line
+        assert "https://dtp.example.go.jp/dashboard/?lang=" in _text(msg)

@@ -702,3 +702,15 @@ def test_small_data_withheld_key_messages_never_reach_a_mail(tmp_path, env):
                     assert SUPPRESSED in line and not [
                         n for n in _numbers(line) if n not in {"90"}], line
         assert "https://dtp.example.go.jp/dashboard/?lang=" in _text(msg)
+
+
+def test_monthly_recipients_at_most_once_a_calendar_month():
+    import datetime as dt
+
+    r = subscriptions.Recipient("a@example.go.jp", "ja", None, "monthly")
+    sent = subscriptions.Sent(2, "run", dt.datetime(2026, 11, 30, 23, 0), "<id>")
+    assert not digest._due(r, sent, dt.datetime(2026, 11, 30, 23, 30))
+    assert digest._due(r, sent, dt.datetime(2026, 12, 1, 8, 0))
+    assert digest._due(r, None, dt.datetime(2026, 11, 30, 23, 30))
+    on_change = subscriptions.Recipient("a@example.go.jp", "ja", None, "on_change")
+    assert digest._due(on_change, sent, dt.datetime(2026, 11, 30, 23, 30))

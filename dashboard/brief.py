@@ -548,6 +548,7 @@ def _legend_rows(names: Sequence[str], width_pt: float, size: float) -> int:
 
 
 FACT_EM = 70  # a title page fact, on one line (11 pt across the slide: 80 em)
+LEGEND_EM = 36  # a chart's legend entry (a series named after a long organisation name)
 
 
 def clip(text: str, limit: float) -> str:
@@ -607,8 +608,8 @@ def _pptx_chart(slide, spec: Chart, x, y, w, h) -> None:
     data = CategoryChartData(number_format=number)
     data.categories = spec.ticks or spec.categories
     n = len(spec.categories)
-    for s in spec.series:
-        data.add_series(s.name, [_shown(v) for v in s.values])  # [c] (NaN): a gap
+    for s in spec.series:  # a name clipped for the legend (an organisation's may be long)
+        data.add_series(clip(s.name, LEGEND_EM), [_shown(v) for v in s.values])  # [c]: a gap
     pieces: list[tuple[int, str]] = []  # (target index, name) of each stepped piece
     for k, t in enumerate(spec.targets):
         for a, b, val in _runs(t.values):
@@ -889,7 +890,8 @@ def _pdf_chart(pdf, spec: Chart, x: float, y: float, w: float, h: float, lang: s
     # legend
     lx, ly = x, y + 6
     pdf.set_font("jp", size=7)
-    entries = [(s.name, PALETTE[i % len(PALETTE)], False) for i, s in enumerate(spec.series)]
+    entries = [(clip(s.name, LEGEND_EM), PALETTE[i % len(PALETTE)], False)
+               for i, s in enumerate(spec.series)]
     entries += [(t.name, TARGET_COLOUR, True) for t in spec.targets]
     if len(entries) > 1 or spec.targets:
         for name, colour, dashed in entries:

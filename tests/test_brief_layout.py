@@ -18,7 +18,7 @@ from conftest import build_from
 from pdf_layout import PDFTOTEXT, SOFFICE, problems, to_pdf
 from test_plans import generations
 
-from dashboard import brief
+from dashboard import brief, rollup_brief
 
 pytestmark = pytest.mark.skipif(SOFFICE is None or PDFTOTEXT is None,
                                 reason="needs LibreOffice (soffice) and poppler-utils")
@@ -73,12 +73,46 @@ def rendered(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
                 out[f"{name}.source.pptx"] = path
             else:
                 out[f"{name}.pdf"] = path
+    for lang in ("ja", "en"):  # the roll-up's pack, organisations with a 1,203-character name
+        pack = _rollup_pack(lang)
+        for kind, make in (("pptx", rollup_brief.pptx_bytes), ("pdf", rollup_brief.pdf_bytes)):
+            path = tmp / f"rollup-{lang}.{kind}"
+            path.write_bytes(make(pack))
+            if kind == "pptx":
+                pptx.append(path)
+            else:
+                out[path.name] = path
     for path in to_pdf(pptx, tmp / "libreoffice"):
         out[f"{path.stem}.pptx"] = path
     return out
 
 
-@pytest.mark.parametrize("name", [f"{c[0]}.{k}" for c in CASES for k in ("pptx", "pdf")])
+def _rollup_pack(lang: str) -> rollup_brief.Pack:
+    """A roll-up pack as ``rollup_brief.content`` makes it, two organisations, one with a
+    1,203-character name (on the title page and in the chart's legend)."""
+    from dashboard.brief import Chart, Series
+
+    names = (LONG, "総務省") if lang == "ja" else (LONG.replace("長い名称の局", "Long name "),
+                                                   "MIC")
+    table = rollup_brief.Table(title="Summary", header=("Metric", "A", "B"),
+                               rows=(("Hires", "1", "2"), ("Rate", "90.0%", "95.0%")),
+                               widths=(3.0, 2.0, 2.0), notes=("note",))
+    chart = Chart(title="Hires", kind="bar", categories=("FY2024", "FY2025"),
+                  series=tuple(Series(n, (1.0, 2.0)) for n in names), targets=(),
+                  is_rate=False, caption="caption", ticks=("FY24", "FY25"),
+                  axis_title="Fiscal year")
+    return rollup_brief.Pack(lang=lang, title="Roll-up", subtitle="Executive briefing",
+                             facts=(("Organisations", ", ".join(names)),
+                                    ("As of", "2026-11-20")),
+                             summary=table, chart=chart, chart_notes=("notes",),
+                             government=table, pace_title="Pace", pace=("a line",))
+
+
+NAMES = [f"{c[0]}.{k}" for c in CASES for k in ("pptx", "pdf")] + [
+    f"rollup-{lang}.{k}" for lang in ("ja", "en") for k in ("pptx", "pdf")]
+
+
+@pytest.mark.parametrize("name", NAMES)
 def test_no_word_overlaps_or_leaves_the_page(rendered: dict[str, Path], name: str) -> None:
     overlaps, off = problems(rendered[name])
     assert (overlaps, off) == ([], []), f"{name}: {len(overlaps)} overlapping, {len(off)} off"
@@ -101,3 +135,7 @@ def test_long_name_in_full_in_the_notes_and_appendix(rendered: dict[str, Path]) 
     shown = " ".join(sh.text_frame.text for sh in title.shapes if sh.has_text_frame)
     assert "…" in shown and LONG not in shown
     assert LONG in title.notes_slide.notes_text_frame.text
+    found, _ = words(rendered["rollup-ja.pdf"])  # the roll-up's pack: the same appendix
+    last = max(w.page for w in found)
+    assert LONG not in "".join(w.text for w in found if w.page == 1)
+    assert LONG in "".join(w.text for w in found if w.page == last)

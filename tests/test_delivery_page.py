@@ -293,3 +293,19 @@ def test_refused_upload_is_one_plain_line_per_problem(live, monkeypatch):
     assert "](javascript" not in err  # escaped: no link can come of it
     assert "\\[click\\]\\(javascript" in err
     assert flow.list_deliveries(Store()) == []
+
+
+def test_the_page_in_english(live, monkeypatch):
+    monkeypatch.delenv("DTP_EDITION", raising=False)
+    st = Store()
+    flow.propose(st, [("hiring.csv", hiring_without_e5())], "", "local", run="inline")
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.query_params["lang"] = "en"
+    at.run()
+    at.switch_page(PAGE)
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    shown = texts(at)
+    assert "Local mode: you may approve your own delivery (four_eyes: false)." in shown
+    assert "3 statuses change, 1 of them to below (未達)" in shown
+    assert any(b.label == "Approve and go live" for b in at.button)

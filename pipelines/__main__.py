@@ -353,25 +353,36 @@ def _keys(path: Path | None) -> object | None:
     return load_keys(path)
 
 
+def _rejected(out_file: Path, messages: list[str]) -> int:
+    kept = "it was not changed" if out_file.exists() else "nothing was written"
+    err.print(f"[bold red]Roll-up rejected[/] — {kept} ({out_file}):", markup=True)
+    for m in messages:
+        err.print(f"  {m}", markup=False)
+    return 1
+
+
 def cmd_rollup(packs: list[Path], out_file: Path, wait: float, keys: Path | None = None) -> int:
     import time
+
+    from release.packfiles import preflight
+
+    started = time.perf_counter()
+    problems: list[str] = []
+    preflight(packs, problems)  # lstat only, before Polars and DuckDB are even imported
+    if problems:
+        return _rejected(out_file, problems)
 
     from pipelines.warehouse import BuildBusy, DiskFull
     from release.rollup import Rejected, build_rollup
     from release.signing import SigningError
 
-    started = time.perf_counter()
     try:
         res = build_rollup(packs, out_file, wait=wait, keys=_keys(keys))
     except SigningError as exc:
         err.print(f"Not rolled up — {out_file} was not changed: {exc}", markup=False)
         return 1
     except Rejected as exc:
-        kept = "it was not changed" if out_file.exists() else "nothing was written"
-        err.print(f"[bold red]Roll-up rejected[/] — {kept} ({out_file}):", markup=True)
-        for m in exc.messages:
-            err.print(f"  {m}", markup=False)
-        return 1
+        return _rejected(out_file, exc.messages)
     except (BuildBusy, DiskFull, OSError) as exc:
         err.print(f"Not rolled up — {out_file} was not changed: {exc}", markup=False)
         return 1

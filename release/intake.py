@@ -41,7 +41,6 @@ In order, each step only when the ones before found nothing (docs/ROLLUP.md, tab
 from __future__ import annotations
 
 import datetime as dt
-import errno
 import hashlib
 import html
 import io
@@ -64,6 +63,7 @@ from pipelines.settings import PackLimits, pack_limits
 from release.catalogue import KPI, PACE, PACE_COLUMNS
 from release.disclosure import METHOD, SUPPRESSED, check_threshold
 from release.organisation import OrganisationError, check_code
+from release.packfiles import _listing, _Unreadable, preflight, read_file, show
 from release.publication import (
     IMPLICIT_PLAN,
     META_NAME,
@@ -140,11 +140,6 @@ def _pack_columns(names: Sequence[str]) -> list[str]:
     return out
 
 
-def show(value: object, limit: int = 60) -> str:
-    """A value from a pack as a refusal quotes it: ``repr`` (control characters escaped), cut
-    to ``limit`` characters."""
-    text = repr(value)
-    return text if len(text) <= limit else text[:limit - 1] + "…"
 
 
 def _rows(frame: pl.DataFrame, n: int = 5) -> str:
@@ -152,83 +147,6 @@ def _rows(frame: pl.DataFrame, n: int = 5) -> str:
     return f"rows {rows}{', …' if frame.height > n else ''}"
 
 
-# --- 1. before reading: what the folder holds (lstat) ------------------------------------------
-
-def _listing(folder: Path, limits: PackLimits, problems: list[str]) -> dict[str, int] | None:
-    """name → size of every entry of ``folder``, from ``lstat`` (nothing is opened): regular
-    files only, within the limits; None when the folder cannot be used at all."""
-    try:
-        st = os.stat(folder)
-    except OSError:
-        problems.append(f"{folder}: not a folder")
-        return None
-    if not stat.S_ISDIR(st.st_mode):
-        problems.append(f"{folder}: not a folder")
-        return None
-    sizes: dict[str, int] = {}
-    total = 0
-    try:
-        with os.scandir(folder) as it:
-            for n, entry in enumerate(it):
-                if n >= limits.max_files:
-                    problems.append(f"{folder}: more than {limits.max_files} files (a pack has "
-                                    "about 13): not read")
-                    return None
-                name = entry.name
-                where = f"{folder}/{name if _NAME_RE.fullmatch(name) else show(name)}"
-                s = entry.stat(follow_symlinks=False)
-                if stat.S_ISLNK(s.st_mode):
-                    problems.append(f"{where}: a symbolic link (a pack holds regular files "
-                                    "only; not followed)")
-                elif not stat.S_ISREG(s.st_mode):
-                    problems.append(f"{where}: not a regular file (a pack holds regular files "
-                                    "only: no folder, device, pipe or socket)")
-                elif s.st_size > limits.max_file_bytes:
-                    problems.append(f"{where}: {s.st_size:,} bytes, over the limit of "
-                                    f"{limits.max_file_bytes:,} per file (DTP_PACK_MAX_FILE_MB)"
-                                    ": not read")
-                else:
-                    sizes[name] = s.st_size
-                    total += s.st_size
-    except OSError as exc:
-        problems.append(f"{folder}: cannot be listed ({exc.strerror})")
-        return None
-    if total > limits.max_pack_bytes:
-        problems.append(f"{folder}: {total:,} bytes in all, over the limit of "
-                        f"{limits.max_pack_bytes:,} per pack (DTP_PACK_MAX_MB): not read")
-    return sizes
-
-
-class _Unreadable(Exception):
-    pass
-
-
-def read_file(path: Path, limit: int) -> bytes:
-    """The bytes of the regular file ``path``, opened without following a link and read up
-    to ``limit`` bytes; :class:`_Unreadable` (a message without any content) otherwise."""
-    flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0) \
-        | getattr(os, "O_CLOEXEC", 0)
-    try:
-        fd = os.open(path, flags)
-    except OSError as exc:
-        if exc.errno == errno.ELOOP:
-            raise _Unreadable("a symbolic link (not followed)") from None
-        raise _Unreadable(f"cannot be opened ({exc.strerror})") from None
-    try:
-        st = os.fstat(fd)
-        if not stat.S_ISREG(st.st_mode):
-            raise _Unreadable("not a regular file")
-        if st.st_size > limit:
-            raise _Unreadable(f"{st.st_size:,} bytes, over the limit of {limit:,}: not read")
-        chunks, size = [], 0
-        while block := os.read(fd, 1 << 20):
-            chunks.append(block)
-            size += len(block)
-            if size > limit:
-                raise _Unreadable(f"over the limit of {limit:,} bytes: not read")
-        return b"".join(chunks)
-    finally:
-        os.close(fd)
 
 
 # --- 2. publication.json ----------------------------------------------------------------------
@@ -976,13 +894,6 @@ def _default_keys(problems: list[str]) -> object | None:
         return None
 
 
-def preflight(folders: Sequence[str | Path], problems: list[str],
-              limits: PackLimits | None = None) -> None:
-    """Step 1 for every pack of a run before any is read (``lstat`` only): one oversized or
-    linked pack refuses the run without parsing the others."""
-    limits = limits or pack_limits()
-    for folder in folders:
-        _listing(Path(folder), limits, problems)
 
 
 def check_pack(folder: str | Path, *, keys: object | None = None,

@@ -309,3 +309,21 @@ def test_the_page_in_english(live, monkeypatch):
     assert "Local mode: you may approve your own delivery (four_eyes: false)." in shown
     assert "3 statuses change, 1 of them to below (未達)" in shown
     assert any(b.label == "Approve and go live" for b in at.button)
+
+
+def test_a_rejected_delivery_keeps_its_report_table_and_csv(live, monkeypatch):
+    monkeypatch.delenv("DTP_EDITION", raising=False)
+    rows = copy.deepcopy(dataset.base())["hiring"]
+    rows[1]["track"] = "wizard"
+    folder = dataset.write({"hiring": rows}, Path(__import__("tempfile").mkdtemp()))
+    st = Store()
+    d = flow.propose(st, folder, "", "local", run="inline")
+    assert d.state == "rejected"
+    at = app()
+    tables = [t.value for t in at.dataframe]
+    report = next(t for t in tables if "規則" in t.columns)
+    row = report[report["列"] == "track"].iloc[0]
+    assert (row["ファイル"], row["行(表計算ソフトの行番号)"]) == ("hiring.csv", "3")
+    assert [b for b in at.get("download_button") if b.proto.label == "検証結果 CSV"]
+    assert not [b for b in at.button if (b.key or "").startswith("dlv_approve_")]
+    assert deliveries.report_csv(flow.report_of(st, d.id)).startswith(b"\xef\xbb\xbf")

@@ -60,7 +60,14 @@ MEASURE = r"""() => {
         if (!shown.has(label)) missing.push(label);
       });
     }
-    out.push({name, width: f.width, items: items.length, collisions, cut, missing});
+    // a bar's value is readable (10 px at least: Plotly shrank some to 5 px) or left out
+    const small = [...plot.querySelectorAll('.bartext')].filter(el => {
+      const size = parseFloat(el.style.fontSize || getComputedStyle(el).fontSize);
+      return (el.textContent || '').trim() && size < 9.5;
+    }).map(el => 'bartext:' + el.textContent.trim() + ' ' + el.style.fontSize);
+    // no Plotly toolbar over the chart (on a touch screen it stayed over the first rows)
+    if (plot.querySelector('.modebar-container .modebar-btn')) small.push('modebar');
+    out.push({name, width: f.width, items: items.length, collisions, cut, missing, small});
   });
   return out;
 }"""

@@ -36,7 +36,8 @@ rollup-demo: setup
 		$(PY) -m pipelines sample --organisation $$code --seed $$seed --out $(DEMO)/$$code/raw >/dev/null && \
 		$(PY) -m pipelines build --raw $(DEMO)/$$code/raw --warehouse $(DEMO)/$$code/warehouse.duckdb >/dev/null && \
 		out=$$($(PY) -m pipelines publish --raw $(DEMO)/$$code/raw \
-			--warehouse $(DEMO)/$$code/warehouse.duckdb --out $(DEMO)/$$code/pack) || exit 1; \
+			--warehouse $(DEMO)/$$code/warehouse.duckdb --out $(DEMO)/$$code/pack \
+			--releases $(DEMO)/releases) || exit 1; \
 		echo "$$out" | head -1; done
 	$(PY) -m pipelines rollup --out $(DEMO)/rollup.duckdb $(foreach o,$(ROLLUP_ORGS),$(DEMO)/$(firstword $(subst :, ,$(o)))/pack)
 	DTP_EDITION=rollup DTP_WAREHOUSE=$(DEMO)/rollup.duckdb $(PY) -m streamlit run dashboard/app.py \

@@ -206,6 +206,8 @@ def cell(row: dict | None, is_rate: bool, lang: str) -> str:
     if row.get("flag") in ("C", "S"):
         return f"{WITHHELD} ({row['flag']})"
     text = fmt.value(row["value"], is_rate)
+    if row.get("policy") == "P":  # declared public by the organisation(s): see the legend
+        text = f"{text} (P)"
     s = row.get("status")
     return text if s in (None, "no_target") else f"{text} {i18n.status_text(s, lang)}"
 
@@ -254,7 +256,8 @@ def legend(v: RollupView) -> None:
 
 
 def flags(v: RollupView) -> None:
-    items = "".join(f"<li><b>{f}</b>: {html.escape(flag_text(f, v.lang))}</li>" for f in FLAGS)
+    items = "".join(f"<li><b>{f}</b>: {html.escape(flag_text(f, v.lang))}</li>"
+                    for f in (*FLAGS, "P"))
     st.html(f'<div class="dtp-meta">{html.escape(v.t("rollup_flags"))}'
             f'<ul class="dtp-messages">{items}</ul></div>')
 

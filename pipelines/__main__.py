@@ -19,7 +19,7 @@ os.environ.setdefault("_RJEM_MALLOC_CONF", "dirty_decay_ms:0,muzzy_decay_ms:0")
 
 from rich.console import Console
 
-from pipelines.settings import SettingsError, get_settings, suppress_below
+from pipelines.settings import SettingsError, get_settings, releases_dir, suppress_below
 
 # soft_wrap: one message per line even when output goes to a log (no wrapping at 80 columns)
 err = Console(stderr=True, highlight=False, soft_wrap=True)
@@ -72,6 +72,9 @@ def _parser() -> argparse.ArgumentParser:
     u.add_argument("--organisation-name-en", metavar="NAME", default=None)
     u.add_argument("--raw", type=Path, default=s.raw_dir,
                    help=f"raw folder holding the optional organisation.csv ({s.raw_dir})")
+    u.add_argument("--releases", type=Path, default=releases_dir(),
+                   help="the release register: every release is recorded there and each new "
+                        f"one protected together with the earlier ones ({releases_dir()})")
     u.add_argument("--sign", type=Path, default=None, metavar="KEY",
                    help="sign publication.json with this Ed25519 private key (keys new): "
                         "writes publication.sig; the key never enters the pack")
@@ -292,7 +295,7 @@ def cmd_keys_new(out_dir: Path, code: str | None) -> int:
 
 
 def cmd_publish(warehouse: Path, out_dir: Path, threshold: int, org: tuple, raw: Path,
-                sign: Path | None = None) -> int:
+                sign: Path | None = None, releases: Path | None = None) -> int:
     import time
 
     import duckdb
@@ -317,12 +320,20 @@ def cmd_publish(warehouse: Path, out_dir: Path, threshold: int, org: tuple, raw:
         err.print(f"No warehouse at {warehouse}: run `python -m pipelines build` first.",
                   markup=False)
         return 1
+    from release.disclosure import Refused
     from release.publication import write_pack
 
     started = time.perf_counter()
     try:
         with err.status("Protecting kpi and the marts (disclosure control) …", spinner="dots"):
-            pack = write_pack(warehouse, out_dir, threshold, organisation, sign_key=key)
+            pack = write_pack(warehouse, out_dir, threshold, organisation, sign_key=key,
+                              releases=releases)
+    except Refused as exc:
+        err.print(f"Not published — nothing was written ({out_dir}, {releases}): this release "
+                  "cannot be protected together with the earlier ones:", markup=False)
+        for m in exc.messages:
+            err.print(f"  {m}", markup=False)
+        return 1
     except (duckdb.Error, KeyError) as exc:
         err.print(f"Cannot read {warehouse} as a warehouse: {exc}", markup=False)
         return 1
@@ -337,7 +348,9 @@ def cmd_publish(warehouse: Path, out_dir: Path, threshold: int, org: tuple, raw:
     for name in pack.files:
         out.print(f"  {name}", markup=False)
     out.print(f"{rel.primary:,} cells below the threshold, {rel.secondary:,} more suppressed "
-              f"so that none can be worked out", markup=False)
+              f"so that none can be worked out or narrowed below {rel.threshold} values "
+              f"(with {rel.stats.get('earlier_releases', 0)} earlier release(s) of the "
+              f"register {releases})", markup=False)
     if rel.unprotectable:
         err.print(f"warning: {rel.unprotectable} cells could not be protected", markup=False)
     return 0
@@ -468,7 +481,8 @@ def main(argv: list[str] | None = None) -> int:
             except OrganisationError as exc:
                 parser.error(str(exc))  # exits 2
         org = (args.organisation, args.organisation_name_ja, args.organisation_name_en)
-        return cmd_publish(args.warehouse, args.out, args.threshold, org, args.raw, args.sign)
+        return cmd_publish(args.warehouse, args.out, args.threshold, org, args.raw, args.sign,
+                           args.releases)
     if args.command == "keys":
         if args.organisation is not None:
             from release.organisation import OrganisationError, check_code

@@ -88,6 +88,7 @@ class RawTable:
 
 
 FY = "年度(4月1日〜翌年3月31日)"
+PUBLIC_LEVELS = ("ministry",)  # public_figures.level: bureau values stay protected
 
 TABLES: tuple[RawTable, ...] = (
     RawTable(
@@ -193,6 +194,23 @@ TABLES: tuple[RawTable, ...] = (
             Column("source", "str", True, "出典(文書と節)", "Source document and section"),
         ),
         key=("metric", "fiscal_year"),
+        optional=True,
+    ),
+    RawTable(
+        "public_figures",
+        "組織が公表する指標(公表方針)",
+        "Figures the organisation publishes as a rule (disclosure policy)",
+        (
+            Column("metric", "str", True, "指標コード", "Metric code", enum=METRIC_CODES),
+            Column("level", "str", True, "公表する単位(ministry: 省全体の値)",
+                   "Level published (ministry: the ministry-wide value)",
+                   enum=PUBLIC_LEVELS),
+            Column("fy_from", "int", False, "この年度から(空欄: 全年度)",
+                   "From this FY on (empty: every FY)"),
+            Column("source", "str", True, "公表している文書", "Where the organisation "
+                   "publishes it"),
+        ),
+        key=("metric",),
         optional=True,
     ),
     RawTable(

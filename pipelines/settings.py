@@ -27,6 +27,8 @@
 |                    |                          | accepts packs into (issue 24); its file        |
 |                    |                          | DTP_WAREHOUSE is rebuilt from it after each    |
 |                    |                          | pack accepted                                  |
+| DTP_RELEASES       | data/releases            | the release register (internal): every release |
+|                    |                          | `publish` made, protected together             |
 
 The executive digest (``python -m dashboard digest``; :func:`mail_settings`):
 
@@ -123,6 +125,11 @@ def edition() -> str:
 
 def access_file() -> Path:
     return _path(os.environ.get("DTP_ACCESS_FILE", "config/access.toml"))
+
+
+def releases_dir() -> Path:
+    """The release register (release/register.py; docs/DISCLOSURE.md "Over time")."""
+    return _path(os.environ.get("DTP_RELEASES", "data/releases"))
 
 
 def audit_log() -> Path:

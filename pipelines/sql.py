@@ -94,6 +94,7 @@ SELECT * REPLACE (coalesce(plan_id, 'plan') AS plan_id) FROM raw_plan_targets
 ORDER BY metric, fy_from, plan_id;
 """ + PLANS + """
 CREATE TABLE published AS SELECT * FROM raw_published ORDER BY metric, fiscal_year;
+CREATE TABLE public_figures AS SELECT * FROM raw_public_figures ORDER BY metric;
 """
 
 STAGING = """

@@ -38,11 +38,13 @@ import os
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 import polars as pl
 
-from pipelines.settings import MIN_SUPPRESS_BELOW, SettingsError, suppress_below
+from pipelines.settings import MIN_SUPPRESS_BELOW, SettingsError, releases_dir, suppress_below
+from release import register
 from release.catalogue import KPI, MARTS, PACE, PACE_COLUMNS, Dataset
 from release.connection import connect
 
@@ -118,6 +120,8 @@ class Release:
     published: tuple[tuple[int, float], ...] = ()  # published digital_hires (FY, value) shown
     bureaus: pl.DataFrame | None = None  # bureau_code, name_ja, name_en
     stats: dict[str, int] = field(default_factory=dict)
+    # the disclosure policy (public_figures.csv): metric, level, fy_from, source
+    public_figures: tuple[dict, ...] = ()
 
     def suppression(self, name: str, frame: pl.DataFrame | None = None) -> Suppression:
         """What is suppressed in ``frame`` (default: the whole dataset ``name``)."""
@@ -155,6 +159,12 @@ def read_inputs(path: str | os.PathLike) -> tuple[dict[str, pl.DataFrame], dict]
         ).pl() for ds in DATASETS}
         tables["published"] = con.sql(
             "SELECT metric, fiscal_year, value FROM published").pl()
+        declared = con.sql("SELECT count(*) FROM duckdb_tables() "
+                           "WHERE table_name = 'public_figures'").fetchall()[0][0]
+        tables["public_figures"] = con.sql(
+            "SELECT metric, level, fy_from, source FROM public_figures ORDER BY metric"
+            if declared else "SELECT NULL::VARCHAR AS metric, NULL::VARCHAR AS level, "
+            "NULL::INTEGER AS fy_from, NULL::VARCHAR AS source LIMIT 0").pl()
         tables["bureaus"] = con.sql(
             "SELECT bureau_code, name_ja, name_en FROM bureaus ORDER BY bureau_code").pl()
         run = con.sql("SELECT run_id, as_of_date, data_origin FROM pipeline_runs "
@@ -165,16 +175,65 @@ def read_inputs(path: str | os.PathLike) -> tuple[dict[str, pl.DataFrame], dict]
 
 
 @functools.lru_cache(maxsize=4)
-def _cached(path: str, ino: int, mtime_ns: int, size: int, threshold: int) -> Release:
+def _cached(path: str, ino: int, mtime_ns: int, size: int, threshold: int, releases: str,
+            register_version: tuple) -> Release:
     tables, run = read_inputs(path)
+    stored = register.find(Path(releases), run.get("run_id"))
+    if stored is not None and stored.threshold == threshold:
+        return recorded_release(stored, tables, run)
     return protect(tables, threshold, run)
 
 
 def release(path: str | os.PathLike, threshold: int) -> Release:
-    """The protected release of the warehouse at ``path`` (cached per file version). A
-    public-edition file holds its release already: ``publication.release`` reads either."""
+    """The protected release of the warehouse at ``path`` (cached per file version and
+    register state): the release recorded in the register (``DTP_RELEASES``) for this
+    warehouse run when there is one — the very cells its pack showed —, else the warehouse
+    protected on its own. A public-edition file holds its release already:
+    ``publication.release`` reads either."""
     st = os.stat(path)
-    return _cached(str(path), st.st_ino, st.st_mtime_ns, st.st_size, check_threshold(threshold))
+    root = releases_dir()
+    return _cached(str(path), st.st_ino, st.st_mtime_ns, st.st_size, check_threshold(threshold),
+                   str(root), register.signature(root))
+
+
+def _policy(tables: Mapping[str, pl.DataFrame]) -> tuple[dict, ...]:
+    f = tables.get("public_figures")
+    return tuple(f.to_dicts()) if f is not None else ()
+
+
+def recorded_release(stored: register.Recorded, tables: Mapping[str, pl.DataFrame],
+                     run: Mapping) -> Release:
+    """A release as the register holds it."""
+    shown = stored.frames("shown")
+    pub = tables.get("published")
+    published = tuple(sorted((int(fy), float(v)) for m, fy, v in pub.iter_rows()
+                             if v is not None and m == "digital_hires")) if pub is not None else ()
+    c = stored.counts
+    return Release({ds.name: shown[ds.name] for ds in DATASETS}, stored.threshold,
+                   run.get("run_id"), run.get("as_of_date"), run.get("data_origin"),
+                   c.get("primary", 0), c.get("secondary", 0), c.get("unprotectable", 0),
+                   published, shown.get("bureaus", tables.get("bureaus")),
+                   {"recorded": 1, **c}, _policy(tables))
+
+
+def linked_release(path: str | os.PathLike, threshold: int, releases: Path,
+                   organisation: str | None) -> tuple[Release, dict[str, pl.DataFrame]]:
+    """The release of the warehouse at ``path`` protected together with every release of
+    ``organisation`` in the register ``releases`` (a re-publication of the same warehouse run
+    replaces its own record), and the true tables it was made from. Raises
+    :class:`Refused` when the register holds a later release or a cell cannot be protected."""
+    threshold = check_threshold(threshold)
+    tables, run = read_inputs(path)
+    as_of = run.get("as_of_date")
+    recs = register.releases(releases, organisation)
+    later = [r for r in recs if as_of is not None and r.as_of_date > as_of]
+    if later:
+        raise Refused([f"the register {register.folder(releases, organisation)} already holds "
+                       f"release {later[-1].release_id} (as of {later[-1].as_of_date}); a "
+                       f"release as of {as_of} cannot come after it"])
+    earlier = [Earlier(r.release_id, r.as_of_date, r.frames("inputs"), r.frames("shown"))
+               for r in recs if r.run_id != run.get("run_id")] if as_of is not None else []
+    return protect(tables, threshold, run, earlier), tables
 
 
 # --- the cells and the equations ------------------------------------------------------------------
@@ -187,9 +246,11 @@ class _Cells:
         self.total: list[bool] = []  # a ministry-wide cell (hidden last)
         self.virtual: list[bool] = []  # a complement: never shown, derivable
         self.fixed: list[bool] = []  # public anyway (published) or an event count
+        self.slack: list[bool] = []  # the gap of an inequality (not a count of people)
 
     def add(self, values: Sequence[float | None], total: Sequence[bool] | bool = False,
-            virtual: bool = False, fixed: Sequence[bool] | bool = False) -> list[int]:
+            virtual: bool = False, fixed: Sequence[bool] | bool = False,
+            slack: bool = False) -> list[int]:
         ids = []
         n = len(values)
         totals = [total] * n if isinstance(total, bool) else list(total)
@@ -201,9 +262,23 @@ class _Cells:
             ids.append(len(self.value))
             self.value.append(float(v))
             self.total.append(bool(t))
-            self.virtual.append(virtual)
+            self.virtual.append(virtual or slack)
             self.fixed.append(bool(f))
+            self.slack.append(slack)
         return ids
+
+    def at_most(self, eqs: list[Equation], small: Sequence[int], big: Sequence[int]) -> None:
+        """The inequality Σ small ≤ Σ big as an equation with a gap cell ≥ 0 (skipped where
+        the data break it: a reader's bound that is false protects nothing)."""
+        small = [i for i in small if i >= 0]
+        big = [i for i in big if i >= 0]
+        if not small or not big:
+            return
+        gap = sum(self.value[i] for i in big) - sum(self.value[i] for i in small)
+        if gap < 0:
+            return
+        (g,) = self.add([gap], slack=True)
+        eqs.append(([*big, *small, g], [1.0] * len(big) + [-1.0] * len(small) + [-1.0]))
 
 
 def _densify(frame: pl.DataFrame, ds: Dataset, bureaus: list[str], fys: list[int]
@@ -292,28 +367,24 @@ class _Lp:
     """The equations of one component over its unknown cells (x ≥ 0), for repeated solves
     (one HiGHS model; only the objective changes between solves)."""
 
-    def __init__(self, eqs: list[Equation], unknown: list[int], value: np.ndarray) -> None:
+    def __init__(self, matrix, rows: Sequence[int], unknown: Sequence[int],  # noqa: ANN001
+                 value: np.ndarray) -> None:
+        """``matrix``: every equation × every cell (CSR); the model is its ``rows`` over the
+        ``unknown`` cells, each right-hand side the truth's value of its unknown part."""
         import highspy
-        from scipy.sparse import csc_array
 
         self.col = {v: i for i, v in enumerate(unknown)}
-        rows, cols, data, b = [], [], [], []
-        for r, (ids, coefs) in enumerate(eqs):
-            rhs = 0.0
-            for i, a in zip(ids, coefs, strict=True):
-                if i in self.col:
-                    rows.append(r)
-                    cols.append(self.col[i])
-                    data.append(a)
-                    rhs += a * value[i]
-            b.append(rhs)
-        self.n = n = len(unknown)
-        a = csc_array((data, (rows, cols)), shape=(len(eqs), n))
+        cols = np.asarray(unknown, dtype=np.int64)
+        sub = matrix[np.asarray(rows, dtype=np.int64)][:, cols]
+        b = sub @ value[cols]
+        a = sub.tocsc()
+        a.sort_indices()
+        self.n = n = len(cols)
         lp = highspy.HighsLp()
-        lp.num_col_, lp.num_row_ = n, len(eqs)
+        lp.num_col_, lp.num_row_ = n, len(rows)
         lp.col_cost_ = np.zeros(n)
         lp.col_lower_ = np.zeros(n)
-        lp.col_upper_ = np.full(n, highspy.kHighsInf)
+        lp.col_upper_ = np.full(n, 1e7)  # finite: pushing up proves a range at once
         lp.row_lower_ = lp.row_upper_ = np.asarray(b)
         lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
         lp.a_matrix_.start_ = a.indptr
@@ -373,33 +444,102 @@ def _components(eqs: list[Equation], unknown: np.ndarray) -> list[list[int]]:
     return list(groups.values())
 
 
-def _component_of(t: int, of_cell: Mapping[int, list[int]], eqs: list[Equation],
-                  unknown: np.ndarray) -> list[int]:
-    """The equations connected to cell ``t`` through unknown cells."""
-    seen_c, seen_e = {t}, set()
-    stack = [t]
-    while stack:
-        c = stack.pop()
-        for e in of_cell.get(c, ()):
-            if e not in seen_e:
-                seen_e.add(e)
-                for i in eqs[e][0]:
-                    if unknown[i] and i not in seen_c:
-                        seen_c.add(i)
-                        stack.append(i)
-    return sorted(seen_e)
+class _Graph:
+    """Equations × cells as sparse matrices, for the components of unknown cells."""
+
+    def __init__(self, eqs: list[Equation], n_cells: int) -> None:
+        from scipy.sparse import csr_array
+
+        rows = np.repeat(np.arange(len(eqs)), [len(ids) for ids, _ in eqs])
+        cols = np.fromiter((i for ids, _ in eqs for i in ids), dtype=np.int64)
+        data = np.fromiter((a for _, coefs in eqs for a in coefs), dtype=float)
+        self.matrix = csr_array((data, (rows, cols)), shape=(len(eqs), n_cells))
+        self.by_cell = self.matrix.T.tocsr()
+
+    label: np.ndarray | None = None  # component of every equation, then every cell
+
+    def track(self, unknown: np.ndarray) -> None:
+        """Label the components of ``unknown`` cells once; :meth:`merge` keeps them as cells
+        are hidden, and :meth:`component` reads them."""
+        from scipy.sparse import coo_array
+        from scipy.sparse.csgraph import connected_components
+
+        n_e, n_c = self.matrix.shape
+        coo = self.matrix.tocoo()
+        keep = unknown[coo.col]
+        g = coo_array((np.ones(int(keep.sum())), (coo.row[keep], coo.col[keep] + n_e)),
+                      shape=(n_e + n_c, n_e + n_c))
+        _, self.label = connected_components(g, directed=False)
+
+    def merge(self, cell: int) -> None:
+        """``cell`` is now unknown: its equations' components and its own become one."""
+        n_e = self.matrix.shape[0]
+        bc = self.by_cell
+        es = bc.indices[bc.indptr[cell]:bc.indptr[cell + 1]]
+        labels = np.unique(np.concatenate([self.label[es], [self.label[n_e + cell]]]))
+        if len(labels) > 1:
+            self.label[np.isin(self.label, labels)] = labels[0]
+
+    def groups(self, unknown: np.ndarray) -> list[list[int]]:
+        """The equations with an unknown cell, by component (tracked labels)."""
+        n_e = self.matrix.shape[0]
+        cells = np.flatnonzero(unknown)
+        has = np.unique(self.label[n_e + cells])
+        eq_labels = self.label[:n_e]
+        order = np.argsort(eq_labels, kind="stable")
+        sorted_labels = eq_labels[order]
+        out = []
+        for lab in has:
+            lo, hi = np.searchsorted(sorted_labels, [lab, lab + 1])
+            if hi > lo:
+                out.append(np.sort(order[lo:hi]).tolist())
+        return out
+
+    def component(self, t: int, unknown: np.ndarray) -> list[int]:
+        """The equations connected to cell ``t`` through unknown cells (sorted)."""
+        if self.label is not None:
+            n_e = self.matrix.shape[0]
+            return np.flatnonzero(self.label[:n_e] == self.label[n_e + t]).tolist()
+        seen_e = np.zeros(self.matrix.shape[0], dtype=bool)
+        seen_c = np.zeros(self.matrix.shape[1], dtype=bool)
+        seen_c[t] = True
+        frontier = np.array([t])
+        m, bc = self.matrix, self.by_cell
+        while len(frontier):
+            es = np.unique(np.concatenate([bc.indices[bc.indptr[c]:bc.indptr[c + 1]]
+                                           for c in frontier]))
+            es = es[~seen_e[es]]
+            if not len(es):
+                break
+            seen_e[es] = True
+            cs = np.unique(np.concatenate([m.indices[m.indptr[e]:m.indptr[e + 1]]
+                                           for e in es]))
+            cs = cs[unknown[cs] & ~seen_c[cs]]
+            seen_c[cs] = True
+            frontier = cs
+        return np.flatnonzero(seen_e).tolist()
+
+    def members(self, rows: Sequence[int], unknown: np.ndarray) -> list[int]:
+        """The unknown cells of equations ``rows`` (sorted)."""
+        m = self.matrix
+        cs = np.unique(np.concatenate([m.indices[m.indptr[e]:m.indptr[e + 1]] for e in rows]))
+        return cs[unknown[cs]].tolist()
 
 
-def _secure(cells: _Cells, eqs: list[Equation], hidden: np.ndarray, sensitive: np.ndarray
-            ) -> tuple[int, int]:
-    """Hide more cells until no hidden cell and no sensitive complement is pinned.
-    Returns (cells hidden here, cells that stay pinned whatever is hidden).
+def _secure(cells: _Cells, eqs: list[Equation], hidden: np.ndarray, sensitive: np.ndarray,
+            need: np.ndarray) -> tuple[int, set[int]]:
+    """Hide more cells until every hidden cell and every sensitive complement has a feasible
+    range (all equations, cells ≥ 0) at least ``need`` wide: ``threshold − 1`` for a count of
+    1 to threshold − 1 (it cannot be confined to fewer than ``threshold`` values), 1 for any
+    other (not pinned). Returns (cells hidden here, the cells that stay too narrow whatever
+    is hidden).
 
-    Hiding a cell only widens the others' ranges (one fixed value fewer), so a cell found
-    movable stays movable: each cell is proven safe once. Per component, two LPs (push all
-    unproven cells up, then down) prove most cells at once; the rest get their own LPs, and
-    while one is pinned one more cell is hidden. Rounds repeat until a round hides nothing
-    (a cell hidden for one component may join it to another)."""
+    Hiding a cell only widens the others' ranges (one fixed value fewer), so a cell proven
+    wide stays wide: each cell is proven once. Per component, two LPs (push all unproven
+    cells up, then down) prove most cells at once (the truth and the two solutions lie in
+    each cell's range); the rest get their own LPs (largest, smallest), and while one is too
+    narrow one more cell is hidden. Rounds repeat until a round hides nothing (a cell hidden
+    for one component may join it to another)."""
     value = np.asarray(cells.value)
     virtual = np.asarray(cells.virtual)
     fixed = np.asarray(cells.fixed)
@@ -409,50 +549,80 @@ def _secure(cells: _Cells, eqs: list[Equation], hidden: np.ndarray, sensitive: n
     for e, (ids, _) in enumerate(eqs):
         for i in ids:
             of_cell[i].append(e)
+    graph = _Graph(eqs, len(value))
+    graph.track(unknown)
     safe = np.zeros(len(value), dtype=bool)
+    lo, hi = value.copy(), value.copy()  # the range seen so far (the truth is in it)
     given_up: set[int] = set()
     added = 0
+
+    def seen(members: Sequence[int], x: np.ndarray, cols: Sequence[int]) -> None:
+        v = np.round(x[cols], 6)
+        lo[members] = np.minimum(lo[members], np.ceil(v - 1e-6))
+        hi[members] = np.maximum(hi[members], np.floor(v + 1e-6))
+        safe[members] |= hi[members] - lo[members] >= need[members] - 1e-9
 
     def alone(t: int) -> bool:  # the only unknown of one of its equations: pinned
         return any(sum(unknown[i] for i in eqs[e][0]) == 1 for e in of_cell[t])
 
     while True:
         progress = False
-        for start_eqs in _components(eqs, unknown):
+        for start_eqs in graph.groups(unknown):
             # cells hidden earlier in this round may have joined it to others: take it afresh
             seed = next(i for i in eqs[start_eqs[0]][0] if unknown[i])
-            comp_eqs = _component_of(seed, of_cell, eqs, unknown)
-            members = sorted({i for e in comp_eqs for i in eqs[e][0] if unknown[i]})
+            comp_eqs = graph.component(seed, unknown)
+            members = graph.members(comp_eqs, unknown)
             todo = [i for i in members if (hidden[i] or sensitive[i]) and not safe[i]
                     and i not in given_up]
             if not todo:
                 continue
             if len(members) > 1:
-                lp = _Lp([eqs[e] for e in comp_eqs], members, value)
+                lp = _Lp(graph.matrix, comp_eqs, members, value)
                 for sign in (-1.0, 1.0):
                     x = lp.solve({t: sign for t in todo})
                     if x is not None:
-                        for t in todo:
-                            if abs(x[lp.col[t]] - value[t]) >= 1 - 1e-6:
-                                safe[t] = True
+                        seen(todo, x, [lp.col[t] for t in todo])
                     todo = [t for t in todo if not safe[t]]
+                for t in todo:  # each on its own, in the same model (only the objective)
+                    if safe[t]:
+                        continue
+                    for sign in (-1.0, 1.0):
+                        x = lp.solve({t: sign})
+                        if x is None:
+                            if sign < 0:
+                                safe[t] = True
+                            continue
+                        seen(members, x, list(range(len(members))))
+                        if safe[t]:
+                            break
+                todo = [t for t in todo if not safe[t]]
             for t in todo:
                 while not safe[t]:
-                    t_eqs = _component_of(t, of_cell, eqs, unknown)
+                    t_eqs = graph.component(t, unknown)
                     if not alone(t):
-                        t_members = sorted({i for e in t_eqs for i in eqs[e][0] if unknown[i]})
-                        if _Lp([eqs[e] for e in t_eqs], t_members, value).movable(t, value):
-                            safe[t] = True
+                        t_members = graph.members(t_eqs, unknown)
+                        lp = _Lp(graph.matrix, t_eqs, t_members, value)
+                        for sign in (-1.0, 1.0):  # maximise first: often unbounded
+                            x = lp.solve({t: sign})
+                            if x is None:
+                                if sign < 0:  # unbounded above
+                                    safe[t] = True
+                                continue
+                            seen(t_members, x, [lp.col[i] for i in t_members])
+                            if safe[t]:
+                                break
+                        if safe[t]:
                             break
                     pick = _candidate(t, of_cell, eqs, unknown, fixed, total, value, t_eqs)
                     if pick is None:
                         given_up.add(t)
                         break
                     hidden[pick] = unknown[pick] = True
+                    graph.merge(pick)
                     added += 1
                     progress = True
         if not progress:
-            return added, len(given_up)
+            return added, given_up
 
 
 def _candidate(t: int, of_cell: Mapping[int, list[int]], eqs: list[Equation],
@@ -469,38 +639,103 @@ def _candidate(t: int, of_cell: Mapping[int, list[int]], eqs: list[Equation],
 
 # --- the protection -----------------------------------------------------------------------------
 
-def protect(tables: Mapping[str, pl.DataFrame], threshold: int, run: Mapping | None = None
-            ) -> Release:
-    """Protect kpi and every mart together (see the module docstring)."""
-    threshold = check_threshold(threshold)
-    run = run or {}
+class Refused(Exception):
+    """A release that cannot be protected together with the earlier ones: one line per cell
+    (which cell and why); nothing is written."""
+
+    def __init__(self, messages: Sequence[str]) -> None:
+        super().__init__("; ".join(messages[:3]))
+        self.messages = list(messages)
+
+
+@dataclass(frozen=True)
+class Earlier:
+    """A release made before (release/register.py): its true kpi and marts (``inputs``) and
+    what it showed (``shown``: the publication form, ``[c]`` for a withheld count)."""
+
+    label: str
+    as_of_date: dt.date
+    inputs: Mapping[str, pl.DataFrame]
+    shown: Mapping[str, pl.DataFrame]
+
+    @property
+    def open_fy(self) -> int | None:
+        """The FY in progress at this release's as-of date (None once its March 31 is in)."""
+        fy = self.as_of_date.year if self.as_of_date.month >= 4 else self.as_of_date.year - 1
+        return None if self.as_of_date >= dt.date(fy + 1, 3, 31) else fy
+
+    def completed(self, fy: int) -> bool:
+        open_fy = self.open_fy
+        return open_fy is None or fy < open_fy
+
+
+def _key(cols: Sequence[str]) -> pl.Expr:
+    """One text key for a row of a table (the same for the truth and the shown form)."""
+    return pl.concat_str([pl.col(c).cast(pl.String).fill_null("∅") for c in cols],
+                         separator="|").alias("__key")
+
+
+def _mart_keys(ds: Dataset) -> list[str]:
+    return [c for c in ds.column_names if c not in ds.counts]
+
+
+@dataclass
+class _Model:
+    """One release's cells and equations (the current one, or the year in progress of an
+    earlier one): kpi and the dense marts with their cell ids, and every count's
+    (table, key, column, id) in ``ids``."""
+
+    kpi: pl.DataFrame
+    marts: dict[str, pl.DataFrame]
+    ids: pl.DataFrame  # __table, __key, __col, __id
+
+
+def declared_public(tables: Mapping[str, pl.DataFrame]) -> dict[str, int | None]:
+    """The organisation's disclosure policy (public_figures.csv): metric → first FY (None:
+    every FY) whose ministry-wide value it publishes as a rule."""
+    f = tables.get("public_figures")
+    if f is None or f.height == 0:
+        return {}
+    return {m: (int(y) if y is not None else None)
+            for m, lvl, y in f.select("metric", "level", "fy_from").iter_rows()
+            if lvl == "ministry"}
+
+
+def _model(tables: Mapping[str, pl.DataFrame], cells: _Cells, eqs: list[Equation],
+           published: Mapping[tuple[str, int], float], fy: int | None = None,
+           declared: Mapping[str, int | None] | None = None) -> _Model:
+    """Add the cells and equations of ``tables`` (only FY ``fy`` when given) to ``cells`` and
+    ``eqs``: the linked-table equations (module docstring) and the bounds a reader knows
+    (course caps, distinct openers, participants ≤ completions, …) as equations with a gap
+    cell ≥ 0."""
     kpi = tables["kpi"].with_row_index("__row")
+    if fy is not None:
+        kpi = kpi.filter(pl.col("fiscal_year") == fy)
     bureaus = sorted(b for b in kpi["bureau_code"].unique().to_list() if b is not None)
     fys = sorted(kpi["fiscal_year"].unique().to_list())
-    cells = _Cells()
-
-    # published figures that the warehouse agrees with are public already
-    pub = tables.get("published")
-    published: dict[tuple[str, int], float] = {}
-    if pub is not None:
-        published = {(m, int(fy)): float(v) for m, fy, v in pub.iter_rows() if v is not None}
     is_total = kpi["bureau_code"].is_null().to_list()
+    declared = declared or {}
+    public = [b is None and m in declared and (declared[m] is None or y >= declared[m])
+              for m, y, b in kpi.select("metric", "fiscal_year", "bureau_code").iter_rows()]
     fixed_num = [
-        (b is None and published.get((m, fy)) == n) or m in _exempt_metrics()
-        for m, fy, b, n in kpi.select("metric", "fiscal_year", "bureau_code", "numerator")
-        .iter_rows()]
+        (b is None and published.get((m, y)) == n) or m in _exempt_metrics() or p
+        for (m, y, b, n), p in zip(kpi.select("metric", "fiscal_year", "bureau_code",
+                                              "numerator").iter_rows(), public, strict=True)]
     kpi = kpi.with_columns(
         pl.Series("__n", cells.add(kpi["numerator"].to_list(), is_total, fixed=fixed_num)),
-        pl.Series("__d", cells.add(kpi["denominator"].to_list(), is_total)))
+        pl.Series("__d", cells.add(kpi["denominator"].to_list(), is_total, fixed=public)))
 
     marts: dict[str, pl.DataFrame] = {}
     for ds in MARTS:
+        # completed over the key combinations of every FY (as the release itself was), then
+        # cut to ``fy``: a zero cell that release withheld exists here too
         dense = _densify(tables[ds.name], ds, bureaus, fys)
+        if fy is not None and ds.fy_column:
+            dense = dense.filter(pl.col(ds.fy_column) == fy)
         marts[ds.name] = dense.with_columns(
             pl.Series(f"__{c}", cells.add(dense[c].to_list()), dtype=pl.Int64)
             for c in ds.counts)
 
-    eqs: list[Equation] = []
     # ministry row = Σ bureau rows (+ people on no roster: a constant, taken as known)
     for col in ("__n", "__d"):
         tot = kpi.filter(pl.col("bureau_code").is_null()).select(
@@ -512,17 +747,8 @@ def protect(tables: Mapping[str, pl.DataFrame], threshold: int, run: Mapping | N
     # kpi cells = sums of mart cells
     for metric, which, mart, column, rows in KPI_LINKS:
         src = marts[mart] if rows is None else marts[mart].filter(rows)
-        col = "__n" if which == "numerator" else "__d"
-        k = kpi.filter(pl.col("metric") == metric)
-        eqs += _sum_equations(
-            k.filter(pl.col("bureau_code").is_not_null())
-            .select("fiscal_year", "bureau_code", pl.col(col).alias("__t")),
-            src.select("fiscal_year", "bureau_code", pl.col(f"__{column}").alias("__p")),
-            ["fiscal_year", "bureau_code"])
-        eqs += _sum_equations(
-            k.filter(pl.col("bureau_code").is_null()).select("fiscal_year",
-                                                            pl.col(col).alias("__t")),
-            src.select("fiscal_year", pl.col(f"__{column}").alias("__p")), ["fiscal_year"])
+        for t, ps in _kpi_parts(kpi, metric, which, src, column):
+            eqs.append(([t, *ps], [1.0] + [-1.0] * len(ps)))
     for target, tcol, source, scol, keys, rows in MART_LINKS:
         src = marts[source] if rows is None else marts[source].filter(rows)
         eqs += _sum_equations(
@@ -537,17 +763,245 @@ def protect(tables: Mapping[str, pl.DataFrame], threshold: int, run: Mapping | N
         v_ids = cells.add(vals, virtual=True)
         eqs += [([b, s, v], [1.0, -1.0, -1.0]) for b, s, v in zip(b_ids, s_ids, v_ids,
                                                                   strict=True)]
+    _reader_bounds(kpi, marts, cells, eqs)
+
+    parts_ids = [kpi.select(pl.lit("kpi").alias("__table"),
+                            _key(["metric", "fiscal_year", "bureau_code"]),
+                            pl.lit(c).alias("__col"), pl.col(f"__{c[0]}").alias("__id"))
+                 for c in ("numerator", "denominator")]
+    for ds in MARTS:
+        keyed = marts[ds.name].select(_key(_mart_keys(ds)), *(f"__{c}" for c in ds.counts))
+        parts_ids += [keyed.select(pl.lit(ds.name).alias("__table"), "__key",
+                                   pl.lit(c).alias("__col"), pl.col(f"__{c}").alias("__id"))
+                      for c in ds.counts]
+    ids = pl.concat([f.with_columns(pl.col("__id").cast(pl.Int64)) for f in parts_ids]
+                    ).filter(pl.col("__id") >= 0)
+    return _Model(kpi, marts, ids)
+
+
+def _kpi_parts(kpi: pl.DataFrame, metric: str, which: str, src: pl.DataFrame, column: str
+               ) -> list[tuple[int, list[int]]]:
+    """For each kpi cell of ``metric`` (``which``: numerator/denominator), the ids of the
+    ``src`` cells (column ``column``) of its FY and bureau (every bureau for the ministry)."""
+    col = "__n" if which == "numerator" else "__d"
+    k = kpi.filter(pl.col("metric") == metric)
+    out = []
+    for level in ("bureau", "ministry"):
+        keys = ["fiscal_year", "bureau_code"] if level == "bureau" else ["fiscal_year"]
+        tot = k.filter(pl.col("bureau_code").is_not_null() if level == "bureau"
+                       else pl.col("bureau_code").is_null()).select(*keys,
+                                                                     pl.col(col).alias("__t"))
+        parts = src.select(*keys, pl.col(f"__{column}").alias("__p"))
+        for ids, _ in _sum_equations(tot, parts, keys):
+            out.append((ids[0], ids[1:]))
+    return out
+
+
+def _reader_bounds(kpi: pl.DataFrame, marts: Mapping[str, pl.DataFrame], cells: _Cells,
+                   eqs: list[Equation]) -> None:
+    """What a reader of metrics.md knows beyond the sums, as inequalities: a person counted in
+    the e-learning (follow-up) numerator completed that course (≤ its participants); the
+    follow-up denominator counts distinct openers (≥ each drill's ``opened``, ≤ their sum:
+    equal to it while one drill has been held); participants ≤ completions;
+    training_participants between its largest mart cell and their sum; certified staff,
+    promotions and a grade's career posts within their headcount."""
+    training, drills = marts["mart_training"], marts["mart_drills"]
+    for metric, category in (("security_elearning_rate", "security_elearning"),
+                             ("phishing_followup_rate", "phishing_followup")):
+        src = training.filter(pl.col("category") == category)
+        for t, ps in _kpi_parts(kpi, metric, "numerator", src, "participants"):
+            cells.at_most(eqs, [t], ps)
+    for drill in drills["drill_id"].unique(maintain_order=True).to_list():
+        src = drills.filter(pl.col("drill_id") == drill)
+        for t, ps in _kpi_parts(kpi, "phishing_followup_rate", "denominator", src, "opened"):
+            cells.at_most(eqs, ps, [t])
+    for t, ps in _kpi_parts(kpi, "phishing_followup_rate", "denominator", drills, "opened"):
+        cells.at_most(eqs, [t], ps)
+    for big, small in zip(training["__completions"].to_list(),
+                          training["__participants"].to_list(), strict=True):
+        cells.at_most(eqs, [small], [big])
+    courses = training.filter(pl.col("category").is_in(
+        ["unified_it", "it_seminar", "mic_digital", "exam_prep"]))
+    for t, ps in _kpi_parts(kpi, "training_participants", "numerator", courses,
+                            "participants"):
+        cells.at_most(eqs, [t], ps)
+        for one in ps:
+            cells.at_most(eqs, [one], [t])
+    staff = marts["mart_headcount"].filter(pl.col("employment_type") != "political")
+    for t, ps in _kpi_parts(kpi, "ipa_certified_staff", "numerator", staff, "headcount"):
+        cells.at_most(eqs, [t], ps)
+    posts = marts["mart_career_posts"].select("fiscal_year", "bureau_code", "grade",
+                                              pl.col("__headcount").alias("__t"))
+    heads = marts["mart_headcount"].select("fiscal_year", "bureau_code", "grade",
+                                           pl.col("__headcount").alias("__p"))
+    for ids, _ in _sum_equations(posts, heads, ["fiscal_year", "bureau_code", "grade"]):
+        cells.at_most(eqs, [ids[0]], ids[1:])  # a grade's posts ≤ its headcount
+    promo = staff.filter(pl.col("grade").is_in(["chief", "deputy_director"]))
+    for t, ps in _kpi_parts(kpi, "promotion_training_rate", "denominator", promo, "headcount"):
+        cells.at_most(eqs, [t], ps)
+
+
+def _earlier_shown(e: Earlier) -> pl.DataFrame:
+    """Every count an earlier release showed or withheld: __table, __key, __col, __text."""
+    parts = [e.shown["kpi"].select(pl.lit("kpi").alias("__table"),
+                                   _key(["metric", "fiscal_year", "bureau_code"]),
+                                   pl.lit(c).alias("__col"),
+                                   pl.col(c).cast(pl.String).alias("__text"),
+                                   pl.col("fiscal_year").alias("__fy"))
+             for c in ("numerator", "denominator")]
+    for ds in MARTS:
+        f = e.shown[ds.name]
+        parts += [f.select(pl.lit(ds.name).alias("__table"), _key(_mart_keys(ds)),
+                           pl.lit(c).alias("__col"), pl.col(c).cast(pl.String).alias("__text"),
+                           pl.col(ds.fy_column).alias("__fy"))
+                  for c in ds.counts]
+    return pl.concat([p.with_columns(pl.col("__fy").cast(pl.Int64)) for p in parts]
+                     ).filter(pl.col("__text").is_not_null())
+
+
+def _cell_name(row: Mapping) -> str:
+    key = row["__key"].replace("∅", "ministry").replace("|", " ")
+    return f"{row['__table']} {key} {row['__col']}"
+
+
+def _link_earlier(cur: _Model, earlier: Sequence[Earlier], cells: _Cells,
+                  eqs: list[Equation], published: Mapping[tuple[str, int], float],
+                  declared: Mapping[str, int | None]
+                  ) -> tuple[np.ndarray, list[str], pl.DataFrame, dict[int, str]]:
+    """Add the earlier releases to the problem. Returns the current cells to withhold from
+    the start (withheld before in a completed FY: the pattern is kept), the refusals (a
+    completed FY's figure differs from what was shown; a count shown before fell), the
+    (__table, __key, __col, __id, __label) of every cell (for messages) and the current
+    cells an earlier release showed (id → its label).
+
+    * A completed FY (at the earlier as-of date): a cell shown then is known now (and shown
+      again); one withheld then is withheld now.
+    * The year in progress then: its cells and equations join the problem (shown ones known,
+      withheld ones unknown and audited again), each linked to the same cell of the next
+      release that has it: next − then = a gap ≥ 0 (counts only accumulate)."""
+    refusals: list[str] = []
+    sticky = np.zeros(0, dtype=bool)
+    cur_ids = cur.ids.select("__table", "__key", "__col", "__id")
+    names = [cur_ids.with_columns(pl.lit("this release").alias("__label"))]
+    chain: list[tuple[Earlier, pl.DataFrame]] = []  # the in-progress models, oldest first
+    sticky_ids: set[int] = set()
+    shown_before: dict[int, str] = {}
+    for e in sorted(earlier, key=lambda x: (x.as_of_date, x.label)):
+        shown = _earlier_shown(e)
+        done = shown.filter(pl.col("__fy").map_elements(e.completed, return_dtype=pl.Boolean))
+        j = done.join(cur_ids, on=["__table", "__key", "__col"], how="left")
+        for r in j.filter(pl.col("__text") != SUPPRESSED).iter_rows(named=True):
+            now = cells.value[r["__id"]] if r["__id"] is not None and r["__id"] >= 0 else 0.0
+            if float(r["__text"]) != now:
+                refusals.append(f"{_cell_name(r)}: release {e.label} showed {r['__text']}, "
+                                f"the data now say {_num_text(now)} (a completed FY's figure "
+                                "cannot change once published)")
+            elif r["__id"] is not None:
+                cells.fixed[r["__id"]] = True
+                shown_before.setdefault(r["__id"], e.label)
+        sticky_ids |= set(j.filter((pl.col("__text") == SUPPRESSED)
+                                   & pl.col("__id").is_not_null())["__id"].to_list())
+        if e.open_fy is None:
+            continue
+        m = _model(e.inputs, cells, eqs, published, e.open_fy, declared)
+        ids = m.ids.join(shown.select("__table", "__key", "__col", "__text"),
+                         on=["__table", "__key", "__col"], how="left")
+        # shown (or absent: a mart row not in the file is a 0) = known; [c] = unknown
+        for i, text in zip(ids["__id"].to_list(), ids["__text"].to_list(), strict=True):
+            if text != SUPPRESSED:
+                cells.fixed[i] = True
+        names.append(ids.select("__table", "__key", "__col", "__id",
+                                pl.lit(e.label).alias("__label")))
+        chain.append((e, ids))
+    # links: each earlier in-progress cell to the same cell of the next release holding it
+    for k, (e, ids) in enumerate(chain):
+        nxt = next((m_ids for e2, m_ids in chain[k + 1:] if e2.open_fy == e.open_fy), cur_ids)
+        j = ids.join(nxt.select("__table", "__key", "__col", pl.col("__id").alias("__next")),
+                     on=["__table", "__key", "__col"], how="left")
+        for r in j.iter_rows(named=True):
+            then, later = r["__id"], r["__next"]
+            if later is None or later < 0:
+                continue
+            gap = cells.value[later] - cells.value[then]
+            if gap >= 0:
+                (g,) = cells.add([gap], slack=True)
+                eqs.append(([later, then, g], [1.0, -1.0, -1.0]))
+            elif r["__text"] != SUPPRESSED:
+                refusals.append(f"{_cell_name(r)}: release {e.label} showed {r['__text']}, "
+                                f"the data now say {_num_text(cells.value[later])} (a count "
+                                "of the year in progress cannot fall)")
+            else:  # the data broke "only accumulates": the difference, taken as known
+                eqs.append(([later, then], [1.0, -1.0]))
+    sticky = np.zeros(len(cells.value), dtype=bool)
+    if sticky_ids:
+        sticky[list(sticky_ids)] = True
+    return sticky, refusals, pl.concat(names), shown_before
+
+
+def protect(tables: Mapping[str, pl.DataFrame], threshold: int, run: Mapping | None = None,
+            earlier: Sequence[Earlier] = ()) -> Release:
+    """Protect kpi and every mart together (see the module docstring), and together with
+    the ``earlier`` releases of the register (docs/DISCLOSURE.md, "Over time"). Raises
+    :class:`Refused` when some cell cannot be protected with them."""
+    threshold = check_threshold(threshold)
+    run = run or {}
+    cells = _Cells()
+    eqs: list[Equation] = []
+
+    # published figures that the warehouse agrees with are public already
+    pub = tables.get("published")
+    published: dict[tuple[str, int], float] = {}
+    if pub is not None:
+        published = {(m, int(fy)): float(v) for m, fy, v in pub.iter_rows() if v is not None}
+    declared = declared_public(tables)
+    cur = _model(tables, cells, eqs, published, declared=declared)
+    kpi, marts = cur.kpi, cur.marts
+    n_current = len(cells.value)
+    refusals: list[str] = []
+    sticky = np.zeros(len(cells.value), dtype=bool)
+    names = cur.ids.select("__table", "__key", "__col", "__id",
+                           pl.lit("this release").alias("__label"))
+    n_current_eqs = len(eqs)
+    public_anyway = np.asarray(cells.fixed, dtype=bool)
+    if earlier:
+        sticky, refusals, names, shown_before = _link_earlier(cur, earlier, cells, eqs,
+                                                              published, declared)
 
     value = np.asarray(cells.value)
+    public_anyway = np.concatenate([public_anyway, np.zeros(len(value) - len(public_anyway),
+                                                            dtype=bool)])
     fixed = np.asarray(cells.fixed, dtype=bool)
-    _fix_forced_zeros(eqs, value, fixed)
-    cells.fixed = fixed.tolist()
     virtual = np.asarray(cells.virtual, dtype=bool)
-    small = (value > 0) & (value < threshold) & ~fixed
-    hidden = small & ~virtual
-    sensitive = small & virtual
-    primary = int(hidden.sum())
-    secondary, unprotectable = _secure(cells, eqs, hidden, sensitive)
+    slack = np.asarray(cells.slack, dtype=bool)
+    current = np.arange(len(value)) < n_current
+    was_hidden = np.zeros(len(value), dtype=bool)  # withheld by an earlier release
+    if earlier:
+        earlier_ids = names.filter(pl.col("__label") != "this release")["__id"].to_numpy()
+        was_hidden[earlier_ids] = ~fixed[earlier_ids]
+    small = (value > 0) & (value < threshold)
+    if earlier:
+        for i, label in shown_before.items():
+            if small[i] and not public_anyway[i]:
+                refusals.append(f"{_describe(names, i)}: {_num_text(value[i])} is below the "
+                                f"threshold {threshold} but release {label} showed it")
+    if refusals:
+        raise Refused(refusals)
+    _fix_forced_zeros(eqs, value, fixed, ~was_hidden)
+    cells.fixed = fixed.tolist()
+    hidden = ((small & ~fixed & ~virtual) | (sticky & ~fixed) | was_hidden) & ~slack
+    sensitive = small & virtual & ~slack
+    primary = int((small & ~fixed & ~virtual & current).sum())
+    need = np.where(small, threshold - 1, 1).astype(float)
+    _, given_up = _secure(cells, eqs, hidden, sensitive, need)
+    secondary = int((hidden & current).sum()) - primary  # incl. kept from earlier releases
+    # the public figures alone may bound a cell (a published total of 1 leaves its bureau
+    # cells 0 or 1): nothing withheld can do better, and the release says so (unprotectable)
+    bounded = _bounded_by_public(given_up, eqs[:n_current_eqs], value, current,
+                                 public_anyway, virtual, need)
+    if given_up - bounded:
+        raise Refused([f"{_describe(names, i)}: withheld, but the releases before and this "
+                       f"one confine it to fewer than {int(need[i]) + 1} values whatever "
+                       "else is withheld" for i in sorted(given_up - bounded)])
 
     out = {"kpi": _kpi_text(kpi, hidden, value)}
     out[PACE.name] = pace_text(tables[PACE.name], out["kpi"])
@@ -556,15 +1010,61 @@ def protect(tables: Mapping[str, pl.DataFrame], threshold: int, run: Mapping | N
     shown_pub = tuple(sorted((fy, v) for (m, fy), v in published.items()
                              if m == "digital_hires"))
     return Release(out, threshold, run.get("run_id"), run.get("as_of_date"),
-                   run.get("data_origin"), primary, secondary, unprotectable, shown_pub,
+                   run.get("data_origin"), primary, secondary, len(given_up), shown_pub,
                    tables.get("bureaus"),
                    {"cells": len(cells.value), "equations": len(eqs),
-                    "complements_small": int(sensitive.sum())})
+                    "complements_small": int((sensitive & current).sum()),
+                    "earlier_releases": len(earlier),
+                    "withheld": int((hidden & current).sum())},
+                   _policy(tables))
 
 
-def _fix_forced_zeros(eqs: list[Equation], value: np.ndarray, fixed: np.ndarray) -> None:
+def _bounded_by_public(cells: set[int], eqs: list[Equation], value: np.ndarray,
+                       current: np.ndarray, public: np.ndarray, virtual: np.ndarray,
+                       need: np.ndarray) -> set[int]:
+    """Of ``cells``, those the public figures alone (everything else of this release
+    withheld, no earlier release) confine to fewer than ``need`` + 1 values."""
+    if not cells:
+        return set()
+    unknown = (current & ~public) | (virtual & current)
+    graph = _Graph(eqs, len(value))
+    out = set()
+    for t in sorted(cells):
+        if not unknown[t]:
+            out.add(t)
+            continue
+        rows = graph.component(t, unknown)
+        members = graph.members(rows, unknown) if rows else [t]
+        if not rows:
+            continue  # in no equation: unbounded
+        lp = _Lp(graph.matrix, rows, members, value)
+        lo = hi = value[t]
+        wide = False
+        for sign in (-1.0, 1.0):
+            x = lp.solve({t: sign})
+            if x is None:
+                wide = wide or sign < 0
+                continue
+            v = x[lp.col[t]]
+            lo, hi = min(lo, np.ceil(v - 1e-6)), max(hi, np.floor(v + 1e-6))
+        if not wide and hi - lo < need[t] - 1e-9:
+            out.add(t)
+    return out
+
+
+def _describe(names: pl.DataFrame, i: int) -> str:
+    row = names.filter(pl.col("__id") == i)
+    if row.height == 0:
+        return f"cell {i} (a complement or a gap)"
+    r = row.row(0, named=True)
+    return f"{_cell_name(r)} ({r['__label']})"
+
+
+def _fix_forced_zeros(eqs: list[Equation], value: np.ndarray, fixed: np.ndarray,
+                      may_fix: np.ndarray) -> None:
     """Mark as fixed every cell that the fixed cells force to 0 (a published 0 makes every
-    bureau's cell 0, and their mart cells): hiding such a zero protects nothing."""
+    bureau's cell 0, and their mart cells): hiding such a zero protects nothing. Cells an
+    earlier release withheld (not ``may_fix``) stay as they were."""
     changed = True
     while changed:
         changed = False
@@ -575,8 +1075,9 @@ def _fix_forced_zeros(eqs: list[Equation], value: np.ndarray, fixed: np.ndarray)
             rest = sum(a * value[i] for i, a in free)  # what the free cells must add up to
             if rest == 0 and (all(a > 0 for _, a in free) or all(a < 0 for _, a in free)):
                 for i, _ in free:
-                    fixed[i] = True
-                changed = True
+                    if may_fix[i]:
+                        fixed[i] = True
+                        changed = True
 
 
 def _exempt_metrics() -> set[str]:
@@ -621,38 +1122,26 @@ def _kpi_text(kpi: pl.DataFrame, hidden: np.ndarray, value: np.ndarray) -> pl.Da
 
 
 def pace_text(pace: pl.DataFrame, kpi: pl.DataFrame) -> pl.DataFrame:
-    """kpi_pace in publication form, from kpi's protected form (no new equations: every pace
-    figure is withheld where it could say something about a withheld kpi cell).
+    """kpi_pace in publication form, from kpi's protected form: nothing that kpi does not
+    already show (docs/DISCLOSURE.md, "The pace of the year").
 
-    * ``ytd`` is kpi's value of the as-of FY and ``needed`` follows from it: ``[c]`` where that
-      kpi value is.
+    * ``ytd`` is kpi's value of the as-of FY and ``needed`` follows from it and the target:
+      shown where that kpi value is, ``[c]`` where it is.
     * The projection (``expected_remainder``, ``projected`` and its interval, ``p_meet``,
-      ``pace_status``) is made of this FY's and the reference years' values of the same row:
-      ``[c]`` where any of them is ``[c]``. Bureau rows' projections add up (for counts) to
-      the ministry's less those on no roster, so if one bureau row of a metric is withheld,
-      every bureau row's projection is: no difference of shown projections isolates it.
-    * ``no_target`` / ``no_data`` outlooks depend on no value and stay."""
+      ``pace_status``) is made of the reference years' events *after the as-of day*: one
+      month's ``expected_remainder`` minus the next month's is the reference years' mean
+      count between the two fiscal days — the daily curve the pack leaves out — and the
+      interval, the chance and even the outlook (a bound on the same mean, month after
+      month) narrow it. In publication form they are always ``[c]``; only ``no_target`` and
+      ``no_data`` (which depend on no value) are shown. The internal edition keeps them."""
     cols = [c for c in pace.columns]
     if pace.height == 0:
         return pace.with_columns(pl.col(c).cast(pl.String) for c in PACE_COLUMNS).select(cols)
     gone = kpi.select("metric", "fiscal_year", "bureau_code",
-                      (pl.col("value") == SUPPRESSED).fill_null(False).alias("__gone"))
-    fy = pace["fiscal_year"][0]
-    cur = gone.filter(pl.col("fiscal_year") == fy).select(
-        "metric", "bureau_code", pl.col("__gone").alias("__cur"))
-    ref = gone.filter(pl.col("fiscal_year").is_between(fy - 3, fy - 1)).group_by(
-        "metric", "bureau_code").agg(pl.col("__gone").any().alias("__ref"))
-    out = (pace.join(cur, on=["metric", "bureau_code"], how="left", nulls_equal=True,
-                     maintain_order="left")
-           .join(ref, on=["metric", "bureau_code"], how="left", nulls_equal=True,
-                 maintain_order="left")
-           .with_columns(pl.col("__cur").fill_null(False), pl.col("__ref").fill_null(False)))
-    out = out.with_columns((pl.col("__cur") | pl.col("__ref")).alias("__row"))
-    any_bureau = out.filter(pl.col("bureau_code").is_not_null()).group_by("metric").agg(
-        pl.col("__row").any().alias("__bureaus"))
-    out = out.join(any_bureau, on="metric", how="left", maintain_order="left").with_columns(
-        (pl.col("__row") | (pl.col("bureau_code").is_not_null()
-                            & pl.col("__bureaus").fill_null(False))).alias("__proj"))
+                      (pl.col("value") == SUPPRESSED).fill_null(False).alias("__cur"))
+    out = pace.join(gone, on=["metric", "fiscal_year", "bureau_code"], how="left",
+                    nulls_equal=True, maintain_order="left").with_columns(
+        pl.col("__cur").fill_null(False), pl.lit(True).alias("__proj"))
 
     def text(column: str, hide: str) -> pl.Expr:  # (a figure that does not exist stays empty)
         shown = pl.col(column).map_elements(_num_text, return_dtype=pl.String)
@@ -662,10 +1151,14 @@ def pace_text(pace: pl.DataFrame, kpi: pl.DataFrame) -> pl.DataFrame:
     keep = pl.col("pace_status").is_in(["no_target", "no_data"])
     return out.with_columns(
         text("ytd", "__cur"), text("needed", "__cur"),
-        *(text(c, "__proj") for c in ("expected_remainder", "projected", "projected_low",
-                                      "projected_high", "p_meet")),
-        pl.when(pl.col("__proj") & ~keep).then(pl.lit(SUPPRESSED))
-        .otherwise(pl.col("pace_status")).alias("pace_status")).select(cols)
+        *(text(c, "__proj") for c in PROJECTION),
+        pl.when(keep | pl.col("pace_status").is_null()).then(pl.col("pace_status"))
+        .otherwise(pl.lit(SUPPRESSED))
+        .alias("pace_status")).select(cols)
+
+
+# kpi_pace's figures about the rest of the year: never in publication form (pace_text)
+PROJECTION = ("expected_remainder", "projected", "projected_low", "projected_high", "p_meet")
 
 
 def _mart_text(frame: pl.DataFrame, ds: Dataset, hidden: np.ndarray, value: np.ndarray

@@ -886,6 +886,10 @@ STRINGS: dict[str, tuple[str, str]] = {
     "rollup_flag_S": ("受け手(ロールアップ)が秘匿: 合計の一部が秘匿のため。公開部分から分かる範囲を併記",
                       "withheld by the receiver (this roll-up) because a part of the total is "
                       "withheld; the bounds the free parts imply are given"),
+    "rollup_flag_P": ("(P) 公表方針: 組織自身が省全体の値を公表しているため秘匿しない値"
+                      "(ALL の行では全組織がそう宣言しているとき)",
+                      "(P) disclosure policy: a ministry-wide value the organisation publishes "
+                      "itself, never withheld (on an ALL row: every organisation declares it)"),
     "rollup_flags": ("フラグ(SDMXの秘匿区分)", "Flags (SDMX confidentiality status)"),
     "rollup_at_least": ("{lo}以上", "at least {lo}"),
     "rollup_between": ("{lo}〜{hi}", "{lo}–{hi}"),

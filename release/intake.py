@@ -52,6 +52,7 @@ import tempfile
 import zipfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from dataclasses import field as dc_field
 from pathlib import Path, PurePosixPath
 
 import duckdb
@@ -85,7 +86,7 @@ KPI_NUMBERS = ("value", "numerator", "denominator", "target_min", "target_max")
 KPI_STATUSES = ("met", "below", "above", "in_progress", "no_target", "no_data")
 PACE_STATUSES = ("on_track", "at_risk", "no_target", "no_data")
 META_KEYS = ("method", "threshold", "rounding_base", "max_perturbation", "run_id",
-             "as_of_date", "organisation", "files")
+             "as_of_date", "organisation", "public_figures", "files")
 ORG_KEYS = ("code", "name_ja", "name_en")
 NAME_MAX = 120  # characters of an organisation's (or a bureau's) name
 TEXT_MAX = 200  # characters of any other text cell of a pack
@@ -122,6 +123,8 @@ class Pack:
     pace: pl.DataFrame | None
     plans: pl.DataFrame | None = None  # the organisation's plan generations (plans.csv)
     signed_by: str | None = None  # the registered key that verified publication.sig
+    # its disclosure policy (publication.json public_figures): metric → first FY or None
+    public: dict[str, int | None] = dc_field(default_factory=dict)
 
 
 def kpi_columns() -> list[str]:
@@ -161,6 +164,7 @@ class _Meta:
     as_of: dt.date | None = None
     run_id: str | None = None
     files: dict[str, str] | None = None
+    public: dict[str, int | None] | None = None
 
 
 def name_problem(value: object) -> str | None:
@@ -204,7 +208,7 @@ def _parse_meta(folder: Path, raw: bytes, limits: PackLimits, problems: list[str
         problems.append(f"{where}: unexpected key(s) {', '.join(show(k, 30) for k in extra[:5])}"
                         " (not the publication form)")
     missing = [k for k in META_KEYS if k not in meta and k != "organisation"
-               and k != "files"]
+               and k != "files" and k != "public_figures"]
     if missing:
         problems.append(f"{where}: missing key(s) {', '.join(missing)}")
     org = meta.get("organisation")
@@ -268,6 +272,7 @@ def _parse_meta(folder: Path, raw: bytes, limits: PackLimits, problems: list[str
         problems.append(f"{where}: as_of_date {out.as_of} is before FY{limits.earliest_fy} "
                         f"({first}), the earliest fiscal year a pack may hold")
         out.as_of = None
+    out.public = _public_figures(meta.get("public_figures"), where, problems)
     files = meta.get("files")
     if not isinstance(files, dict) or not files:
         problems.append(f"{where}: no file checksums (published before the roll-up existed: "
@@ -283,6 +288,33 @@ def _parse_meta(folder: Path, raw: bytes, limits: PackLimits, problems: list[str
             else:
                 good[name] = digest
         out.files = good
+    return out
+
+
+def _public_figures(entries: object, where: object, problems: list[str]
+                    ) -> dict[str, int | None]:
+    """publication.json's ``public_figures`` (the organisation's disclosure policy, issue
+    23): metric → first FY (None: every FY) of the ministry-wide values it publishes itself.
+    Absent (older packs): none."""
+    out: dict[str, int | None] = {}
+    if entries is None:
+        return out
+    if not isinstance(entries, list):
+        problems.append(f"{where}: public_figures must be a list")
+        return out
+    keys = {"metric", "level", "fy_from", "source"}
+    for e in entries[:50]:
+        fy = e.get("fy_from") if isinstance(e, dict) else None
+        source = e.get("source") if isinstance(e, dict) else None
+        ok = (isinstance(e, dict) and set(e) <= keys and e.get("metric") in METRIC_CODES
+              and e.get("level") == "ministry" and (fy is None or _is_int(fy))
+              and (source is None or (isinstance(source, str) and len(source) <= TEXT_MAX
+                                      and not _CONTROL_RE.search(source))))
+        if not ok:
+            problems.append(f"{where}: public_figures: {show(e, 60)} is not a metric code, "
+                            "level ministry, an optional integer fy_from and a source")
+            continue
+        out[e["metric"]] = fy
     return out
 
 
@@ -876,7 +908,7 @@ def read_pack(folder: str | Path, problems: list[str], *, keys: object | None = 
     if len(problems) > before:
         return None
     return Pack(folder, meta.code, meta.name_ja, meta.name_en, meta.method, meta.threshold,
-                meta.as_of, meta.run_id, kpi, pace, plans, signed_by)
+                meta.as_of, meta.run_id, kpi, pace, plans, signed_by, meta.public or {})
 
 
 def _default_keys(problems: list[str]) -> object | None:

@@ -17,6 +17,7 @@ import datetime as dt
 import hashlib
 import json
 import os
+import re
 import shutil
 import tempfile
 from collections.abc import Mapping
@@ -132,6 +133,8 @@ def metadata(rel: Release, organisation: Organisation | None = None,
             "max_perturbation": 0, "run_id": rel.run_id,
             "as_of_date": rel.as_of_date.isoformat() if rel.as_of_date else None,
             "organisation": organisation.as_json() if organisation else None,
+            "public_figures": [{k: r.get(k) for k in ("metric", "level", "fy_from", "source")}
+                               for r in rel.public_figures],
             "files": dict(sorted(files.items())) if files is not None else None}
 
 
@@ -169,6 +172,7 @@ def _readme(rel: Release, sizes: Mapping[str, int], organisation: Organisation |
         "ように、必要なだけ追加で `[c]` にしています(線形計画法で確認)。",
         "- `[c]` の読み方: 値が秘匿されていることを示します(0 の場合もあります)。`[c]` から"
         "計算される率・達成状況も `[c]` です。率は公表した分子÷分母と一致します。",
+        *_policy_lines(rel, "ja"),
         "- 丸め・ノイズ付加はしていません(publication.json の rounding_base = 1、"
         "max_perturbation = 0)。",
         f"- ファイル: 表ごとの CSV(UTF-8 BOM付き、数値は書式なし)と、同じ内容の "
@@ -188,6 +192,7 @@ def _readme(rel: Release, sizes: Mapping[str, int], organisation: Organisation |
         "- Reading `[c]`: the value is withheld (it may be 0). Rates and statuses computed "
         "from a `[c]` are `[c]` as well; every rate shown equals the numerator over the "
         "denominator shown.",
+        *_policy_lines(rel, "en"),
         "- No rounding or noise (publication.json: rounding_base = 1, max_perturbation = 0).",
         f"- Files: one CSV per table (UTF-8 with BOM, numbers unformatted) and the same tables "
         f"in {XLSX_NAME}. {PUBLIC_NAME} holds the same release for the public edition of "
@@ -199,6 +204,36 @@ def _readme(rel: Release, sizes: Mapping[str, int], organisation: Organisation |
     return "\n".join(lines) + "\n"
 
 
+def _plain(text: object) -> str:
+    """A value from a CSV file as plain text in Markdown (no markup, one line)."""
+    return re.sub(r"[\r\n`*_\[\]<>|#\\]", " ", str(text))
+
+
+def _policy_lines(rel: Release, lang: str) -> list[str]:
+    """The disclosure policy (public_figures.csv) and the protection over time, for the
+    README."""
+    t = rel.threshold
+    if lang == "ja":
+        out = [f"- 保護の範囲: `[c]` のうち1〜{t - 1}人のセル(と差)は、公表したすべての値から"
+               f"{t}通り未満の値に絞り込めません。それ以外の `[c]` も1つの値に定まりません。"
+               "毎月の公表は、これまでの公表(公表登録簿)とあわせて保護しています。"]
+        for r in rel.public_figures:
+            since = f"{r['fy_from']}年度以降" if r.get("fy_from") else "全年度"
+            out.append(f"- 公表方針: {_plain(r['metric'])} の省全体の値は組織自身が公表しているため"
+                       f"({_plain(r['source'])})、{since}秘匿しません。局別の値は保護します。")
+        return out
+    out = [f"- Protection: a `[c]` count of 1 to {t - 1} (or such a difference) cannot be "
+           f"narrowed to fewer than {t} values from everything published, and no other `[c]` "
+           "to a single value. Each month's release is protected together with every earlier "
+           "release (the release register)."]
+    for r in rel.public_figures:
+        since = f"from FY{r['fy_from']}" if r.get("fy_from") else "in every FY"
+        out.append(f"- Disclosure policy: the ministry-wide value of {_plain(r['metric'])} is "
+                   f"published by the organisation itself ({_plain(r['source'])}), so it is "
+                   f"never suppressed {since}; bureau values stay protected.")
+    return out
+
+
 @dataclass(frozen=True)
 class Pack:
     out_dir: Path
@@ -207,13 +242,21 @@ class Pack:
 
 
 def write_pack(warehouse: str | os.PathLike, out_dir: str | os.PathLike, threshold: int,
-               organisation: Organisation | None = None, sign_key: object | None = None
-               ) -> Pack:
+               organisation: Organisation | None = None, sign_key: object | None = None,
+               releases: str | os.PathLike | None = None) -> Pack:
     """Write the publication pack into ``out_dir`` (replaced as a whole, never half-written);
     with ``organisation``, every file carries it (``pipelines rollup`` needs it); with
     ``sign_key`` (``release.signing.load_private``), ``publication.sig`` signs the exact bytes
-    of ``publication.json`` (the key itself is never written)."""
-    rel = release(warehouse, threshold)
+    of ``publication.json`` (the key itself is never written). With ``releases`` (the release
+    register), the release is protected together with every earlier release of the
+    organisation there and recorded in it; a release that cannot be protected with them
+    raises ``disclosure.Refused`` and nothing is written."""
+    inputs: dict[str, pl.DataFrame] = {}
+    if releases is not None:
+        rel, inputs = disclosure.linked_release(
+            warehouse, threshold, Path(releases), organisation.code if organisation else None)
+    else:
+        rel = release(warehouse, threshold)
     out = Path(out_dir)
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
@@ -249,6 +292,20 @@ def write_pack(warehouse: str | os.PathLike, out_dir: str | os.PathLike, thresho
             from release import signing
 
             (tmp / SIG_NAME).write_bytes(signing.sign(sign_key, meta))
+        if releases is not None and rel.as_of_date is not None:
+            from release import register
+
+            files = {p.name: sha256(p) for p in tmp.iterdir() if p.is_file()}
+            shown = {**rel.tables}
+            if rel.bureaus is not None:
+                shown["bureaus"] = rel.bureaus
+            register.record(
+                Path(releases), organisation.code if organisation else None,
+                run_id=rel.run_id, as_of=rel.as_of_date, threshold=rel.threshold,
+                shown=shown, inputs={ds.name: inputs[ds.name] for ds in DATASETS
+                                     if ds.name != disclosure.PACE.name},
+                files=files, counts={"primary": rel.primary, "secondary": rel.secondary,
+                                     "unprotectable": rel.unprotectable})
         if out.exists():
             old = out.with_name(f".{out.name}.old-{dt.datetime.now():%Y%m%d%H%M%S%f}")
             os.replace(out, old)

@@ -56,6 +56,7 @@ from release.organisation import ALL
 from release.publication import ORG_COLUMN
 
 FREE, SENDER, RECEIVER = "F", "C", "S"  # SDMX CL_CONF_STATUS
+POLICY = "P"  # free by the organisation's declared policy (publication.json public_figures)
 TABLES = ("rollup_kpi", "rollup_kpi_pace", "rollup_organisations", "rollup_bureaus",
           "rollup_submissions", "rollup_missing", "rollup_months", "rollup_meta")
 
@@ -95,7 +96,7 @@ def _withheld(columns: Sequence[str]) -> pl.Expr:
 
 KPI_ORDER = ["month", ORG_COLUMN, "metric", "fiscal_year", "bureau_code", "value", "numerator",
              "denominator", "flag", "value_low", "value_high", "target_kind", "target_min",
-             "target_max", "status", "plan_id"]
+             "target_max", "status", "plan_id", "policy"]
 
 
 def month_of(day: dt.date) -> str:
@@ -113,7 +114,21 @@ def pack_kpi(p: Pack, month: str) -> pl.DataFrame:
         pl.when(_withheld(("value", "numerator", "denominator"))).then(pl.lit(SENDER))
         .otherwise(pl.lit(FREE)).alias("flag"),
         pl.lit(None, pl.Float64).alias("value_low"),
-        pl.lit(None, pl.Float64).alias("value_high")).select(KPI_ORDER)
+        pl.lit(None, pl.Float64).alias("value_high"),
+        _declared(p.public).alias("policy")).select(KPI_ORDER)
+
+
+def _declared(public: dict[str, int | None]) -> pl.Expr:
+    """``P`` on a ministry row whose value the organisation declares public (its pack's
+    publication.json public_figures: never suppressed)."""
+    cond = pl.lit(False)
+    for metric, fy_from in public.items():
+        c = pl.col("metric") == metric
+        if fy_from is not None:
+            c = c & (pl.col("fiscal_year").cast(pl.Int64) >= fy_from)
+        cond = cond | c
+    return pl.when(cond & pl.col("bureau_code").is_null()).then(pl.lit(POLICY)).otherwise(
+        pl.lit(None, pl.String))
 
 
 def pack_pace(p: Pack, month: str) -> pl.DataFrame | None:
@@ -168,6 +183,8 @@ def government_wide(rows: pl.DataFrame, organisations: int | pl.DataFrame) -> pl
         pl.when(pl.col("numerator").is_null()).then(pl.col("denominator")).otherwise(0.0)
         .sum().alias("slack"),
         pl.col("value").filter(free).sum().alias("free_value"),
+        (pl.col("policy") == POLICY).fill_null(False).all().alias("all_declared")
+        if "policy" in m.columns else pl.lit(False).alias("all_declared"),
     )
     if isinstance(organisations, pl.DataFrame):
         g = g.join(organisations.select("month", pl.col("organisations").alias("__orgs")),
@@ -188,6 +205,8 @@ def government_wide(rows: pl.DataFrame, organisations: int | pl.DataFrame) -> pl
         pl.when(pl.col("num_free") & every).then(pl.col("sum_num")).alias("numerator"),
         pl.when(pl.col("den_free") & every & rate).then(pl.col("sum_den")).alias("denominator"),
         pl.when(complete).then(pl.lit(FREE)).otherwise(pl.lit(RECEIVER)).alias("flag"),
+        pl.when(complete & pl.col("all_declared")).then(pl.lit(POLICY))
+        .otherwise(pl.lit(None, pl.String)).alias("policy"),
         pl.when(complete).then(None)
         .when(~rate & every).then(pl.col("free_value"))
         .when(rate & bounds_ok & (pl.col("sum_den") > 0))

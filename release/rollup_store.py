@@ -268,10 +268,11 @@ def build_from_store(store: str | Path, out: str | Path, wait: float = 0.0) -> R
     def fill(con: duckdb.DuckDBPyConnection) -> None:
         cols = ", ".join(f'"{c}"' for c in KPI_ORDER)
         con.execute("SET preserve_insertion_order = false")  # (the big tables: no order kept)
-        con.execute(f"CREATE TABLE rollup_kpi AS SELECT {cols} FROM read_parquet($files)",
-                    {"files": kpi_files})
+        # union_by_name: a month stored before the policy column (issue 23) reads it as NULL
+        con.execute(f"CREATE TABLE rollup_kpi AS SELECT {cols} FROM "
+                    "read_parquet($files, union_by_name = true)", {"files": kpi_files})
         ministry = con.sql("SELECT month, organisation, metric, fiscal_year, bureau_code, "
-                           "value, numerator, denominator, flag FROM rollup_kpi "
+                           "value, numerator, denominator, flag, policy FROM rollup_kpi "
                            "WHERE bureau_code IS NULL").pl()
         total = government_wide(ministry, sent)
         con.register("frame", total)

@@ -18,6 +18,8 @@ whether a solution the attacker found differs from the truth.
 
 from __future__ import annotations
 
+import datetime as dt
+import json
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -84,6 +86,10 @@ class Attacker:
             f = pl.read_csv(pack / "kpi_pace.csv", infer_schema=False, encoding="utf8-lossy")
             f = f.rename({f.columns[0]: f.columns[0].lstrip("\ufeff")})
             self.pace = f.drop([c for c in NAME_COLUMNS if c in f.columns])
+        meta = pack / "publication.json"
+        as_of = json.loads(meta.read_text(encoding="utf-8")).get("as_of_date") if (
+            meta.exists()) else None
+        self.as_of = dt.date.fromisoformat(as_of) if as_of else None
         self.complements: list[tuple[tuple, int]] = []  # (row identity, aux var)
         self._read_cells()
         self._relations()
@@ -231,6 +237,7 @@ class Attacker:
                     hc = self.mart_sum("mart_headcount", "headcount", fy, b,
                                        lambda x, g=r["grade"]: x["grade"] == g)
                     p.le.append(lin((1, post), (-1, hc)))
+        self._caps(k, fys, [*bureaus, None])
         # within-row orderings of the marts, with their complements
         for table, big, small in (("mart_drills", "sent", "opened"),
                                   ("mart_drills", "sent", "reported"),
@@ -250,6 +257,38 @@ class Attacker:
                 if r["metric"] == "digital_hires":
                     p.eq.append(lin((1, k("digital_hires", r["fiscal_year"], None,
                                           "numerator")), const=-float(r["value"])))
+
+    def _caps(self, k, fys: list[str], bureaus: list[str | None]) -> None:  # noqa: ANN001
+        """Bounds from one course or one drill (metrics.md): a person counted in the
+        e-learning (follow-up) numerator completed that course, so the numerator is at most
+        the course's participants; the follow-up denominator counts distinct openers, so it
+        lies between the largest drill's ``opened`` and their sum — equal to the one drill's
+        ``opened`` while only one drill has been held."""
+        p, lin = self.p, self.lin
+        drill_keys = self._keys("mart_drills")
+        for fy in fys:
+            for b in bureaus:
+                for metric, category in (("security_elearning_rate", "security_elearning"),
+                                         ("phishing_followup_rate", "phishing_followup")):
+                    if ("kpi", (metric, fy, b), "numerator") not in self.cells:
+                        continue
+                    cap = self.mart_sum("mart_training", "participants", fy, b,
+                                        lambda r, c=category: r["category"] == c)
+                    p.le.append(lin((1, k(metric, fy, b, "numerator")), (-1, cap)))
+                if ("kpi", ("phishing_followup_rate", fy, b), "denominator") not in self.cells:
+                    continue
+                den = k("phishing_followup_rate", fy, b, "denominator")
+                where = {"fiscal_year": fy} | ({"bureau_code": b} if b is not None else {})
+                drills: dict[str, list[Expr]] = defaultdict(list)
+                for r in self.rows("mart_drills", where):
+                    drills[r["drill_id"]].append(
+                        self.cell("mart_drills", tuple(r[x] for x in drill_keys), "opened"))
+                if not drills:
+                    continue
+                per_drill = [lin(*((1, c) for c in cs)) for cs in drills.values()]
+                for opened in per_drill:
+                    p.le.append(lin((1, opened), (-1, den)))  # each drill's openers ≤ den
+                p.le.append(lin((1, den), *((-1, o) for o in per_drill)))  # den ≤ Σ
 
     def _pace_relations(self, k) -> None:  # noqa: ANN001
         """kpi_pace (metrics.md): ytd is kpi's value of the as-of FY; for counts, needed =
@@ -272,6 +311,9 @@ class Attacker:
                             else lin((1, num), const=-float(ytd)))
             if is_rate:
                 continue
+            proj, rem = r["projected"], r["expected_remainder"]
+            if proj not in (None, "", MARC) and rem not in (None, "", MARC):
+                p.eq.append(lin((1, num), const=-(float(proj) - float(rem))))  # ytd
             low = r["projected_low"]
             if low not in (None, "", MARC):
                 p.le.append(lin((1, num), const=-float(low)))  # ytd ≤ low
@@ -380,11 +422,16 @@ class Result:
     protected: int  # [c] cells + complements of 1..threshold-1
     recovered: list[tuple]  # (name, value) the attacker pins to one value
     infeasible_at_truth: list[str]  # relations the truth breaks (the attacker's model is wrong)
+    # small cells (true count 1..threshold-1, [c] or complement) whose feasible range holds
+    # fewer than ``threshold`` consecutive values: (name, value, low, high)
+    narrowed: list[tuple] = field(default_factory=list)
 
 
-def attack(pack: Path, published: Path | None, warehouse: Path, threshold: int) -> Result:
+def attack(pack: Path, published: Path | None, warehouse: Path, threshold: int,
+           intervals: bool = False) -> Result:
     a = Attacker(pack, published)
-    return solve_all(a.p, truth(warehouse, a.p.names), threshold)
+    return solve_all(a.p, truth(warehouse, a.p.names), threshold, intervals,
+                     caps=published_caps(a.p, published))
 
 
 def attack_rollup(rollup: Path, parts: list[tuple[str, Path, Path | None, Path]],
@@ -436,11 +483,142 @@ def attack_rollup(rollup: Path, parts: list[tuple[str, Path, Path | None, Path]]
     for org, _, _, warehouse in parts:
         idx = [i for i, o in enumerate(p.owners) if o == org]
         x_true[idx] = truth(warehouse, [p.names[i] for i in idx])
-    return solve_all(p, x_true, threshold)
+    return solve_all(p, x_true, threshold, intervals=False)
 
 
-def solve_all(p: Problem, x_true: np.ndarray, threshold: int) -> Result:
-    """For every protected unknown of ``p``, its smallest and largest feasible value."""
+def attack_releases(releases: list[tuple[str, Path, Path]], published: Path | None,
+                    threshold: int, intervals: bool = True, stop_after: int | None = None,
+                    integer: bool = True) -> Result:
+    """Several releases of one organisation (``releases``: label, pack, its warehouse for
+    scoring; oldest first), attacked as one problem: each pack's relations, and between two
+    successive packs, for every count both show or withhold — a FY completed at the earlier
+    as-of date has the same value in both; the year in progress only accumulates (events
+    and roster stocks alike: later ≥ earlier)."""
+    p = Problem()
+    packs: list[Attacker] = []
+    for label, pack_dir, _ in releases:
+        p.owner = label
+        packs.append(Attacker(pack_dir, published, p))
+    lin = Attacker.lin
+    for a, b in zip(packs, packs[1:], strict=False):
+        assert a.as_of is not None and b.as_of is not None and a.as_of <= b.as_of
+        open_fy = a.as_of.year if a.as_of.month >= 4 else a.as_of.year - 1
+        year_done = a.as_of >= dt.date(open_fy + 1, 3, 31)
+        keys = {(t, key, c) for (t, key, c) in (*a.cells, *b.cells)}
+        for table, key, col in sorted(keys, key=str):
+            fy_pos = 1 if table == "kpi" else a._keys(table).index("fiscal_year")
+            fy = int(key[fy_pos])
+            diff = lin((1, b.cell(table, key, col)), (-1, a.cell(table, key, col)))
+            if not diff[0]:
+                continue
+            if fy < open_fy or year_done:
+                p.eq.append(diff)  # a completed FY: the same figure
+            else:
+                p.le.append(lin((-1, diff)))  # the year in progress: later ≥ earlier
+    x_true = np.zeros(len(p.names))
+    for label, _, warehouse in releases:
+        idx = [i for i, o in enumerate(p.owners) if o == label]
+        x_true[idx] = truth(warehouse, [p.names[i] for i in idx])
+    return solve_all(p, x_true, threshold, intervals, stop_after, published_caps(p, published),
+                     integer)
+
+
+def published_caps(p: Problem, published: Path | None) -> dict[int, float]:
+    """Unknowns a published ministry figure bounds by itself: a bureau's digital hires (its
+    kpi numerator, its mart_hiring digital-candidate row) lie in [0, the published total]."""
+    if published is None or not published.exists():
+        return {}
+    totals = {r["fiscal_year"]: float(r["value"]) for r in pl.read_csv(
+        published, infer_schema=False).iter_rows(named=True) if r["metric"] == "digital_hires"}
+    caps = {}
+    for i, name in enumerate(p.names):
+        if name[0] == "kpi" and name[1][0] == "digital_hires" and name[1][1] in totals:
+            caps[i] = totals[name[1][1]]
+        elif (name[0] == "mart_hiring" and name[1][2] == "digital_candidate"
+              and name[1][0] in totals):
+            caps[i] = totals[name[1][0]]
+    return caps
+
+
+def pace_between_days(packs: list[Path]) -> list[tuple]:
+    """What successive months' ``kpi_pace`` tell of the reference years between two fiscal
+    days: the mean remainder after day d is ``expected_remainder`` (or projected − ytd), so
+    two months' difference is the reference years' mean count of events between the two
+    days — the daily curve the pack leaves out. Returns (metric, bureau, day1, day2, mean
+    events between) for every row shown in two successive packs."""
+    def remainders(pack: Path) -> dict[tuple, tuple[int, float]]:
+        f = pl.read_csv(pack / "kpi_pace.csv", infer_schema=False, encoding="utf8-lossy")
+        f = f.rename({f.columns[0]: f.columns[0].lstrip("\ufeff")})
+        out = {}
+        for r in f.iter_rows(named=True):
+            rem = _num(r["expected_remainder"]) if r["expected_remainder"] != MARC else None
+            if rem is None and r["projected"] not in (None, "", MARC) and r["ytd"] not in (
+                    None, "", MARC) and not r["metric"].endswith("_rate"):
+                rem = float(r["projected"]) - float(r["ytd"])
+            if rem is not None:
+                out[(r["metric"], r["bureau_code"])] = (int(r["fy_day"]), rem)
+        return out
+
+    found = []
+    for a, b in zip(packs, packs[1:], strict=False):
+        ra, rb = remainders(a), remainders(b)
+        for key in sorted(set(ra) & set(rb), key=str):
+            (d1, x1), (d2, x2) = ra[key], rb[key]
+            if d1 < d2:
+                found.append((*key, d1, d2, x1 - x2))
+    return found
+
+
+def cut(raw: Path, as_of: dt.date, out: Path) -> Path:
+    """The raw folder as it stood on ``as_of`` (the build's as-of date is the latest dated
+    event): hires, exam sittings and drill mails dated later are not there yet; a course
+    completed later is still ``incomplete``; the roster of the year in progress holds no one
+    hired later; later FYs are absent. Reference files are copied as they are."""
+    import shutil
+
+    out.mkdir(parents=True, exist_ok=True)
+    fy = as_of.year if as_of.month >= 4 else as_of.year - 1
+    read = lambda name: pl.read_csv(raw / f"{name}.csv", infer_schema=False)  # noqa: E731
+    day = pl.lit(as_of.isoformat())
+    hiring = read("hiring").filter(pl.col("hire_date") <= day)
+    later = read("hiring").filter(pl.col("hire_date") > day)["employee_id"].to_list()
+    roster = read("roster").filter(
+        (pl.col("fiscal_year").cast(pl.Int64) < fy)
+        | ((pl.col("fiscal_year").cast(pl.Int64) == fy) & ~pl.col("employee_id").is_in(later)))
+    staff = roster["employee_id"].unique().to_list()
+    training = read("training").filter(pl.col("fiscal_year").cast(pl.Int64) <= fy,
+                                       pl.col("employee_id").is_in(staff))
+    training = training.with_columns(
+        pl.when(pl.col("completed_on") > day).then(pl.lit("incomplete"))
+        .otherwise(pl.col("status")).alias("status"),
+        pl.when(pl.col("completed_on") > day).then(pl.lit(None))
+        .otherwise(pl.col("completed_on")).alias("completed_on"))
+    frames = {
+        "hiring": hiring, "roster": roster, "training": training,
+        "certification": read("certification").filter(pl.col("exam_date") <= day,
+                                                       pl.col("employee_id").is_in(staff)),
+        "phishing_drills": read("phishing_drills").filter(pl.col("sent_on") <= day,
+                                                          pl.col("employee_id").is_in(staff)),
+    }
+    for f in raw.glob("*.csv"):
+        name = f.stem
+        if name in frames:
+            frames[name].write_csv(out / f.name)
+        else:
+            shutil.copy(f, out / f.name)
+    return out
+
+
+def solve_all(p: Problem, x_true: np.ndarray, threshold: int, intervals: bool = True,
+              stop_after: int | None = None, caps: dict[int, float] | None = None,
+              integer: bool = True) -> Result:
+    """For every protected unknown of ``p``, its smallest and largest feasible value: pinned
+    (both equal) is *recovered*; a small count (1..threshold−1, a cell or a complement) whose
+    range holds fewer than ``threshold`` values is *narrowed* (``intervals``: the protection
+    interval rule; without it only pins are looked for). ``caps``: unknowns that public
+    figures alone bound to ``[0, cap]`` (a bureau's digital hires under a published total):
+    a range as wide as that is not narrowed by the release. ``stop_after``: return once that
+    many cells are found (a control needs one)."""
     from scipy.optimize import Bounds, LinearConstraint, milp
     from scipy.sparse import coo_array, csr_array
     from scipy.sparse.csgraph import connected_components
@@ -470,10 +648,26 @@ def solve_all(p: Problem, x_true: np.ndarray, threshold: int) -> Result:
         by_comp[int(label[j])].append(j)
     in_comp = {i: int(label[i + len(cons)]) for i in range(n)}
     recovered: list[tuple] = []
+    narrowed: list[tuple] = []
     todo_by: dict[int, list[int]] = defaultdict(list)
     for i in protected:
         todo_by[in_comp[i]].append(i)
+    # the range each cell must span: t − 1 for a small count (t values), else 1
+    caps = caps or {}
+    need = {i: min((threshold - 1 if 1 <= x_true[i] < threshold else 1) if intervals else 1,
+                   max(caps.get(i, np.inf), 1)) for i in protected}
+    lo_seen = {i: float(x_true[i]) for i in protected}
+    hi_seen = dict(lo_seen)
+
+    def seen(i: int, v: float) -> None:
+        lo_seen[i], hi_seen[i] = min(lo_seen[i], v), max(hi_seen[i], v)
+
+    def wide(i: int) -> bool:
+        return hi_seen[i] - lo_seen[i] >= need[i] - 0.5
+
     for comp, todo in todo_by.items():
+        if stop_after is not None and len(recovered) + len(narrowed) >= stop_after:
+            break
         rows = by_comp.get(comp, [])
         if not rows:
             continue  # in no relation: anything ≥ 0
@@ -490,8 +684,8 @@ def solve_all(p: Problem, x_true: np.ndarray, threshold: int) -> Result:
             hi.append(-c)
         mat = csr_array((data, (ri, ci)), shape=(len(rows), len(members)))
         constraint = LinearConstraint(mat, lo, hi)
-        integrality = np.ones(len(members))
-        bounds = Bounds(0, np.inf)
+        integrality = np.ones(len(members)) if integer else np.zeros(len(members))
+        bounds = Bounds(0, 1e7)  # finite: a push up is never unbounded (and proves width)
 
         def solve(cvec: np.ndarray, constraint: LinearConstraint = constraint,
                   integrality: np.ndarray = integrality, bounds: Bounds = bounds):  # noqa: ANN202
@@ -499,26 +693,36 @@ def solve_all(p: Problem, x_true: np.ndarray, threshold: int) -> Result:
                         options={"time_limit": 60})
 
         open_ = [i for i in todo]
-        for sign in (-1.0, 1.0):
-            cvec = np.zeros(len(members))
-            for i in open_:
-                cvec[pos[i]] = sign
-            res = solve(cvec)
-            if res.x is not None:
-                open_ = [i for i in open_ if abs(res.x[pos[i]] - x_true[i]) < 0.5]
+        for _ in range(4):  # push the open cells up, then down, while that proves some
+            before = len(open_)
+            for sign in (-1.0, 1.0):
+                cvec = np.zeros(len(members))
+                for i in open_:
+                    cvec[pos[i]] = sign
+                res = solve(cvec)
+                if res.x is not None:
+                    for i in open_:
+                        seen(i, float(np.round(res.x[pos[i]])))
+                    open_ = [i for i in open_ if not wide(i)]
+            if not open_ or len(open_) == before:
+                break
         for i in open_:
-            moved = False
+            unbounded = False
             for sign in (-1.0, 1.0):
                 cvec = np.zeros(len(members))
                 cvec[pos[i]] = sign
                 res = solve(cvec)
                 if res.x is None:  # unbounded when maximising
-                    moved = moved or sign < 0
-                elif abs(res.x[pos[i]] - x_true[i]) >= 0.5:
-                    moved = True
-                if moved:
+                    unbounded = unbounded or sign < 0
+                else:
+                    seen(i, float(np.round(res.x[pos[i]])))
+                if unbounded or wide(i):
                     break
-            if not moved:
-                who = (p.owners[i],) if p.owners[i] is not None else ()
+            if unbounded or wide(i):
+                continue
+            who = (p.owners[i],) if p.owners[i] is not None else ()
+            if hi_seen[i] == lo_seen[i]:
                 recovered.append((*who, p.names[i], float(x_true[i])))
-    return Result(len(protected), recovered, broken)
+            else:
+                narrowed.append((*who, p.names[i], float(x_true[i]), lo_seen[i], hi_seen[i]))
+    return Result(len(protected), recovered, broken, narrowed)

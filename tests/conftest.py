@@ -42,6 +42,23 @@ def _audit_log_outside_the_repo(tmp_path_factory: pytest.TempPathFactory) -> Ite
         os.environ["DTP_AUDIT_LOG"] = old
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _release_register_outside_the_repo(tmp_path_factory: pytest.TempPathFactory
+                                       ) -> Iterator[Path]:
+    """Every test (and every `publish` it runs) records releases in a temporary register,
+    never in the repository's data/releases."""
+    import os
+
+    path = tmp_path_factory.mktemp("releases")
+    old = os.environ.get("DTP_RELEASES")
+    os.environ["DTP_RELEASES"] = str(path)
+    yield path
+    if old is None:
+        os.environ.pop("DTP_RELEASES", None)
+    else:
+        os.environ["DTP_RELEASES"] = old
+
+
 @pytest.fixture(scope="session")
 def tiny_warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return build_from(dataset.base(), tmp_path_factory.mktemp("tiny"))

@@ -63,11 +63,15 @@ def test_attack_recovers_nothing_on_the_test_data(tiny_warehouse, tmp_path, thre
 
 
 def test_attack_recovers_nothing_on_the_sample(sample_warehouse, tmp_path):
+    """Nothing pinned, and no small count narrowed below the threshold (the protection
+    interval), with course caps and distinct openers in the attacker's model."""
     p = pack(sample_warehouse, tmp_path / "pack")
-    res = attack.attack(p.out_dir, SAMPLE_RAW / "published.csv", sample_warehouse, 5)
+    res = attack.attack(p.out_dir, SAMPLE_RAW / "published.csv", sample_warehouse, 5,
+                        intervals=True)
     assert res.infeasible_at_truth == []
     assert res.protected > 1000
     assert res.recovered == [], res.recovered[:10]
+    assert res.narrowed == [], res.narrowed[:10]
     print(f"\nsample: {res.protected} protected cells, {len(res.recovered)} recovered")
 
 
@@ -160,7 +164,8 @@ def test_pack_files(tiny_warehouse, tmp_path):
                        "public.duckdb", "plans.csv"} == names
     meta = json.loads((p.out_dir / "publication.json").read_text(encoding="utf-8"))
     assert list(meta) == ["method", "threshold", "rounding_base", "max_perturbation", "run_id",
-                          "as_of_date", "organisation", "files"]
+                          "as_of_date", "organisation", "public_figures", "files"]
+    assert meta["public_figures"] == []  # tests/dataset.py declares nothing
     assert meta["organisation"] is None  # published without --organisation (tests/test_rollup)
     assert set(meta["files"]) == names - {"publication.json"}
     assert meta["threshold"] == 5 and meta["rounding_base"] == 1
@@ -284,23 +289,16 @@ def test_pace_in_the_pack_reveals_no_protected_cell(sample_warehouse, tmp_path):
 
 
 def test_pace_publication_rule(sample_warehouse):
-    """A projection is withheld where its row's kpi value of the as-of FY or of a reference
-    year is, and every bureau row's where one bureau row's is."""
+    """kpi_pace in publication form shows only what kpi shows: ytd (withheld where kpi's value
+    of the as-of FY is) and needed; the projection is always withheld (docs/DISCLOSURE.md)."""
     rel = disclosure.release(sample_warehouse, 5)
     kpi, pace = rel.tables["kpi"], rel.tables["kpi_pace"]
     fy = int(pace["fiscal_year"][0])
     gone = {(r["metric"], r["fiscal_year"], r["bureau_code"]) for r in
             kpi.filter(pl.col("value") == "[c]").iter_rows(named=True)}
-    for metric in set(pace["metric"].to_list()):
-        rows = pace.filter(pl.col("metric") == metric).to_dicts()
-        hidden = {r["bureau_code"]: any((metric, k, r["bureau_code"]) in gone
-                                        for k in range(fy - 3, fy + 1)) for r in rows}
-        any_bureau = any(h for b, h in hidden.items() if b is not None)
-        for r in rows:
-            b = r["bureau_code"]
-            assert (r["ytd"] == "[c]") == ((metric, fy, b) in gone), (metric, b)
-            withheld = hidden[b] or (b is not None and any_bureau)
-            assert (r["projected"] == "[c]") == (withheld and r["projected"] is not None)
-            if withheld:
-                assert r["p_meet"] in (None, "[c]") and r["pace_status"] in (
-                    "[c]", "no_target", "no_data")
+    for r in pace.iter_rows(named=True):
+        b, metric = r["bureau_code"], r["metric"]
+        assert (r["ytd"] == "[c]") == ((metric, fy, b) in gone), (metric, b)
+        for col in disclosure.PROJECTION:
+            assert r[col] in (None, "[c]"), (metric, b, col)
+        assert r["pace_status"] in ("[c]", "no_target", "no_data", None)

@@ -410,3 +410,62 @@ def test_the_attack_would_see_a_leaky_government_wide_row(orgs, rolled, tmp_path
     parts = [(c, o["pack"], None, o["warehouse"]) for c, o in orgs.items()]
     res = attack.attack_rollup(leaky, parts, 5)
     assert res.recovered, "the control must recover the withheld part"
+
+
+# --- the disclosure policy: declared public figures (issue 23) -------------------------------
+
+DEMO = {"MIC": 20210401, "MOE": 7, "MAFF": 11}  # the `make rollup-demo` organisations
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, Path]]:
+    """The MIC/MOE/MAFF demo (small), each publishing through its register; each sample
+    declares digital_hires public (public_figures.csv), as MIC's plan publishes it."""
+    root = tmp_path_factory.mktemp("demo")
+    warehouses = {}
+    packs = []
+    for code, seed in DEMO.items():
+        raw = root / code / "raw"
+        generate(raw, staff=STAFF, seed=seed, organisation=code)
+        wh = root / code / "warehouse.duckdb"
+        build(raw, wh)
+        packs.append(publication.write_pack(wh, root / code / "pack", 5,
+                                            resolve(code, None, None, raw),
+                                            releases=root / "releases").out_dir)
+        warehouses[code] = wh
+    out = root / "rollup.duckdb"
+    rollup.build_rollup(packs, out)
+    return out, warehouses
+
+
+def test_declared_digital_hires_are_government_wide_in_every_fy(demo):
+    out, warehouses = demo
+    r = q(out, "SELECT * FROM rollup_kpi WHERE metric = 'digital_hires' "
+               "AND bureau_code IS NULL ORDER BY fiscal_year")
+    every = r.filter(pl.col("organisation") == "ALL")
+    fys = sorted(set(r["fiscal_year"].to_list()))
+    assert every["fiscal_year"].to_list() == fys and len(fys) > 5
+    assert every["flag"].to_list() == ["F"] * len(fys)  # a free sum in every FY
+    assert every["policy"].to_list() == ["P"] * len(fys)
+    own = r.filter(pl.col("organisation") != "ALL")
+    assert own["flag"].unique().to_list() == ["F"] and own["policy"].unique().to_list() == ["P"]
+    truth = pl.concat([q(wh, "SELECT fiscal_year, value FROM kpi WHERE metric = "
+                             "'digital_hires' AND bureau_code IS NULL") for wh in
+                       warehouses.values()]).group_by("fiscal_year").agg(pl.col("value").sum())
+    want = dict(truth.iter_rows())
+    assert {fy: v for fy, v in every.select("fiscal_year", "value").iter_rows()} == want
+    # bureau cells stay protected: small ones withheld
+    bureaus = q(out, "SELECT * FROM rollup_kpi WHERE metric = 'digital_hires' "
+                     "AND bureau_code IS NOT NULL")
+    assert (bureaus["flag"] == "C").any() and bureaus["policy"].is_null().all()
+    meta = json.loads((out.parent / "MIC" / "pack" / "publication.json").read_text("utf-8"))
+    assert [p["metric"] for p in meta["public_figures"]] == ["digital_hires"]
+    readme = (out.parent / "MIC" / "pack" / "README.md").read_text("utf-8")
+    assert "Disclosure policy" in readme and "公表方針" in readme
+
+
+def test_the_policy_marks_only_declared_figures(orgs, rolled):
+    """P only on the declared metric's ministry rows (the MOE/XYZ samples declare
+    digital_hires too)."""
+    r = q(rolled, "SELECT policy FROM rollup_kpi WHERE metric <> 'digital_hires'")
+    assert r["policy"].is_null().all()

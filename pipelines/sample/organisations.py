@@ -107,6 +107,9 @@ def reshape(tables: dict[str, pl.DataFrame], p: Profile, staff: int, seed: int
     out["plan_targets"] = _targets(out["plan_targets"], p, staff)
     if "published" in out:
         out["published"] = out["published"].clear()
+    if "public_figures" in out:  # each publishes its own digital hires in its own plan
+        out["public_figures"] = out["public_figures"].with_columns(
+            pl.lit(f"{p.name_ja} デジタル人材確保・育成計画").alias("source"))
     return out
 
 

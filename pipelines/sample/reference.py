@@ -337,5 +337,11 @@ def reference_tables() -> dict[str, pl.DataFrame]:
         orient="row",
         schema={"metric": pl.String, "fiscal_year": pl.Int64, "value": pl.Float64,
                 "source": pl.String})
+    # the disclosure policy: the plan publishes the ministry's digital hires every year
+    # (raw-data.md, public_figures.csv; docs/DISCLOSURE.md)
+    t["public_figures"] = pl.DataFrame(
+        [("digital_hires", "ministry", None, SRC)], orient="row",
+        schema={"metric": pl.String, "level": pl.String, "fy_from": pl.Int64,
+                "source": pl.String})
     return t
 

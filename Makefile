@@ -28,7 +28,8 @@ run: setup $(WAREHOUSE)
 		--server.address 127.0.0.1 --server.port $(PORT) --browser.gatherUsageStats false
 
 # Government-wide roll-up (issue 17): three differently shaped ministries, each built and
-# published at "home", then rolled up from their packs alone and served
+# published at "home", then accepted into the roll-up store (issue 24), rolled up from it and
+# served with the submissions inbox (local mode may submit for any organisation)
 DEMO := data/rollup-demo
 ROLLUP_ORGS ?= MIC:20210401 MOE:7 MAFF:11
 rollup-demo: setup
@@ -39,8 +40,13 @@ rollup-demo: setup
 			--warehouse $(DEMO)/$$code/warehouse.duckdb --out $(DEMO)/$$code/pack \
 			--releases $(DEMO)/releases) || exit 1; \
 		echo "$$out" | head -1; done
-	$(PY) -m pipelines rollup --out $(DEMO)/rollup.duckdb $(foreach o,$(ROLLUP_ORGS),$(DEMO)/$(firstword $(subst :, ,$(o)))/pack)
-	DTP_EDITION=rollup DTP_WAREHOUSE=$(DEMO)/rollup.duckdb $(PY) -m streamlit run dashboard/app.py \
+	rm -rf $(DEMO)/store
+	@for org in $(ROLLUP_ORGS); do code=$${org%%:*}; \
+		$(PY) -m pipelines rollup accept $(DEMO)/$$code/pack --store $(DEMO)/store \
+			--submitted-by make-rollup-demo || exit 1; done
+	$(PY) -m pipelines rollup --store $(DEMO)/store --out $(DEMO)/rollup.duckdb
+	DTP_EDITION=rollup DTP_WAREHOUSE=$(DEMO)/rollup.duckdb DTP_ROLLUP_STORE=$(DEMO)/store \
+		$(PY) -m streamlit run dashboard/app.py \
 		--server.address 127.0.0.1 --server.port $(PORT) --browser.gatherUsageStats false
 
 # Debian chromium and a CJK font for the real-browser tests, LibreOffice Impress and

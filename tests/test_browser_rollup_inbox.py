@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pytest
 from browser_support import ARTIFACTS, MARKS, free_port, idle, serve, stop, wait_http
+from packs import move_as_of
 
 from pipelines.__main__ import main
 from pipelines.sample import generate
@@ -57,12 +58,8 @@ def provider(tmp_path_factory) -> Iterator[str]:
 
 
 def _moved(pack: Path, to: Path, as_of: str) -> Path:
-    out = Path(shutil.copytree(pack, to))
-    meta = json.loads((out / "publication.json").read_text(encoding="utf-8"))
-    meta["as_of_date"] = as_of
-    (out / "publication.json").write_text(json.dumps(meta, ensure_ascii=False),
-                                          encoding="utf-8")
-    return out
+    """A copy of ``pack`` as of ``as_of``, in every file that records it (one story)."""
+    return move_as_of(Path(shutil.copytree(pack, to)), as_of)
 
 
 @pytest.fixture(scope="module")

@@ -52,6 +52,11 @@ CSS = """
   [data-testid="stSelectbox"] button, [data-testid="stMultiSelect"] button[aria-label="Open"]
     {min-width: 44px; min-height: 44px; justify-content: center;}
 }
+/* the FY span's end labels in the sidebar wrap (「令和8年度 (2026)・集計中」 ran 27 px past a
+   phone's 300-px sidebar) */
+[data-testid="stSidebar"] [data-testid="stSliderThumbValue"]
+  {white-space: normal; width: max-content; max-width: 6rem; text-align: center;
+   line-height: 1.25;}
 /* Streamlit's multiselect offers "Select all" in English on every page; no selection already
    means the whole ministry here */
 [data-testid="stMultiSelectDropdown"] [data-key="__select_all__"] {display: none;}

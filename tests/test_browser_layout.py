@@ -154,6 +154,15 @@ def test_phone_overview_answers_first(app_url: tuple[str, str], browser: object,
         assert "🔓" not in page.locator('[data-testid="dtp-local-mode"]').inner_text()
         page.locator('[data-testid="stExpandSidebarButton"]').click()  # 44 px, then opens
         page.locator('[data-testid="stSidebar"][data-collapsed="false"]').wait_for()
+        page.wait_for_timeout(500)  # its slide-in
+        cut = page.evaluate("""() => {
+          const sb = document.querySelector('[data-testid="stSidebar"]').getBoundingClientRect();
+          return [...document.querySelectorAll('[data-testid="stSidebar"] '
+            + '[data-testid="stSliderThumbValue"]')].filter(e => {
+              const r = e.getBoundingClientRect();
+              return r.left < sb.left - 1 || r.right > sb.right + 1; }).map(e => e.innerText);
+        }""")
+        assert cut == []  # the FY span's labels inside the sidebar
     finally:
         ctx.close()
 

@@ -102,7 +102,7 @@ sections = {i18n.t("section_plan", lang):
 analysis = access.allowed_pages(principal, nav.ANALYSIS_PAGES)
 if analysis:
     sections[i18n.t("section_analysis", lang)] = [_page(p) for p in analysis]
-page = st.navigation(sections)
+page = st.navigation(sections, expanded=True)  # every page listed, none behind "View more"
 page_def = _defs.get(id(page))
 if home is not None and page.url_path == home.url_path:  # /overview → / with the same query
     st.switch_page(next(p for p in plan if p.url_path == ""),

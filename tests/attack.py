@@ -21,6 +21,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -431,7 +432,7 @@ def attack(pack: Path, published: Path | None, warehouse: Path, threshold: int,
            intervals: bool = False) -> Result:
     a = Attacker(pack, published)
     return solve_all(a.p, truth(warehouse, a.p.names), threshold, intervals,
-                     caps=published_caps(a.p, published))
+                     caps=published_caps(a.p, published, [a]))
 
 
 def attack_rollup(rollup: Path, parts: list[tuple[str, Path, Path | None, Path]],
@@ -519,17 +520,25 @@ def attack_releases(releases: list[tuple[str, Path, Path]], published: Path | No
     for label, _, warehouse in releases:
         idx = [i for i, o in enumerate(p.owners) if o == label]
         x_true[idx] = truth(warehouse, [p.names[i] for i in idx])
-    return solve_all(p, x_true, threshold, intervals, stop_after, published_caps(p, published),
-                     integer)
+    return solve_all(p, x_true, threshold, intervals, stop_after,
+                     published_caps(p, published, packs), integer)
 
 
-def published_caps(p: Problem, published: Path | None) -> dict[int, float]:
-    """Unknowns a published ministry figure bounds by itself: a bureau's digital hires (its
-    kpi numerator, its mart_hiring digital-candidate row) lie in [0, the published total]."""
-    if published is None or not published.exists():
-        return {}
-    totals = {r["fiscal_year"]: float(r["value"]) for r in pl.read_csv(
-        published, infer_schema=False).iter_rows(named=True) if r["metric"] == "digital_hires"}
+def published_caps(p: Problem, published: Path | None,
+                   packs: Sequence[Attacker] = ()) -> dict[int, float]:
+    """Unknowns a public ministry figure bounds by itself: a bureau's digital hires (its kpi
+    numerator, its mart_hiring digital-candidate row) lie in [0, the total] when the total is
+    published (published.csv) or shown (a declared public figure, public_figures.csv)."""
+    totals: dict[str, float] = {}
+    if published is not None and published.exists():
+        totals = {r["fiscal_year"]: float(r["value"]) for r in pl.read_csv(
+            published, infer_schema=False).iter_rows(named=True)
+            if r["metric"] == "digital_hires"}
+    for a in packs:
+        for (table, key, col), (e, c) in a.cells.items():
+            if (table == "kpi" and key[0] == "digital_hires" and key[2] is None
+                    and col == "numerator" and not e):
+                totals[key[1]] = max(totals.get(key[1], 0.0), c)  # the strictest
     caps = {}
     for i, name in enumerate(p.names):
         if name[0] == "kpi" and name[1][0] == "digital_hires" and name[1][1] in totals:

@@ -636,7 +636,7 @@ def test_review_page_pack_callable_rechecks_the_role_and_is_audited(tiny_warehou
     planner = principal("planner")
     make = downloads.brief_pack(v, "pptx", planner, page="review", plan="plan")
     prs = Presentation(io.BytesIO(make()))
-    assert len(prs.slides) == 7  # the pack and the review of the implicit plan
+    assert len(prs.slides) == 10  # the pack (9 slides) and the review of the implicit plan
     (line,) = lines(audit_log)
     assert {k: line[k] for k in ("event", "page", "dataset", "format", "publication")} == {
         "event": "download", "page": "review", "dataset": "briefing_pack", "format": "pptx",

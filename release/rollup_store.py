@@ -266,7 +266,12 @@ def build_from_store(store: str | Path, out: str | Path, wait: float = 0.0) -> R
     rows: dict[str, int] = {}
 
     def fill(con: duckdb.DuckDBPyConnection) -> None:
-        cols = ", ".join(f'"{c}"' for c in KPI_ORDER)
+        have = set(con.sql("SELECT * FROM read_parquet($files, union_by_name = true) LIMIT 0",
+                           params={"files": kpi_files}).columns)
+        # a column none of the stored months has yet (a store older than issue 23's policy
+        # column): NULL, as union_by_name gives the months that lack it
+        cols = ", ".join(f'"{c}"' if c in have else f'NULL::VARCHAR AS "{c}"'
+                         for c in KPI_ORDER)
         con.execute("SET preserve_insertion_order = false")  # (the big tables: no order kept)
         # union_by_name: a month stored before the policy column (issue 23) reads it as NULL
         con.execute(f"CREATE TABLE rollup_kpi AS SELECT {cols} FROM "

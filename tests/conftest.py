@@ -59,6 +59,21 @@ def _release_register_outside_the_repo(tmp_path_factory: pytest.TempPathFactory
         os.environ["DTP_RELEASES"] = old
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _no_digest_from_test_builds() -> Iterator[None]:
+    """A version made live in a test never starts the executive digest (issue 25), even in a
+    checkout with a real config/subscriptions.toml; tests/test_digest.py turns it on itself."""
+    import os
+
+    old = os.environ.get("DTP_DIGEST_AUTO")
+    os.environ["DTP_DIGEST_AUTO"] = "off"
+    yield
+    if old is None:
+        os.environ.pop("DTP_DIGEST_AUTO", None)
+    else:
+        os.environ["DTP_DIGEST_AUTO"] = old
+
+
 @pytest.fixture(scope="session")
 def tiny_warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return build_from(dataset.base(), tmp_path_factory.mktemp("tiny"))

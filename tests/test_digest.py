@@ -632,6 +632,7 @@ def test_a_new_live_version_starts_the_digest(versions_two, env, smtp, monkeypat
     wh, store_root, _v1 = versions_two
     monkeypatch.setenv("DTP_DELIVERIES", str(store_root))
     (env / "subscriptions.toml").write_text(FLIP_SUBS, encoding="utf-8")
+    monkeypatch.setenv("DTP_DIGEST_AUTO", "on")  # (tests/conftest.py turns it off)
     assert not digest_hook.wanted(wh)  # not the configured warehouse: a scratch build
     monkeypatch.setenv("DTP_WAREHOUSE", str(wh))
     assert digest_hook.wanted(wh)
@@ -641,6 +642,7 @@ def test_a_new_live_version_starts_the_digest(versions_two, env, smtp, monkeypat
     monkeypatch.setenv("DTP_SUBSCRIPTIONS", str(env / "none.toml"))
     assert not digest_hook.wanted(wh)
     monkeypatch.setenv("DTP_SUBSCRIPTIONS", str(env / "subscriptions.toml"))
+    assert digest_hook.wanted(wh)
 
     calls: list[Path] = []
     monkeypatch.setattr(digest_hook, "after_live", calls.append)
@@ -653,8 +655,8 @@ def test_a_new_live_version_starts_the_digest(versions_two, env, smtp, monkeypat
                  "DTP_SUBSCRIPTIONS": env / "subscriptions.toml",
                  "DTP_DIGEST_STATE": env / "state.json", "DTP_AUDIT_LOG": env / "audit.jsonl",
                  "DTP_SMTP_HOST": "127.0.0.1", "DTP_SMTP_PORT": smtp.port,
-                 "DTP_SMTP_SECURITY": "none", "DTP_MAIL_FROM": "dtp-digest@example.go.jp"
-                 }.items():
+                 "DTP_SMTP_SECURITY": "none", "DTP_MAIL_FROM": "dtp-digest@example.go.jp",
+                 "DTP_DIGEST_AUTO": "on"}.items():
         monkeypatch.setenv(k, str(v))
     p = digest_hook.after_live(wh)
     assert p is not None and p.wait(timeout=600) == 0

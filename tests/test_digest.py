@@ -465,6 +465,11 @@ lang = "ja"
 frequency = "on_change"
 
 [[recipient]]
+email = "vice@example.go.jp"
+lang = "en"
+frequency = "on_change"
+
+[[recipient]]
 email = "icb@example.go.jp"
 lang = "en"
 bureaus = ["ICB"]
@@ -472,20 +477,21 @@ frequency = "on_change"
 
 [[recipient]]
 email = "tbb@example.go.jp"
-lang = "en"
+lang = "ja"
 bureaus = ["TBB"]
 frequency = "on_change"
 """
+SCOPES = {"minister@example.go.jp": None, "vice@example.go.jp": None,
+          "icb@example.go.jp": ["ICB"], "tbb@example.go.jp": ["TBB"]}
 
 
 @pytest.fixture(scope="module")
 def versions_two(tmp_path_factory):
-    """The sample as version 1, then a delivery revising two targets of plan r7 (drill mails
-    opened: at most 8.5 % instead of 10 %; reported: at least 78 % instead of 75 %) as version
-    2: FY2025's ministry-wide statuses flip met → above / below; TBB's report rate (76.2 %)
-    met → below; ICB's open rate (8.8 %) met → above, but the pack withholds every bureau's
-    open rate, and its report rate (79.2 %) stays met. Returns (warehouse, store root,
-    version 1's file)."""
+    """The sample as version 1, then a delivery revising three targets of plan r7 as version
+    2: secondees at least 90 instead of 50 (FY2025's ministry-wide 84: met → below, a count the
+    pack shows), drill mails opened at most 8.5 % instead of 10 % and reported at least 78 %
+    instead of 75 % (ICB's open rate 8.8 % met → above, TBB's report rate 76.2 % met → below:
+    cells the packs withhold). Returns (warehouse, store root, version 1's file)."""
     versions = pytest.importorskip("pipelines.delivery.versions")
     from pipelines.delivery.store import Store  # noqa: I001 (after the importorskip)
     from pipelines.warehouse import build
@@ -502,6 +508,7 @@ def versions_two(tmp_path_factory):
                               "r7,phishing_report_rate,2025,2029,min,0.78,")
     targets = targets.replace("r7,phishing_open_rate,2025,2029,max,,0.1,",
                               "r7,phishing_open_rate,2025,2029,max,,0.085,")
+    targets = targets.replace("r7,secondees,2025,2029,min,50.0,", "r7,secondees,2025,2029,min,90,")
     (raw2 / "plan_targets.csv").write_text(targets, encoding="utf-8")
     wh = tmp / "warehouse.duckdb"
     st = Store(root=tmp / "deliveries", warehouse=wh)
@@ -545,22 +552,22 @@ def test_digest_after_a_delivery_that_flips_statuses(versions_two, env, smtp, mo
     wh, store_root, v1 = versions_two
     monkeypatch.setenv("DTP_DELIVERIES", str(store_root))
     (env / "subscriptions.toml").write_text(FLIP_SUBS, encoding="utf-8")
-    expect = {"minister@example.go.jp": _expected(v1, wh, None),
-              "icb@example.go.jp": _expected(v1, wh, ["ICB"]),
-              "tbb@example.go.jp": _expected(v1, wh, ["TBB"])}
-    assert {("phishing_report_rate", 2025, None, "met", "below"),
-            ("phishing_open_rate", 2025, None, "met", "above")} <= expect[
-        "minister@example.go.jp"]
-    assert ("phishing_report_rate", 2025, "TBB", "met", "below") in expect["tbb@example.go.jp"]
-    # ICB's open rate flips, but the packs withhold it: not a change a mail may tell
-    assert ("phishing_open_rate", 2025, "ICB", "met", "above") in _expected(
-        v1, wh, ["ICB"], packs=False)
-    assert not any(m == "phishing_open_rate" for m, *_ in expect["icb@example.go.jp"])
+    expect = {who: _expected(v1, wh, scope) for who, scope in SCOPES.items()}
+    assert ("secondees", 2025, None, "met", "below") in expect["minister@example.go.jp"]
+    # flips the packs withhold: never told (and no mail goes out for them alone)
+    for who, code, flip in (("icb@example.go.jp", "phishing_open_rate", ("met", "above")),
+                            ("tbb@example.go.jp", "phishing_report_rate", ("met", "below"))):
+        bureau = SCOPES[who][0]
+        assert (code, 2025, bureau, *flip) in _expected(v1, wh, [bureau], packs=False)
+        assert not any((m, b) == (code, bureau) for m, _fy, b, *_ in expect[who])
 
     assert _run("--warehouse", str(wh)) == 0
     got = _mails(smtp)
-    # the right recipients: those with a visible change (ICB only if an outlook changed)
-    assert {"minister@example.go.jp", "tbb@example.go.jp"} <= set(got)
+    # the right recipients: those with a visible change in their scope
+    assert {"minister@example.go.jp", "vice@example.go.jp"} <= set(got)
+    for who, flips in expect.items():
+        if not flips and who in got:  # only an outlook change may have sent it
+            assert i18n.t("digest_outlooks", got[who]["Content-Language"]) in _text(got[who])
     for who, flips in expect.items():
         if who not in got:
             continue
@@ -577,8 +584,7 @@ def test_digest_after_a_delivery_that_flips_statuses(versions_two, env, smtp, mo
             assert f"{i18n.status_text(s_before, lang)} → {i18n.status_text(s_after, lang)}" \
                 in line
         # held out: each change line's figures are its cell's in the two packs, nothing else
-        scope = {"minister@example.go.jp": [None], "icb@example.go.jp": ["ICB", None],
-                 "tbb@example.go.jp": ["TBB", None]}[who]
+        scope = [None] + (SCOPES[who] or [])
         for line in lines:
             code = next(c for c in METRIC_BY_CODE if i18n.metric_name(c, lang) in line)
             fy = next(f for f in range(2040, 2009, -1) if fmt.fy_label(f, lang) in line)
@@ -605,7 +611,7 @@ def test_digest_after_a_delivery_that_flips_statuses(versions_two, env, smtp, mo
             == (outlooks > 0)
     # both languages went out, the message ids are in the audit trail with version 2
     assert got["minister@example.go.jp"]["Subject"].startswith("【")
-    assert got["tbb@example.go.jp"]["Subject"].strip().startswith("[")
+    assert got["vice@example.go.jp"]["Subject"].strip().startswith("[")
     audited = {x["recipient"]: x for x in _audit_mails(env / "audit.jsonl")}
     assert set(audited) == set(got)
     for who, msg in got.items():
@@ -660,9 +666,9 @@ def test_a_new_live_version_starts_the_digest(versions_two, env, smtp, monkeypat
         monkeypatch.setenv(k, str(v))
     p = digest_hook.after_live(wh)
     assert p is not None and p.wait(timeout=600) == 0
-    assert {"minister@example.go.jp", "tbb@example.go.jp"} <= {to[0] for to, _ in
-                                                               smtp.messages}
     log = (env / "digest.log").read_text(encoding="utf-8")
+    assert {"minister@example.go.jp", "vice@example.go.jp"} <= {to[0] for to, _ in
+                                                                smtp.messages}, log
     assert "sent minister@example.go.jp" in log
 
 

@@ -93,5 +93,5 @@ def test_briefing_pack_builds(edge):
     for lang in ("ja", "en"):
         v = brief.view_for(wh, lang=lang)
         prs = Presentation(io.BytesIO(brief.build(v, "pptx")))
-        assert len(prs.slides) == 9  # two charts a slide at most: §3, §4, §5 take two each (issue 29)
+        assert len(prs.slides) == 9  # at most two charts a slide: §3-§5 take two each
         assert len(PdfReader(io.BytesIO(brief.build(v, "pdf"))).pages) == 6

@@ -261,9 +261,39 @@ def _view(ctx: Context, lang: str, bureaus: tuple[str, ...] | None):  # -> state
     return ctx._views[key]
 
 
-def _key_messages(ctx: Context, r: Recipient) -> list[tuple[str | None, list[str], list[str]]]:
-    """(bureau name or None, key messages, metrics withheld) per part of the recipient's
-    scope: the ministry, or each of their bureaus (a projection is per row, never summed)."""
+def _shown(x: object) -> bool:
+    """A publication-form figure that the pack shows (NULL: absent; NaN: withheld)."""
+    return x is not None and x == x
+
+
+def _so_far(row: dict, lang: str) -> str | None:
+    """A metric whose outlook publication form withholds but whose figure so far (``ytd``, and
+    for a count the ``needed`` to reach its target) it shows: that line, the outlook named as
+    withheld; None where the figure so far is withheld too, or there is no target."""
+    if not _shown(row.get("ytd")) or row.get("target_kind") is None:
+        return None
+    m = METRIC_BY_CODE[row["metric"]]
+    unit = messages._unit(m.code, lang)
+
+    def num(x: float) -> str:
+        return fmt.value(x, m.is_rate) + ("" if m.is_rate else unit)
+
+    target = fmt.target(row["target_kind"], row["target_min"], row["target_max"], m.is_rate,
+                        lang)
+    if row["target_kind"] == "range" and not m.is_rate:
+        target += unit
+    needed = row.get("needed")
+    more = (i18n.t("digest_needed", lang, n=num(needed))
+            if not m.is_rate and _shown(needed) and needed > 0 else "")
+    return i18n.t("digest_so_far", lang, metric=i18n.metric_name(m.code, lang),
+                  ytd=num(row["ytd"]), target=target, needed=more, c=SUPPRESSED)
+
+
+def _key_messages(ctx: Context, r: Recipient
+                  ) -> list[tuple[str | None, list[str], list[str], list[str]]]:
+    """(bureau name or None, key messages, figures so far of withheld outlooks, metrics
+    withheld altogether) per part of the recipient's scope: the ministry, or each of their
+    bureaus (a projection is per row, never summed)."""
     from dashboard import queries
 
     v = _view(ctx, r.lang, None)
@@ -273,10 +303,13 @@ def _key_messages(ctx: Context, r: Recipient) -> list[tuple[str | None, list[str
     out = []
     for b in (None,) if r.bureaus is None else r.bureaus:
         rows = queries.pace(run, None if b is None else (b,)).to_dicts()
-        withheld = [i18n.metric_name(x["metric"], r.lang) for x in rows
-                    if x["pace_status"] in ("suppressed", SUPPRESSED)]
+        hidden = [x for x in rows if x["pace_status"] in ("suppressed", SUPPRESSED)]
+        so_far = {x["metric"]: _so_far(x, r.lang) for x in hidden}
+        withheld = [i18n.metric_name(x["metric"], r.lang) for x in hidden
+                    if so_far[x["metric"]] is None]
         out.append((None if b is None else v.bureau_names.get(b, b),
-                    messages.key_messages(rows, r.lang), withheld))
+                    messages.key_messages(rows, r.lang),
+                    [line for line in so_far.values() if line is not None], withheld))
     return out
 
 
@@ -351,12 +384,13 @@ def body(ctx: Context, r: Recipient, changes: Sequence[Change], since: int | Non
     url = link(ctx.url, r)
     title = t("key_messages") + (f" ({v.fy_label(run.as_of_fy)})"
                                  if run.as_of_fy is not None else "")
-    for bureau, msgs, withheld in _key_messages(ctx, r):  # one block per bureau
-        lines = list(msgs or ([] if withheld else [t("msg_none")]))
+    for bureau, msgs, so_far, withheld in _key_messages(ctx, r):  # one block per bureau
+        lines = list(msgs or ([] if withheld or so_far else [t("msg_none")])) + so_far
         if withheld:
             lines.append(t("digest_withheld", c=SUPPRESSED,
-                           metrics=t("digest_list_sep").join(withheld))
-                         + (t("digest_see_app") if url else ""))
+                           metrics=t("digest_list_sep").join(withheld)))
+        if (so_far or withheld) and url:
+            lines[-1] += t("digest_see_app")
         blocks.append((title if bureau is None else f"{title} — {bureau}", tuple(lines)))
     foot = [t("digest_publication", c=SUPPRESSED, t=ctx.threshold, m=ctx.threshold - 1)]
     if ctx.pdf:

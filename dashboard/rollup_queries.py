@@ -202,7 +202,7 @@ def in_progress_fy(r: Rollup) -> int | None:
 
 
 KPI = ("organisation, metric, fiscal_year, value, numerator, denominator, flag, value_low, "
-       "value_high, target_kind, target_min, target_max, status, plan_id")
+       "value_high, target_kind, target_min, target_max, status, plan_id, policy")
 
 
 def kpi(r: Rollup, orgs: Orgs) -> pl.DataFrame:

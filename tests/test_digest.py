@@ -222,10 +222,18 @@ def test_digest_over_smtp_then_a_rerun_sends_nothing_twice(sample_wh, env, smtp,
     assert "Bureaus: Information and Communications Bureau\n" in _text(en)
     assert "?lang=ja&bureau=ICB,AMB" in _text(two)
     assert 'href="https://dtp.example.go.jp/dashboard/?lang=en&amp;bureau=ICB"' in _html(en)
-    # the ministry-wide key messages (publication form) are in the ministry's mail only
-    ministry = digest.messages.key_messages(_pace_rows(sample_wh, None), "ja")
-    assert ministry and all(x in _text(ja) for x in ministry)
+    # the ministry-wide outlook (publication form) is in the ministry's mail only: the key
+    # messages where the pack shows a projection; where it withholds it (issue 23: all of
+    # them), the figure so far where the pack shows that, the outlook named as withheld
+    rows = _pace_rows(sample_wh, None)
+    ministry = digest.messages.key_messages(rows, "ja") + [
+        f"- {i18n.metric_name(r['metric'], 'ja')}:今年度これまで"
+        f"{fmt.value(r['ytd'], METRIC_BY_CODE[r['metric']].is_rate)}"
+        for r in rows if r["pace_status"] == "suppressed" and r["ytd"] == r["ytd"]
+        and r["ytd"] is not None and r["target_kind"] is not None]
+    assert len(ministry) >= 3 and all(x in _text(ja) for x in ministry), ministry
     assert not any(x in _text(two) for x in ministry)
+    assert "ダッシュボードでご確認ください" in _text(ja)
     # audit: one line per mail, with its recipient, version and message id
     lines = _audit_mails(env / "audit.jsonl")
     assert sorted(x["recipient"] for x in lines) == sorted(EMAILS)
@@ -384,7 +392,9 @@ def test_every_number_in_a_mail_is_a_publication_figure(sample_wh, env, smtp):
                 hit = [c for c, nm in names.items() if nm[lang == "en"] in line]
                 if len(hit) != 1 or i18n.t("msg_none", lang) in line:
                     continue
-                if "[c]" in line:  # the withheld note lists metrics, holds no figure
+                note = i18n.t("digest_withheld", lang, c=SUPPRESSED,
+                              metrics="\0").split("\0")[0]
+                if note in line:  # the withheld note lists metrics, holds no figure
                     assert not [n for n in _numbers(line) if n not in fixed], line
                     continue
                 (code,) = hit

@@ -158,8 +158,10 @@ def test_compare_page_numbers_equal_rollup_kpi(rollup_file, monkeypatch, lang):
         assert line[i18n.t("target", lang)] == rui.target_text(r, True, lang)
 
 
-def test_government_page_numbers_equal_the_all_rows(rollup_file, monkeypatch):
-    metric = "digital_hires"
+@pytest.mark.parametrize("metric", ["digital_talent_staff", "digital_hires"])
+def test_government_page_numbers_equal_the_all_rows(rollup_file, monkeypatch, metric):
+    """digital_talent_staff: free and withheld totals; digital_hires: declared public by both
+    organisations (public_figures.csv), so every total is free and marked (P)."""
     at = open_page(rollup_file, "government", monkeypatch, lang="en", metric=metric)
     total = q(rollup_file, "SELECT * FROM rollup_kpi WHERE organisation = 'ALL' AND metric = $m "
               "ORDER BY fiscal_year", m=metric).to_dicts()
@@ -170,7 +172,8 @@ def test_government_page_numbers_equal_the_all_rows(rollup_file, monkeypatch):
         flags[r["flag"]] += 1
         assert line["Flag"] == f"{r['flag']} — {i18n.t('rollup_flag_' + r['flag'], 'en')}"
         if r["flag"] == "F":
-            assert line["Value"] == fmt.value(r["value"], False)
+            assert line["Value"] == fmt.value(r["value"], False) + (
+                " (P)" if r["policy"] == "P" else "")
             parts = q(rollup_file, "SELECT sum(value) AS s FROM rollup_kpi WHERE metric = $m "
                       "AND fiscal_year = $f AND bureau_code IS NULL AND organisation <> 'ALL'",
                       m=metric, f=r["fiscal_year"])["s"][0]
@@ -180,7 +183,10 @@ def test_government_page_numbers_equal_the_all_rows(rollup_file, monkeypatch):
             assert line["Bounds from the free parts"] == (
                 f"at least {fmt.value(r['value_low'], False)}" if r["value_low"] is not None
                 else fmt.MISSING)
-    assert flags["F"] and flags["S"], flags
+    if metric == "digital_hires":
+        assert flags["F"] == len(total) and {r["policy"] for r in total} == {"P"}, flags
+    else:
+        assert flags["F"] and flags["S"], flags
     # the flags are explained on the page
     for f in ("F", "C", "S"):
         assert any(i18n.t(f"rollup_flag_{f}", "en") in str(h.proto) for h in at.get("html"))

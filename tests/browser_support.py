@@ -1,16 +1,18 @@
 """What the real-browser tests share: a live ``streamlit run`` of the dashboard on a given
 warehouse, and Debian chromium launched through Playwright (the ``browser`` fixture in
-``conftest.py``). Used by ``test_browser.py`` and ``test_browser_downloads.py``."""
+``conftest.py``); for the signed-in ones, a real OIDC provider (``oidc-provider-mock``), the
+app's ``[auth]`` secrets pointing at it, and a sign-in through its form."""
 
 from __future__ import annotations
 
+import json
 import os
 import socket
 import subprocess
 import sys
 import time
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -123,3 +125,69 @@ def settle(page: object, timeout: int = 60_000) -> None:
     """Wait until Streamlit has drawn the page's title, then until it is ``idle``."""
     page.wait_for_selector('[data-testid="stMain"] h1', timeout=timeout)
     idle(page, timeout)
+
+
+@contextmanager
+def oidc_provider(tmp: Path, people: dict[str, dict]) -> Iterator[str]:
+    """``oidc-provider-mock`` on a free loopback port (working in ``tmp``, its log there), with
+    ``people``'s claims as its predefined users; yields its URL, stopped on exit."""
+    port = free_port()
+    args = [sys.executable, "-m", "oidc_provider_mock", "--host", "127.0.0.1", "--port",
+            str(port)]
+    for claims in people.values():
+        args += ["--user-claims", json.dumps(claims)]
+    log = tmp / "provider.log"
+    with open(log, "w") as out:
+        proc = subprocess.Popen(args, stdout=out, stderr=subprocess.STDOUT, cwd=tmp)
+    url = f"http://127.0.0.1:{port}"
+    wait_http(url + "/.well-known/openid-configuration", proc, log)
+    try:
+        yield url
+    finally:
+        stop(proc)
+
+
+def auth_secrets(path: Path, port: int, provider: str) -> Path:
+    """Write a ``secrets.toml`` whose ``[auth]`` signs in through ``provider`` for an app
+    served on ``port``; return ``path`` (for ``--secrets.files``)."""
+    path.write_text(
+        "[auth]\n"
+        f'redirect_uri = "http://127.0.0.1:{port}/oauth2callback"\n'
+        f'cookie_secret = "{os.urandom(16).hex()}"\n'
+        'client_id = "dtp-dashboard"\n'
+        'client_secret = "test-secret"\n'
+        f'server_metadata_url = "{provider}/.well-known/openid-configuration"\n',
+        encoding="utf-8")
+    return path
+
+
+def sign_in(browser: object, url: str, sub: str,
+            ready: Callable[[object], object] | None = None, **context: object):
+    """A new browser context (Japanese, 1400x1000, plus ``context``'s options), signed in at
+    ``url`` as the provider's user ``sub`` through its form; waits for ``ready(page)`` (a
+    locator; default: the sidebar's navigation), then ``idle``. Returns (context, page)."""
+    ctx = browser.new_context(locale="ja-JP", viewport={"width": 1400, "height": 1000},
+                              **context)
+    page = ctx.new_page()
+    page.goto(url)
+    page.get_by_role("button", name="サインイン").click()
+    page.wait_for_url(lambda u: "/oauth2/authorize" in u, timeout=30_000)
+    # the provider's form: type the subject (its predefined users carry the claims)
+    page.locator('input[name="sub"]').fill(sub)
+    page.locator('input[name="sub"]').press("Enter")
+    page.wait_for_url(lambda u: u.startswith(url) and "oauth2callback" not in u,
+                      timeout=30_000)
+    (ready or nav_locator)(page).wait_for(timeout=60_000)
+    idle(page)
+    return ctx, page
+
+
+def nav_locator(page: object) -> object:
+    """The sidebar's navigation."""
+    return page.locator('[data-testid="stSidebarNav"]')
+
+
+def nav_titles(page: object) -> set[str]:
+    """The sidebar navigation's page titles (each link's text after its icon's name)."""
+    links = page.locator('[data-testid="stSidebarNav"] a').all_inner_texts()
+    return {t.strip().splitlines()[-1].strip() for t in links}

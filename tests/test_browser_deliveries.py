@@ -7,17 +7,25 @@ from __future__ import annotations
 
 import copy
 import hashlib
-import json
 import os
 import shutil
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import dataset
 import pytest
-from browser_support import ARTIFACTS, MARKS, free_port, idle, serve, stop, wait_http
+from browser_support import (
+    ARTIFACTS,
+    MARKS,
+    auth_secrets,
+    free_port,
+    idle,
+    nav_titles,
+    oidc_provider,
+    serve,
+    sign_in,
+    stop,
+)
 
 pytestmark = MARKS
 
@@ -41,21 +49,8 @@ def _sha(p: Path) -> str:
 
 @pytest.fixture(scope="module")
 def provider(tmp_path_factory) -> Iterator[str]:
-    tmp = tmp_path_factory.mktemp("oidc-dlv")
-    port = free_port()
-    args = [sys.executable, "-m", "oidc_provider_mock", "--host", "127.0.0.1", "--port",
-            str(port)]
-    for claims in PEOPLE.values():
-        args += ["--user-claims", json.dumps(claims)]
-    log = tmp / "provider.log"
-    with open(log, "w") as out:
-        proc = subprocess.Popen(args, stdout=out, stderr=subprocess.STDOUT, cwd=tmp)
-    url = f"http://127.0.0.1:{port}"
-    wait_http(url + "/.well-known/openid-configuration", proc, log)
-    try:
+    with oidc_provider(tmp_path_factory.mktemp("oidc-dlv"), PEOPLE) as url:
         yield url
-    finally:
-        stop(proc)
 
 
 @pytest.fixture(scope="module")
@@ -84,15 +79,7 @@ def served(provider, tiny_warehouse, tmp_path_factory) -> Iterator[tuple[str, Pa
             else:
                 os.environ[k] = val
     port = free_port()
-    secrets = tmp / "secrets.toml"
-    secrets.write_text(
-        "[auth]\n"
-        f'redirect_uri = "http://127.0.0.1:{port}/oauth2callback"\n'
-        f'cookie_secret = "{os.urandom(16).hex()}"\n'
-        'client_id = "dtp-dashboard"\n'
-        'client_secret = "test-secret"\n'
-        f'server_metadata_url = "{provider}/.well-known/openid-configuration"\n',
-        encoding="utf-8")
+    secrets = auth_secrets(tmp / "secrets.toml", port, provider)
     access = tmp / "access.toml"
     access.write_text(ACCESS, encoding="utf-8")
     proc, url = serve(wh, port, ("--secrets.files", str(secrets)),
@@ -104,24 +91,8 @@ def served(provider, tiny_warehouse, tmp_path_factory) -> Iterator[tuple[str, Pa
         stop(proc)
 
 
-def _sign_in(browser, url: str, who: str):  # noqa: ANN001
-    ctx = browser.new_context(locale="ja-JP", viewport={"width": 1400, "height": 1000})
-    page = ctx.new_page()
-    page.goto(url)
-    page.get_by_role("button", name="サインイン").click()
-    page.wait_for_url(lambda u: "/oauth2/authorize" in u, timeout=30_000)
-    page.locator('input[name="sub"]').fill(PEOPLE[who]["sub"])
-    page.locator('input[name="sub"]').press("Enter")
-    page.wait_for_url(lambda u: u.startswith(url) and "oauth2callback" not in u,
-                      timeout=30_000)
-    page.locator('[data-testid="stSidebarNav"]').wait_for(timeout=30_000)
-    idle(page)
-    return ctx, page
-
-
-def _nav(page) -> set[str]:  # noqa: ANN001
-    links = page.locator('[data-testid="stSidebarNav"] a').all_inner_texts()
-    return {t.strip().splitlines()[-1].strip() for t in links}
+def _sign_in(browser, url: str, who: str):  # noqa: ANN001, ANN202
+    return sign_in(browser, url, PEOPLE[who]["sub"])
 
 
 def _open_deliveries(page, url: str) -> None:  # noqa: ANN001
@@ -161,7 +132,7 @@ def test_two_people_deliver_approve_and_an_admin_restores(browser, served, tmp_p
     ctx_a, a = _sign_in(browser, url, "a")
     ctx_b = ctx_admin = None
     try:
-        assert "データ更新" in _nav(a)
+        assert "データ更新" in nav_titles(a)
         _open_deliveries(a, url)
         with a.expect_file_chooser() as chooser:
             a.locator('[data-testid="stFileUploaderDropzone"] button').first.click()
@@ -224,7 +195,7 @@ def test_a_viewer_gets_no_page_and_no_url_bypass(browser, served):
     url, _, _ = served
     ctx, page = _sign_in(browser, url, "viewer")
     try:
-        assert "データ更新" not in _nav(page)
+        assert "データ更新" not in nav_titles(page)
         page.goto(url + "/deliveries")
         page.locator('[data-testid="stMain"]').wait_for(timeout=30_000)
         idle(page)

@@ -24,8 +24,18 @@ from pathlib import Path
 
 import dataset
 import pytest
-from browser_support import ARTIFACTS, MARKS, free_port, idle, serve, settle, stop
-from test_browser_signin import EXAMPLE, PEOPLE, _nav, _sign_in, provider  # noqa: F401
+from browser_support import (
+    ARTIFACTS,
+    MARKS,
+    auth_secrets,
+    free_port,
+    idle,
+    nav_titles,
+    serve,
+    settle,
+    stop,
+)
+from test_browser_signin import EXAMPLE, PEOPLE, _sign_in, provider  # noqa: F401
 
 pytestmark = MARKS
 
@@ -48,15 +58,7 @@ def live(provider, tmp_path_factory) -> Iterator[dict]:  # noqa: F811
                        text=True, timeout=300)
     assert r.returncode == 0 and "Recorded as version 1" in r.stdout, r.stdout + r.stderr
     port = free_port()
-    secrets = tmp / "secrets.toml"
-    secrets.write_text(
-        "[auth]\n"
-        f'redirect_uri = "http://127.0.0.1:{port}/oauth2callback"\n'
-        f'cookie_secret = "{os.urandom(16).hex()}"\n'
-        'client_id = "dtp-dashboard"\n'
-        'client_secret = "test-secret"\n'
-        f'server_metadata_url = "{provider}/.well-known/openid-configuration"\n',
-        encoding="utf-8")
+    secrets = auth_secrets(tmp / "secrets.toml", port, provider)
     access = tmp / "access.toml"
     access.write_text(EXAMPLE.read_text(encoding="utf-8"), encoding="utf-8")
     audit_log = tmp / "audit.jsonl"
@@ -92,7 +94,7 @@ def _edit_cell(page, key: str, row: int, column: int, text: str) -> None:  # noq
 def test_viewer_gets_no_draft_page(browser, live):
     ctx, page = _sign_in(browser, live["url"], "viewer")
     try:
-        assert "計画の改定案" not in _nav(page)
+        assert "計画の改定案" not in nav_titles(page)
         page.goto(live["url"] + "/draft")
         idle(page)
         assert page.get_by_text("改定する計画").count() == 0
@@ -107,7 +109,7 @@ def test_draft_proposed_approved_and_reviewed(browser, live):
     before = _sha(wh)
     ctx, page = _sign_in(browser, url, "planner")
     try:
-        assert "計画の改定案" in _nav(page)
+        assert "計画の改定案" in nav_titles(page)
         page.goto(url + "/draft")
         settle(page)
         # the revision starts in FY2020 (adopted 2021-07-01, the data's as-of date)

@@ -8,16 +8,22 @@ the server: nothing reaches the store)."""
 from __future__ import annotations
 
 import json
-import os
 import shutil
-import subprocess
-import sys
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from browser_support import ARTIFACTS, MARKS, free_port, idle, serve, stop, wait_http
+from browser_support import (
+    ARTIFACTS,
+    MARKS,
+    auth_secrets,
+    free_port,
+    oidc_provider,
+    serve,
+    sign_in,
+    stop,
+)
 from packs import move_as_of
 
 from pipelines.__main__ import main
@@ -40,21 +46,8 @@ submitter = ["MOE:group:moe-dtp", "XYZ:xyz.person@example.go.jp"]
 
 @pytest.fixture(scope="module")
 def provider(tmp_path_factory) -> Iterator[str]:
-    tmp = tmp_path_factory.mktemp("oidc-inbox")
-    port = free_port()
-    args = [sys.executable, "-m", "oidc_provider_mock", "--host", "127.0.0.1", "--port",
-            str(port)]
-    for claims in PEOPLE.values():
-        args += ["--user-claims", json.dumps(claims)]
-    log = tmp / "provider.log"
-    with open(log, "w") as out:
-        proc = subprocess.Popen(args, stdout=out, stderr=subprocess.STDOUT, cwd=tmp)
-    url = f"http://127.0.0.1:{port}"
-    wait_http(url + "/.well-known/openid-configuration", proc, log)
-    try:
+    with oidc_provider(tmp_path_factory.mktemp("oidc-inbox"), PEOPLE) as url:
         yield url
-    finally:
-        stop(proc)
 
 
 def _moved(pack: Path, to: Path, as_of: str) -> Path:
@@ -85,15 +78,7 @@ def inbox_app(provider, rollup_packs, tmp_path_factory) -> Iterator[dict]:
         for p in sorted(nov.iterdir()):
             z.write(p, f"MOE-nov/{p.name}")
     port = free_port()
-    secrets = root / "secrets.toml"
-    secrets.write_text(
-        "[auth]\n"
-        f'redirect_uri = "http://127.0.0.1:{port}/oauth2callback"\n'
-        f'cookie_secret = "{os.urandom(16).hex()}"\n'
-        'client_id = "dtp-dashboard"\n'
-        'client_secret = "test-secret"\n'
-        f'server_metadata_url = "{provider}/.well-known/openid-configuration"\n',
-        encoding="utf-8")
+    secrets = auth_secrets(root / "secrets.toml", port, provider)
     access = root / "access.toml"
     access.write_text(ACCESS, encoding="utf-8")
     audit_log = root / "audit.jsonl"
@@ -106,19 +91,9 @@ def inbox_app(provider, rollup_packs, tmp_path_factory) -> Iterator[dict]:
         stop(proc)
 
 
-def _sign_in(browser, url: str, who: str):  # noqa: ANN001
-    ctx = browser.new_context(locale="ja-JP", viewport={"width": 1400, "height": 1000})
-    page = ctx.new_page()
-    page.goto(url)
-    page.get_by_role("button", name="サインイン").click()
-    page.wait_for_url(lambda u: "/oauth2/authorize" in u, timeout=30_000)
-    page.locator('input[name="sub"]').fill(PEOPLE[who]["sub"])
-    page.locator('input[name="sub"]').press("Enter")
-    page.wait_for_url(lambda u: u.startswith(url) and "oauth2callback" not in u,
-                      timeout=30_000)
-    page.get_by_role("heading", name="パックの提出").wait_for(timeout=60_000)
-    idle(page)
-    return ctx, page
+def _sign_in(browser, url: str, who: str):  # noqa: ANN001, ANN202
+    return sign_in(browser, url, PEOPLE[who]["sub"],
+                   lambda page: page.get_by_role("heading", name="パックの提出"))
 
 
 def _upload(page, path: Path) -> None:  # noqa: ANN001

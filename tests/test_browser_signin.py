@@ -7,9 +7,6 @@ from __future__ import annotations
 
 import io
 import json
-import os
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -18,7 +15,19 @@ from urllib.parse import unquote
 import duckdb
 import polars as pl
 import pytest
-from browser_support import ARTIFACTS, MARKS, free_port, idle, serve, stop, wait_http
+from browser_support import (
+    ARTIFACTS,
+    MARKS,
+    auth_secrets,
+    free_port,
+    idle,
+    nav_locator,
+    nav_titles,
+    oidc_provider,
+    serve,
+    sign_in,
+    stop,
+)
 
 pytestmark = MARKS
 
@@ -39,21 +48,8 @@ PEOPLE = {
 @pytest.fixture(scope="module")
 def provider(tmp_path_factory) -> Iterator[str]:
     """oidc-provider-mock on a free loopback port, with the test people as predefined users."""
-    tmp = tmp_path_factory.mktemp("oidc")
-    port = free_port()
-    args = [sys.executable, "-m", "oidc_provider_mock", "--host", "127.0.0.1", "--port",
-            str(port)]
-    for claims in PEOPLE.values():
-        args += ["--user-claims", json.dumps(claims)]
-    log = tmp / "provider.log"
-    with open(log, "w") as out:
-        proc = subprocess.Popen(args, stdout=out, stderr=subprocess.STDOUT, cwd=tmp)
-    url = f"http://127.0.0.1:{port}"
-    wait_http(url + "/.well-known/openid-configuration", proc, log)
-    try:
+    with oidc_provider(tmp_path_factory.mktemp("oidc"), PEOPLE) as url:
         yield url
-    finally:
-        stop(proc)
 
 
 @pytest.fixture(scope="module")
@@ -62,15 +58,7 @@ def signed_app(provider, tiny_warehouse, tmp_path_factory) -> Iterator[tuple[str
     own audit log; yields (url, audit log)."""
     tmp = tmp_path_factory.mktemp("signed")
     port = free_port()
-    secrets = tmp / "secrets.toml"
-    secrets.write_text(
-        "[auth]\n"
-        f'redirect_uri = "http://127.0.0.1:{port}/oauth2callback"\n'
-        f'cookie_secret = "{os.urandom(16).hex()}"\n'
-        'client_id = "dtp-dashboard"\n'
-        'client_secret = "test-secret"\n'
-        f'server_metadata_url = "{provider}/.well-known/openid-configuration"\n',
-        encoding="utf-8")
+    secrets = auth_secrets(tmp / "secrets.toml", port, provider)
     access = tmp / "access.toml"
     access.write_text(EXAMPLE.read_text(encoding="utf-8"), encoding="utf-8")
     audit_log = tmp / "audit.jsonl"
@@ -83,29 +71,13 @@ def signed_app(provider, tiny_warehouse, tmp_path_factory) -> Iterator[tuple[str
         stop(proc)
 
 
-def _sign_in(browser, url: str, who: str):  # noqa: ANN001
+def _sign_in(browser, url: str, who: str):  # noqa: ANN001, ANN202
     """A new browser context, signed in as ``who`` through the provider's form."""
-    ctx = browser.new_context(accept_downloads=True, locale="ja-JP",
-                              viewport={"width": 1400, "height": 1000})
-    page = ctx.new_page()
-    page.goto(url)
-    page.get_by_role("button", name="サインイン").click()
-    page.wait_for_url(lambda u: "/oauth2/authorize" in u, timeout=30_000)
-    # the provider's form: type the subject (its predefined users carry the claims)
-    page.locator('input[name="sub"]').fill(PEOPLE[who]["sub"])
-    page.locator('input[name="sub"]').press("Enter")
-    page.wait_for_url(lambda u: u.startswith(url) and "oauth2callback" not in u,
-                      timeout=30_000)
-    page.locator('[data-testid="stApp"]').wait_for(timeout=30_000)
-    page.get_by_text("総務省デジタル人材確保・育成計画").or_(
-        page.locator('[data-testid="stSidebarNav"]')).first.wait_for(timeout=30_000)
-    idle(page)
-    return ctx, page
+    return sign_in(browser, url, PEOPLE[who]["sub"], _title_or_nav, accept_downloads=True)
 
 
-def _nav(page) -> set[str]:  # noqa: ANN001
-    links = page.locator('[data-testid="stSidebarNav"] a').all_inner_texts()
-    return {t.strip().splitlines()[-1].strip() for t in links}  # after the icon's name
+def _title_or_nav(page):  # noqa: ANN001, ANN202
+    return page.get_by_text("総務省デジタル人材確保・育成計画").or_(nav_locator(page)).first
 
 
 def _options(page) -> list[str]:  # noqa: ANN001
@@ -149,7 +121,7 @@ def test_each_role_signs_in_and_gets_its_row(role, browser, signed_app, tiny_war
     before = len(_lines(audit_log))
     ctx, page = _sign_in(browser, url, role)
     try:
-        nav = _nav(page)
+        nav = nav_titles(page)
         assert SEES[role] <= nav, nav
         assert ("監査ログ" in nav) == (role == "admin")
         assert PEOPLE[role]["email"] in page.locator('[data-testid="stSidebar"]').inner_text()

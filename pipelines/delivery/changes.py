@@ -176,75 +176,58 @@ class _Sources:
         return [r[0] for r in self.con.execute(f"DESCRIBE SELECT * FROM {ref}").fetchall()]
 
 
-def _distinct(fields: tuple[str, ...]) -> str:
-    return " OR ".join(f"b.{f} IS DISTINCT FROM a.{f}" for f in fields)
+def _changed(con: duckdb.DuckDBPyConnection, src: _Sources, table: str, keys: tuple[str, ...],
+             fields: tuple[str, ...], order: str, *, names: dict[str, str] | None = None,
+             extra: dict[str, str] | None = None, derived: str = "") -> pl.DataFrame:
+    """The rows of ``table`` that appear, vanish, or differ in one of ``fields`` between before
+    (b) and after (a), matched on ``keys`` (``bureau_code``: NULL matches NULL): the keys, then
+    ``<name>_before, <name>_after`` for each field (``names`` renames a field; ``extra[field]``
+    is a column put right after that field's pair), then the ``derived`` columns (computed
+    from those), sorted by ``order`` (``$order``: the metrics' order)."""
+    b, a = src("b", table), src("a", table)
+    if not a:
+        return pl.DataFrame()
+    names = names or {}
+    cols = [f"coalesce(a.{k}, b.{k}) AS {k}" for k in keys]
+    for f in fields:
+        n = names.get(f, f)
+        cols.append(f"b.{f} AS {n}_before, a.{f} AS {n}_after")
+        if extra and f in extra:
+            cols.append(extra[f])
+    on = " AND ".join(f"a.{k} IS NOT DISTINCT FROM b.{k}" if k == "bureau_code"
+                      else f"a.{k} = b.{k}" for k in keys)
+    distinct = " OR ".join(f"b.{f} IS DISTINCT FROM a.{f}" for f in fields)
+    return con.sql(f"""
+        SELECT *{", " + derived if derived else ""} FROM (
+            SELECT {", ".join(cols)}
+            FROM {b} b FULL JOIN {a} a ON {on}
+            WHERE a.{keys[0]} IS NULL OR b.{keys[0]} IS NULL OR {distinct})
+        ORDER BY {order}""", params={"order": list(METRIC_CODES)}).pl()
 
 
 def _kpi(con: duckdb.DuckDBPyConnection, src: _Sources) -> pl.DataFrame:
-    b, a = src("b", "kpi"), src("a", "kpi")
-    if not a:
-        return pl.DataFrame()
-    return con.sql(f"""
-        WITH j AS (
-            SELECT coalesce(a.metric, b.metric) AS metric,
-                   coalesce(a.fiscal_year, b.fiscal_year) AS fiscal_year,
-                   coalesce(a.bureau_code, b.bureau_code) AS bureau_code,
-                   b.value AS value_before, a.value AS value_after,
-                   a.value - b.value AS difference,
-                   b.target_kind AS target_kind_before, a.target_kind AS target_kind_after,
-                   b.target_min AS target_min_before, a.target_min AS target_min_after,
-                   b.target_max AS target_max_before, a.target_max AS target_max_after,
-                   b.plan_id AS plan_before, a.plan_id AS plan_after,
-                   b.status AS status_before, a.status AS status_after
-            FROM {b} b FULL JOIN {a} a
-              ON a.metric = b.metric AND a.fiscal_year = b.fiscal_year
-             AND a.bureau_code IS NOT DISTINCT FROM b.bureau_code
-            WHERE a.metric IS NULL OR b.metric IS NULL OR {_distinct(KPI_FIELDS)}
-        )
-        SELECT *, coalesce(status_before <> status_after, false) AS flip,
-               coalesce(status_before <> status_after AND status_after = 'below', false)
-                   AS to_below
-        FROM j
-        ORDER BY (status_before = 'met' AND status_after = 'below') DESC NULLS LAST,
-                 to_below DESC, flip DESC, list_position($order, metric), fiscal_year,
-                 bureau_code NULLS FIRST""", params={"order": list(METRIC_CODES)}).pl()
+    return _changed(
+        con, src, "kpi", ("metric", "fiscal_year", "bureau_code"), KPI_FIELDS,
+        "(status_before = 'met' AND status_after = 'below') DESC NULLS LAST, to_below DESC, "
+        "flip DESC, list_position($order, metric), fiscal_year, bureau_code NULLS FIRST",
+        names={"plan_id": "plan"}, extra={"value": "a.value - b.value AS difference"},
+        derived="coalesce(status_before <> status_after, false) AS flip, "
+                "coalesce(status_before <> status_after AND status_after = 'below', false) "
+                "AS to_below")
 
 
 def _pace(con: duckdb.DuckDBPyConnection, src: _Sources) -> pl.DataFrame:
-    b, a = src("b", "kpi_pace"), src("a", "kpi_pace")
-    if not a:
-        return pl.DataFrame()
-    return con.sql(f"""
-        SELECT * FROM (
-        SELECT coalesce(a.metric, b.metric) AS metric,
-               coalesce(a.bureau_code, b.bureau_code) AS bureau_code,
-               b.fiscal_year AS fiscal_year_before, a.fiscal_year AS fiscal_year_after,
-               b.pace_status AS pace_status_before, a.pace_status AS pace_status_after,
-               b.projected AS projected_before, a.projected AS projected_after,
-               b.p_meet AS p_meet_before, a.p_meet AS p_meet_after,
-               coalesce(b.pace_status <> a.pace_status, false) AS flip
-        FROM {b} b FULL JOIN {a} a
-          ON a.metric = b.metric AND a.bureau_code IS NOT DISTINCT FROM b.bureau_code
-        WHERE a.metric IS NULL OR b.metric IS NULL OR {_distinct(PACE_FIELDS)})
-        ORDER BY flip DESC, list_position($order, metric), bureau_code NULLS FIRST""",
-                   params={"order": list(METRIC_CODES)}).pl()
+    return _changed(
+        con, src, "kpi_pace", ("metric", "bureau_code"), PACE_FIELDS,
+        "flip DESC, list_position($order, metric), bureau_code NULLS FIRST",
+        derived="coalesce(pace_status_before <> pace_status_after, false) AS flip")
 
 
 def _published(con: duckdb.DuckDBPyConnection, src: _Sources) -> pl.DataFrame:
-    b, a = src("b", "published_check"), src("a", "published_check")
-    if not a:
-        return pl.DataFrame()
-    return con.sql(f"""
-        SELECT * FROM (
-        SELECT coalesce(a.metric, b.metric) AS metric,
-               coalesce(a.fiscal_year, b.fiscal_year) AS fiscal_year,
-               b.published_value AS published_before, a.published_value AS published_after,
-               b.warehouse_value AS warehouse_before, a.warehouse_value AS warehouse_after,
-               b.matches AS matches_before, a.matches AS matches_after
-        FROM {b} b FULL JOIN {a} a ON a.metric = b.metric AND a.fiscal_year = b.fiscal_year
-        WHERE a.metric IS NULL OR b.metric IS NULL OR {_distinct(PUBLISHED_FIELDS)})
-        ORDER BY list_position($order, metric), fiscal_year""",
-                   params={"order": list(METRIC_CODES)}).pl()
+    return _changed(
+        con, src, "published_check", ("metric", "fiscal_year"), PUBLISHED_FIELDS,
+        "list_position($order, metric), fiscal_year",
+        names={"published_value": "published", "warehouse_value": "warehouse"})
 
 
 def _latest_run(con: duckdb.DuckDBPyConnection, src: _Sources, db: str) -> tuple | None:

@@ -16,11 +16,16 @@ ROOT = Path(__file__).resolve().parent.parent
 
 @pytest.fixture(scope="module")
 def public_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """Served as the README deploys it: the pack's ``public.duckdb`` (``publish``), without the
+    personnel warehouse (the edition's on-demand file is tested in test_public_edition.py)."""
     from pipelines.warehouse import build
+    from release import publication
 
-    wh = tmp_path_factory.mktemp("public") / "warehouse.duckdb"
-    build(ROOT / "data" / "raw", wh)
-    with streamlit_app(wh, DTP_EDITION="public") as url:
+    root = tmp_path_factory.mktemp("public")
+    build(ROOT / "data" / "raw", root / "warehouse.duckdb")
+    pack = publication.write_pack(root / "warehouse.duckdb", root / "publication", 5)
+    (root / "warehouse.duckdb").unlink()
+    with streamlit_app(pack.out_dir / "public.duckdb", DTP_EDITION="public") as url:
         yield url
 
 

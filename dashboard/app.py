@@ -13,7 +13,8 @@ import gc  # noqa: E402
 
 import streamlit as st  # noqa: E402
 
-from dashboard import access, audit, nav, queries, rollup_app, signin, state, ui  # noqa: E402
+from dashboard import access, audit, nav, queries, signin, state, ui  # noqa: E402
+from dashboard.rollup import app as rollup_app  # noqa: E402
 from pipelines.settings import SettingsError, edition, get_settings  # noqa: E402
 from release import i18n  # noqa: E402
 
@@ -62,7 +63,7 @@ principal = gate.principal
 assert principal is not None
 signin.session_start(principal)
 
-# the roll-up edition has its own pages (dashboard/rollup_app.py); each edition refuses the
+# the roll-up edition has its own pages (dashboard/rollup/app.py); each edition refuses the
 # other's file with a clear message
 if principal.rollup:
     rollup_app.main(principal)

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True)
 class PageDef:
-    file: str  # relative to dashboard/app.py
+    file: str  # relative to dashboard/app.py (the roll-up pages: rollup/views/)
     title_key: str  # i18n key
     icon: str
     url_path: str
@@ -63,15 +63,15 @@ METRIC_PAGE: dict[str, str] = {
 # The roll-up edition (DTP_EDITION=rollup, issue 17): these pages instead of the plan pages
 # (none of which it offers); the analysis section keeps the audit page (admins) only.
 ROLLUP_PAGES: tuple[PageDef, ...] = (
-    PageDef("views/rollup_compare.py", "page_rollup_compare", ":material/compare_arrows:",
+    PageDef("rollup/views/compare.py", "page_rollup_compare", ":material/compare_arrows:",
             "compare", True),
-    PageDef("views/rollup_government.py", "page_rollup_government",
+    PageDef("rollup/views/government.py", "page_rollup_government",
             ":material/account_balance:", "government"),
-    PageDef("views/rollup_pace.py", "page_rollup_pace", ":material/speed:", "pace"),
-    PageDef("views/rollup_months.py", "page_rollup_months", ":material/calendar_month:",
+    PageDef("rollup/views/pace.py", "page_rollup_pace", ":material/speed:", "pace"),
+    PageDef("rollup/views/months.py", "page_rollup_months", ":material/calendar_month:",
             "months"),
-    PageDef("views/rollup_submissions.py", "page_rollup_submissions", ":material/inbox:",
+    PageDef("rollup/views/submissions.py", "page_rollup_submissions", ":material/inbox:",
             "submissions"),
-    PageDef("views/rollup_data.py", "page_rollup_data", ":material/download:", "rollup-data"),
-    PageDef("views/rollup_inbox.py", "page_rollup_inbox", ":material/move_to_inbox:", "inbox"),
+    PageDef("rollup/views/data.py", "page_rollup_data", ":material/download:", "rollup-data"),
+    PageDef("rollup/views/inbox.py", "page_rollup_inbox", ":material/move_to_inbox:", "inbox"),
 )

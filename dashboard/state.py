@@ -36,7 +36,7 @@ GLOBAL_PARAMS = ("lang", "bureau", "fy_from", "fy_to")
 # and dropped from the URL before its page ran (issue 18); _url_widget now refuses one.
 PAGE_PARAMS: set[str] = {"fy", "track", "pace", "plan"}
 # the draft revision page (issue 26): ``plan`` (the plan revised) and ``metric`` (its chart)
-# the roll-up edition (dashboard/rollup_ui.py): the organisation filter and a page's metric
+# the roll-up edition (dashboard/rollup/ui.py): the organisation filter and a page's metric
 PAGE_PARAMS |= {"org", "metric"}
 PAGE_PARAMS |= {"month"}  # the roll-up's month shown (issue 24), on every roll-up page
 PAGE_PARAMS |= URL_PARAMS  # the data page's dataset, publication switch and filters (issue 4)

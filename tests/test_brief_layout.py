@@ -18,7 +18,8 @@ from conftest import build_from
 from pdf_layout import PDFTOTEXT, SOFFICE, problems, to_pdf
 from test_plans import generations
 
-from dashboard import brief, rollup_brief
+from dashboard import brief
+from dashboard.rollup import brief as rollup_brief
 
 pytestmark = pytest.mark.skipif(SOFFICE is None or PDFTOTEXT is None,
                                 reason="needs LibreOffice (soffice) and poppler-utils")

@@ -39,7 +39,7 @@ FAMILIES: dict[str, tuple[str, ...]] = {
               "phishing_drills_held"),  # counts' units in the key messages (Japanese)
     "digest_freq_": ("on_change", "monthly"),  # the digest's subscription (dashboard/digest.py)
     "draft_err_": revision.ERROR_KEYS,  # the draft revision's errors (pipelines/revision.py)
-    "rollup_flag_": ("F", "C", "S", "P"),  # roll-up flags + policy (dashboard/rollup_ui.py)
+    "rollup_flag_": ("F", "C", "S", "P"),  # roll-up flags + policy (dashboard/rollup/ui.py)
     "rollup_ds_": tuple(f"{d}{s}" for d in access.ROLLUP_DATASETS
                         for s in ("", "_def")),  # the roll-up's downloads
 }

@@ -2,10 +2,18 @@
 ``pipelines`` are Streamlit-free and never import the dashboard, so ``pipelines publish``,
 ``pipelines rollup`` and the dashboard share them. Checked twice: statically with an
 import-linter contract (every import, lazy ones inside functions included), and at run time
-in a fresh interpreter (what importing each module really loads)."""
+in a fresh interpreter (what importing each module really loads).
+
+The two editions of the dashboard (issue 24, item 6): the roll-up edition is its own package,
+``dashboard.rollup`` (its pages in ``dashboard/rollup/views/``). The ministry edition's modules
+never import it (``dashboard.app``, the entry point of every edition, is the one that does), and
+it imports only the modules both editions share (``SHARED``), never a ministry-only one (plan
+pace, review, deliveries, digest, ...). The page scripts are not modules (no import graph for
+them): their imports are read with ``ast``."""
 
 from __future__ import annotations
 
+import ast
 import pkgutil
 import subprocess
 import sys
@@ -14,6 +22,18 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
+
+# the dashboard modules both editions use (``datasets`` and ``review`` only as the imports of
+# ``downloads`` and ``brief``: the download budget and the briefing pack's machinery); every
+# other module of dashboard/ (but app.py, the entry point) is the ministry edition's own, and
+# the roll-up never imports it, directly or not
+SHARED = ("access", "audit", "brief", "charts", "datasets", "downloads", "fmt", "messages", "nav",
+          "queries", "review", "signin", "state", "ui")
+MINISTRY = tuple(sorted(f"dashboard.{m.name}"
+                        for m in pkgutil.iter_modules([str(ROOT / "dashboard")])
+                        if m.name not in ("app", "rollup", "__main__")))
+MINISTRY_ONLY = tuple(m for m in MINISTRY if m.split(".")[1] not in SHARED)
+_INDENT = "\n    "
 
 CONTRACTS = """
 [importlinter]
@@ -70,6 +90,22 @@ source_modules =
     pipelines.sample
 forbidden_modules =
     pipelines.delivery
+
+[importlinter:contract:ministry-not-rollup]
+name = the ministry edition's modules never import the roll-up edition (dashboard.rollup)
+type = forbidden
+source_modules =
+    """ + _INDENT.join(MINISTRY) + """
+forbidden_modules =
+    dashboard.rollup
+
+[importlinter:contract:rollup-not-ministry]
+name = the roll-up edition imports only the dashboard modules both editions share
+type = forbidden
+source_modules =
+    dashboard.rollup
+forbidden_modules =
+    """ + _INDENT.join(MINISTRY_ONLY) + """
 """
 
 
@@ -103,3 +139,49 @@ def test_importing_release_or_pipelines_loads_no_streamlit_or_dashboard(package)
                        timeout=300)
     assert r.returncode == 0, r.stderr
     assert r.stdout.strip() == "", f"{package} loads {r.stdout.strip()}"
+
+
+def _page_imports(page: Path) -> set[str]:
+    """The modules a page script imports (``from dashboard import x`` counts as
+    ``dashboard.x``)."""
+    out: set[str] = set()
+    for node in ast.walk(ast.parse(page.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            out.update(a.name for a in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            out.add(node.module)
+            out.update(f"{node.module}.{a.name}" for a in node.names)
+    return out
+
+
+def test_the_editions_pages_keep_to_their_edition():
+    """The page scripts (run by ``st.navigation``, imported by no module): a ministry page never
+    imports the roll-up package, a roll-up page never a ministry-only module."""
+    assert MINISTRY_ONLY and "dashboard.queries" in MINISTRY
+    ministry_pages = sorted((ROOT / "dashboard" / "views").glob("*.py"))
+    rollup_pages = sorted((ROOT / "dashboard" / "rollup" / "views").glob("*.py"))
+    assert ministry_pages and rollup_pages
+    bad = [f"{p.name} imports {m}" for p in ministry_pages for m in sorted(_page_imports(p))
+           if m == "dashboard.rollup" or m.startswith("dashboard.rollup.")]
+    bad += [f"rollup/views/{p.name} imports {m}" for p in rollup_pages
+            for m in sorted(_page_imports(p)) if m in MINISTRY_ONLY]
+    assert not bad, bad
+
+
+def test_importing_either_edition_loads_none_of_the_other():
+    """In fresh interpreters: the ministry edition's modules load no ``dashboard.rollup``
+    module; the roll-up package's modules load no ministry-only module."""
+    rollup = ["dashboard.rollup"] + [f"dashboard.rollup.{m.name}" for m in pkgutil.iter_modules(
+        [str(ROOT / "dashboard" / "rollup")]) if not m.name.startswith("_")]
+    for names, bad in ((list(MINISTRY), ("dashboard.rollup",)), (rollup, MINISTRY_ONLY)):
+        code = (
+            "import importlib, sys\n"
+            f"for name in {names!r}:\n"
+            "    importlib.import_module(name)\n"
+            f"bad = {tuple(bad)!r}\n"
+            "print(' '.join(sorted(m for m in sys.modules\n"
+            "                      if any(m == b or m.startswith(b + '.') for b in bad))))\n")
+        r = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True,
+                           text=True, timeout=300)
+        assert r.returncode == 0, r.stderr
+        assert r.stdout.strip() == "", f"{names} load {r.stdout.strip()}"

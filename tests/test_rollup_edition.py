@@ -18,10 +18,10 @@ from streamlit.testing.v1 import AppTest
 from streamlit.util import calc_hash
 
 from dashboard import access, audit, fmt, nav
-from dashboard import rollup_brief as rb
-from dashboard import rollup_downloads as rd
-from dashboard import rollup_queries as rq
-from dashboard import rollup_ui as rui
+from dashboard.rollup import brief as rb
+from dashboard.rollup import downloads as rd
+from dashboard.rollup import queries as rq
+from dashboard.rollup import ui as rui
 from pipelines.schema import METRIC_BY_CODE, METRICS
 from release import i18n
 

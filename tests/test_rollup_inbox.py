@@ -21,7 +21,7 @@ from packs import move_as_of
 from streamlit.testing.v1 import AppTest
 
 from dashboard import access, nav
-from dashboard import rollup_inbox as inbox
+from dashboard.rollup import inbox
 from pipelines.__main__ import main
 from pipelines.sample import generate
 from pipelines.warehouse import build

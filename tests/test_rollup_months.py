@@ -17,7 +17,7 @@ from streamlit.testing.v1 import AppTest
 from streamlit.util import calc_hash
 
 from dashboard import fmt, nav
-from dashboard import rollup_ui as rui
+from dashboard.rollup import ui as rui
 from pipelines.__main__ import main
 from release import i18n
 

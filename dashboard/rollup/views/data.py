@@ -1,7 +1,7 @@
 """データ Data (the roll-up edition, issue 17): the roll-up's own datasets for the selected
 organisations — rollup_kpi (every organisation's published kpi rows, bureau rows included, and
 the government-wide rows) and rollup_kpi_pace — as CSV or XLSX. Made on the click
-(``dashboard.rollup_downloads``): the role is checked again then and the download audited. No
+(``dashboard.rollup.downloads``): the role is checked again then and the download audited. No
 row-level dataset exists in the roll-up file, so none is offered."""
 
 from __future__ import annotations
@@ -9,9 +9,9 @@ from __future__ import annotations
 import streamlit as st
 
 from dashboard import access, downloads, ui
-from dashboard import rollup_downloads as rd
-from dashboard import rollup_queries as rq
-from dashboard import rollup_ui as rui
+from dashboard.rollup import downloads as rd
+from dashboard.rollup import queries as rq
+from dashboard.rollup import ui as rui
 
 v = rui.view()
 principal = access.require_page("rollup-data")

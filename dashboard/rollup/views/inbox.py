@@ -3,7 +3,7 @@
 zip; the page shows the validation in the CLI's words, or what changed against that
 organisation's previous month (status flips first, then cells newly withheld and newly shown,
 then values), and the submitter accepts it into the roll-up store. Everything that decides is
-in ``dashboard.rollup_inbox`` and ``dashboard.access`` (a pack of another organisation is
+in ``dashboard.rollup.inbox`` and ``dashboard.access`` (a pack of another organisation is
 refused there, server-side)."""
 
 from __future__ import annotations
@@ -12,9 +12,9 @@ import polars as pl
 import streamlit as st
 
 from dashboard import access, fmt
-from dashboard import rollup_inbox as inbox
-from dashboard import rollup_queries as rq
-from dashboard import rollup_ui as rui
+from dashboard.rollup import inbox
+from dashboard.rollup import queries as rq
+from dashboard.rollup import ui as rui
 from pipelines import settings
 from pipelines.schema import METRIC_BY_CODE
 from release import i18n, intake

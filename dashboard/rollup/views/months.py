@@ -13,8 +13,8 @@ import polars as pl
 import streamlit as st
 
 from dashboard import access, state
-from dashboard import rollup_queries as rq
-from dashboard import rollup_ui as rui
+from dashboard.rollup import queries as rq
+from dashboard.rollup import ui as rui
 from pipelines.fiscal import fiscal_year
 from pipelines.schema import METRIC_BY_CODE, METRICS
 from release import i18n

@@ -9,8 +9,8 @@ import polars as pl
 import streamlit as st
 
 from dashboard import access, fmt
-from dashboard import rollup_queries as rq
-from dashboard import rollup_ui as rui
+from dashboard.rollup import queries as rq
+from dashboard.rollup import ui as rui
 
 v = rui.view()
 access.require_page("submissions")

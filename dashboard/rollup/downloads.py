@@ -1,4 +1,4 @@
-"""The roll-up edition's downloads (``views/rollup_data.py``): ``rollup_kpi`` and
+"""The roll-up edition's downloads (``rollup/views/data.py``): ``rollup_kpi`` and
 ``rollup_kpi_pace`` of the selected organisations as CSV (``release.exports``) or XLSX
 (``release.xlsx``, with its about sheet). Everything in the roll-up file is already in
 publication form (each organisation's protected pack; a withheld cell is empty, its flag says
@@ -21,8 +21,8 @@ from collections.abc import Callable, Sequence
 import polars as pl
 
 from dashboard import access, audit
-from dashboard import rollup_queries as rq
 from dashboard.downloads import BUDGET_BYTES, BUDGET_ROWS, OverBudget, within_budget
+from dashboard.rollup import queries as rq
 from release import exports as ex
 from release import i18n, xlsx
 

@@ -1,5 +1,5 @@
 """The roll-up edition's submissions inbox (issue 24): what happens to an uploaded pack, apart
-from the page that draws it (``views/rollup_inbox.py``).
+from the page that draws it (``rollup/views/inbox.py``).
 
 :func:`receive` — an uploaded ``.zip``, through the delivery flow's zip safety
 (``pipelines.delivery.intake.read_zip``: paths, links, nesting, expansion, the upload limit),

@@ -22,7 +22,7 @@ import polars as pl
 import streamlit as st
 
 from dashboard import charts, fmt, state, ui
-from dashboard import rollup_queries as rq
+from dashboard.rollup import queries as rq
 from pipelines.schema import METRIC_BY_CODE
 from release import i18n
 from release.organisation import ALL

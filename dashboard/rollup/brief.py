@@ -13,7 +13,7 @@ the content differs:
   receiver, with the bounds the free parts imply);
 * the pace of the year in progress of each organisation where its pack had one.
 
-Every number comes from ``dashboard.rollup_queries`` (rollup_kpi, rollup_kpi_pace); nothing is
+Every number comes from ``dashboard.rollup.queries`` (rollup_kpi, rollup_kpi_pace); nothing is
 recomputed. One entry point, :func:`build` (the compare page's buttons, after
 ``access.authorize_rollup_brief``).
 """
@@ -27,9 +27,9 @@ from dataclasses import dataclass
 import polars as pl
 
 from dashboard import brief, fmt, messages
-from dashboard import rollup_queries as rq
-from dashboard import rollup_ui as rui
 from dashboard.brief import KINDS, MIME, Chart, FontMissing, Series, pdf_font
+from dashboard.rollup import queries as rq
+from dashboard.rollup import ui as rui
 from pipelines.schema import METRIC_BY_CODE, METRICS
 from release import i18n
 

@@ -12,9 +12,10 @@ from __future__ import annotations
 import polars as pl
 import streamlit as st
 
-from dashboard import access, audit, rollup_brief, state
-from dashboard import rollup_queries as rq
-from dashboard import rollup_ui as rui
+from dashboard import access, audit, state
+from dashboard.rollup import brief as rollup_brief
+from dashboard.rollup import queries as rq
+from dashboard.rollup import ui as rui
 from pipelines.schema import METRIC_BY_CODE, METRICS
 from release import i18n
 

@@ -5,7 +5,7 @@ traceback. No plan page of the ministry edition is offered, and no page reads a 
 warehouse.
 
 Each edition refuses the other's file with a clear message (:func:`refuse_rollup_file` for the
-ministry editions, ``rollup_queries.NotARollup`` here).
+ministry editions, ``dashboard.rollup.queries.NotARollup`` here).
 """
 
 from __future__ import annotations
@@ -13,9 +13,9 @@ from __future__ import annotations
 import streamlit as st
 
 from dashboard import access, nav, queries, signin, state, ui
-from dashboard import rollup_queries as rq
-from dashboard import rollup_ui as rui
 from dashboard.access import Principal
+from dashboard.rollup import queries as rq
+from dashboard.rollup import ui as rui
 from release import i18n
 
 

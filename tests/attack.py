@@ -119,8 +119,21 @@ class Attacker:
 
     def rows(self, table: str, where: dict[str, object] | None = None,
              test=None) -> list[dict]:  # noqa: ANN001
+        if not hasattr(self, "_index"):
+            self._index: dict[tuple, list[dict]] = defaultdict(list)
+        if (table,) not in self._index:  # rows by FY and by (FY, bureau), read once
+            for row in self.frames[table].iter_rows(named=True):
+                self._index[(table,)].append(row)
+                fy, b = row.get("fiscal_year"), row.get("bureau_code")
+                self._index[(table, fy)].append(row)
+                self._index[(table, fy, b)].append(row)
+        where = dict(where or {})
+        fy, b = where.pop("fiscal_year", None), where.pop("bureau_code", None)
+        key = (table,) if fy is None else (table, fy) if b is None else (table, fy, b)
+        if fy is None and b is not None:
+            key, where = (table,), {"bureau_code": b, **where}
         out = []
-        for row in self.frames[table].iter_rows(named=True):
+        for row in self._index.get(key, []):
             if where and any(row[k] != v for k, v in where.items()):
                 continue
             if test is not None and not test(row):
@@ -426,6 +439,9 @@ class Result:
     # small cells (true count 1..threshold-1, [c] or complement) whose feasible range holds
     # fewer than ``threshold`` consecutive values: (name, value, low, high)
     narrowed: list[tuple] = field(default_factory=list)
+    # cells whose integer programs hit the time limit before either proof: (name, value,
+    # witnessed low, high, proven low, high) — never counted as protected
+    unresolved: list[tuple] = field(default_factory=list)
 
 
 def attack(pack: Path, published: Path | None, warehouse: Path, threshold: int,
@@ -489,7 +505,7 @@ def attack_rollup(rollup: Path, parts: list[tuple[str, Path, Path | None, Path]]
 
 def attack_releases(releases: list[tuple[str, Path, Path]], published: Path | None,
                     threshold: int, intervals: bool = True, stop_after: int | None = None,
-                    integer: bool = True) -> Result:
+                    integer: bool = True, time_limit: float = 60.0) -> Result:
     """Several releases of one organisation (``releases``: label, pack, its warehouse for
     scoring; oldest first), attacked as one problem: each pack's relations, and between two
     successive packs, for every count both show or withhold — a FY completed at the earlier
@@ -521,7 +537,7 @@ def attack_releases(releases: list[tuple[str, Path, Path]], published: Path | No
         idx = [i for i, o in enumerate(p.owners) if o == label]
         x_true[idx] = truth(warehouse, [p.names[i] for i in idx])
     return solve_all(p, x_true, threshold, intervals, stop_after,
-                     published_caps(p, published, packs), integer)
+                     published_caps(p, published, packs), integer, time_limit)
 
 
 def published_caps(p: Problem, published: Path | None,
@@ -618,18 +634,110 @@ def cut(raw: Path, as_of: dt.date, out: Path) -> Path:
     return out
 
 
+class _Model:
+    """One component's relations as a HiGHS model over its unknowns (0 ≤ x ≤ 10⁷: finite, so
+    a push up is never unbounded and proves width): the same model serves every solve, LP
+    (warm simplex) or integer program, only the objective and integrality change."""
+
+    def __init__(self, rows: list[tuple[dict[int, float], float, bool]], members: list[int],
+                 time_limit: float) -> None:
+        import highspy
+        from scipy.sparse import csr_array
+
+        self.hs = highspy
+        self.pos = {v: k for k, v in enumerate(members)}
+        self.n = n = len(members)
+        data, ri, ci, lo, hi = [], [], [], [], []
+        for k_, (e, c, is_eq) in enumerate(rows):
+            for i, x in e.items():
+                data.append(x)
+                ri.append(k_)
+                ci.append(self.pos[i])
+            lo.append(-c if is_eq else -np.inf)
+            hi.append(-c)
+        self.a = csr_array((data, (ri, ci)), shape=(len(rows), n))
+        self.lo, self.hi = np.asarray(lo, dtype=float), np.asarray(hi, dtype=float)
+        a = self.a.tocsc()
+        a.sort_indices()
+        lp = highspy.HighsLp()
+        lp.num_col_, lp.num_row_ = n, len(rows)
+        lp.col_cost_ = np.zeros(n)
+        lp.col_lower_ = np.zeros(n)
+        lp.col_upper_ = np.full(n, 1e7)
+        lp.row_lower_ = self.lo
+        lp.row_upper_ = self.hi
+        lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
+        lp.a_matrix_.start_ = a.indptr
+        lp.a_matrix_.index_ = a.indices
+        lp.a_matrix_.value_ = a.data
+        self.h = h = highspy.Highs()
+        h.setOptionValue("output_flag", False)
+        h.setOptionValue("threads", 1)
+        h.setOptionValue("random_seed", 0)
+        h.setOptionValue("mip_rel_gap", 0.0)  # integer objectives: prove the optimum itself
+        h.passModel(lp)
+        self.time_limit = time_limit
+        self.idx = np.arange(n, dtype=np.int32)
+        self.integer = False
+
+    def _kind(self, integer: bool) -> None:
+        if integer != self.integer:
+            kind = self.hs.HighsVarType.kInteger if integer else self.hs.HighsVarType.kContinuous
+            self.h.changeColsIntegrality(self.n, self.idx, np.array([kind] * self.n))
+            self.integer = integer
+
+    def solve(self, weights: dict[int, float], integer: bool
+              ) -> tuple[np.ndarray | None, float | None, bool]:
+        """Minimise Σ weight·x: (a feasible point or None, a proven lower bound of the
+        objective or None, whether the point is integral — an integer witness)."""
+        h, hs = self.h, self.hs
+        self._kind(integer)
+        c = np.zeros(self.n)
+        for i, w in weights.items():
+            c[self.pos[i]] = w
+        h.changeColsCost(self.n, self.idx, c)
+        h.setOptionValue("time_limit", h.getRunTime() + self.time_limit)  # a cumulative clock
+        h.run()
+        status, info = h.getModelStatus(), h.getInfo()
+        x = None
+        if info.primal_solution_status == 2:  # feasible
+            x = np.asarray(h.getSolution().col_value)
+        bound = None
+        if status == hs.HighsModelStatus.kOptimal:
+            bound = info.mip_dual_bound if integer else info.objective_function_value
+        elif integer and status == hs.HighsModelStatus.kTimeLimit:
+            bound = info.mip_dual_bound if np.isfinite(info.mip_dual_bound) else None
+        # a witness is checked here, not taken on the solver's word
+        whole = x is not None and bool(np.all(np.abs(x - np.round(x)) < 1e-6))
+        if whole:
+            r = self.a @ np.round(x)
+            whole = bool(np.all(r >= self.lo - 1e-6) and np.all(r <= self.hi + 1e-6)
+                         and np.all(np.round(x) >= 0))
+        return x, bound, whole
+
+
 def solve_all(p: Problem, x_true: np.ndarray, threshold: int, intervals: bool = True,
               stop_after: int | None = None, caps: dict[int, float] | None = None,
-              integer: bool = True) -> Result:
+              integer: bool = True, time_limit: float = 60.0) -> Result:
     """For every protected unknown of ``p``, its smallest and largest feasible value: pinned
     (both equal) is *recovered*; a small count (1..threshold−1, a cell or a complement) whose
     range holds fewer than ``threshold`` values is *narrowed* (``intervals``: the protection
     interval rule; without it only pins are looked for). ``caps``: unknowns that public
     figures alone bound to ``[0, cap]`` (a bureau's digital hires under a published total):
     a range as wide as that is not narrowed by the release. ``stop_after``: return once that
-    many cells are found (a control needs one)."""
-    from scipy.optimize import Bounds, LinearConstraint, milp
-    from scipy.sparse import coo_array, csr_array
+    many cells are found (a control needs one).
+
+    ``integer``: the exact attack (counts are integers); False: its LP relaxation (a range
+    at least as wide). Each connected component of the relations is solved on its own
+    (a cell's range depends on nothing else). A cell is *protected* once two integer points
+    satisfying every relation (witnesses) lie ``need`` apart — the truth is one, the others
+    come from pushes of many open cells at once (integer programs, or LP vertices that happen
+    to be integral); it is *narrowed*/*recovered* once a proven bound (the LP relaxation's
+    optimum, or the integer program's dual bound) leaves it fewer values. A cell whose
+    integer programs hit ``time_limit`` seconds before either is *unresolved* (reported, never
+    counted as protected). The truth is given to the integer programs as a first incumbent:
+    it speeds the search and changes no proven bound."""
+    from scipy.sparse import coo_array
     from scipy.sparse.csgraph import connected_components
 
     n = len(p.names)
@@ -658,6 +766,7 @@ def solve_all(p: Problem, x_true: np.ndarray, threshold: int, intervals: bool = 
     in_comp = {i: int(label[i + len(cons)]) for i in range(n)}
     recovered: list[tuple] = []
     narrowed: list[tuple] = []
+    unresolved: list[tuple] = []
     todo_by: dict[int, list[int]] = defaultdict(list)
     for i in protected:
         todo_by[in_comp[i]].append(i)
@@ -665,73 +774,75 @@ def solve_all(p: Problem, x_true: np.ndarray, threshold: int, intervals: bool = 
     caps = caps or {}
     need = {i: min((threshold - 1 if 1 <= x_true[i] < threshold else 1) if intervals else 1,
                    max(caps.get(i, np.inf), 1)) for i in protected}
-    lo_seen = {i: float(x_true[i]) for i in protected}
+    lo_seen = {i: float(x_true[i]) for i in protected}  # witnessed (integer points)
     hi_seen = dict(lo_seen)
-
-    def seen(i: int, v: float) -> None:
-        lo_seen[i], hi_seen[i] = min(lo_seen[i], v), max(hi_seen[i], v)
+    lo_proven = {i: 0.0 for i in protected}  # proven bounds of the integer range
+    hi_proven = {i: 1e7 for i in protected}
 
     def wide(i: int) -> bool:
         return hi_seen[i] - lo_seen[i] >= need[i] - 0.5
 
-    for comp, todo in todo_by.items():
+    def narrow(i: int) -> bool:
+        return hi_proven[i] - lo_proven[i] < need[i] - 0.5
+
+    for comp in sorted(todo_by, key=lambda c: len(by_comp.get(c, []))):
         if stop_after is not None and len(recovered) + len(narrowed) >= stop_after:
             break
+        todo = todo_by[comp]
         rows = by_comp.get(comp, [])
         if not rows:
             continue  # in no relation: anything ≥ 0
         members = sorted({i for j in rows for i in cons[j][0]})
-        pos = {v: k for k, v in enumerate(members)}
-        data, ri, ci, lo, hi = [], [], [], [], []
-        for k_, j in enumerate(rows):
-            e, c, is_eq = cons[j]
-            for i, x in e.items():
-                data.append(x)
-                ri.append(k_)
-                ci.append(pos[i])
-            lo.append(-c if is_eq else -np.inf)
-            hi.append(-c)
-        mat = csr_array((data, (ri, ci)), shape=(len(rows), len(members)))
-        constraint = LinearConstraint(mat, lo, hi)
-        integrality = np.ones(len(members)) if integer else np.zeros(len(members))
-        bounds = Bounds(0, 1e7)  # finite: a push up is never unbounded (and proves width)
+        model = _Model([cons[j] for j in rows], members, time_limit)
 
-        def solve(cvec: np.ndarray, constraint: LinearConstraint = constraint,
-                  integrality: np.ndarray = integrality, bounds: Bounds = bounds):  # noqa: ANN202
-            return milp(cvec, constraints=constraint, integrality=integrality, bounds=bounds,
-                        options={"time_limit": 60})
+        def witness(x: np.ndarray, cells: list[int], pos: dict = model.pos) -> None:
+            for i in cells:
+                v = float(np.round(x[pos[i]]))
+                lo_seen[i], hi_seen[i] = min(lo_seen[i], v), max(hi_seen[i], v)
 
-        open_ = [i for i in todo]
-        for _ in range(4):  # push the open cells up, then down, while that proves some
-            before = len(open_)
-            for sign in (-1.0, 1.0):
-                cvec = np.zeros(len(members))
-                for i in open_:
-                    cvec[pos[i]] = sign
-                res = solve(cvec)
-                if res.x is not None:
-                    for i in open_:
-                        seen(i, float(np.round(res.x[pos[i]])))
-                    open_ = [i for i in open_ if not wide(i)]
-            if not open_ or len(open_) == before:
-                break
-        for i in open_:
-            unbounded = False
-            for sign in (-1.0, 1.0):
-                cvec = np.zeros(len(members))
-                cvec[pos[i]] = sign
-                res = solve(cvec)
-                if res.x is None:  # unbounded when maximising
-                    unbounded = unbounded or sign < 0
-                else:
-                    seen(i, float(np.round(res.x[pos[i]])))
-                if unbounded or wide(i):
+        def push(cells: list[int], as_integer: bool, model: _Model = model) -> list[int]:
+            """Push ``cells`` all down, then all up, while that witnesses some."""
+            for _ in range(4):
+                before = len(cells)
+                for sign in (1.0, -1.0):
+                    x, _, whole = model.solve({i: sign for i in cells}, as_integer)
+                    if x is not None and (whole or not integer):
+                        witness(x, cells)
+                    cells = [i for i in cells if not wide(i)]
+                if not cells or len(cells) == before:
                     break
-            if unbounded or wide(i):
+            return cells
+
+        open_ = push(push(list(todo), False), integer) if integer else list(todo)
+        for i in open_:
+            if wide(i):
+                continue
+            for as_integer in ((False, True) if integer else (False,)):
+                for sign in (1.0, -1.0):  # smallest, then largest
+                    x, bound, whole = model.solve({i: sign}, as_integer)
+                    if x is not None and (whole or not integer):
+                        witness(x, open_ if whole else [i])
+                    if bound is not None:
+                        if sign > 0:
+                            lo_proven[i] = max(lo_proven[i], np.ceil(bound - 1e-6))
+                        else:
+                            hi_proven[i] = min(hi_proven[i], np.floor(-bound + 1e-6))
+                    if wide(i) or narrow(i):
+                        break
+                if wide(i) or narrow(i):
+                    break
+            if wide(i):
                 continue
             who = (p.owners[i],) if p.owners[i] is not None else ()
-            if hi_seen[i] == lo_seen[i]:
-                recovered.append((*who, p.names[i], float(x_true[i])))
+            if not integer:  # the relaxation's optimum is the range (both proven)
+                lo_proven[i], hi_proven[i] = lo_seen[i], hi_seen[i]
+            if narrow(i):
+                if hi_proven[i] == lo_proven[i]:
+                    recovered.append((*who, p.names[i], float(x_true[i])))
+                else:
+                    narrowed.append((*who, p.names[i], float(x_true[i]), lo_proven[i],
+                                     hi_proven[i]))
             else:
-                narrowed.append((*who, p.names[i], float(x_true[i]), lo_seen[i], hi_seen[i]))
-    return Result(len(protected), recovered, broken, narrowed)
+                unresolved.append((*who, p.names[i], float(x_true[i]), lo_seen[i], hi_seen[i],
+                                   lo_proven[i], hi_proven[i]))
+    return Result(len(protected), recovered, broken, narrowed, unresolved)

@@ -40,6 +40,8 @@ In order, each step only when the ones before found nothing (docs/ROLLUP.md, tab
 
 from __future__ import annotations
 
+import atexit
+import contextlib
 import datetime as dt
 import hashlib
 import html
@@ -47,8 +49,11 @@ import io
 import json
 import os
 import re
+import secrets
+import shutil
 import stat
 import tempfile
+import threading
 import zipfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -385,16 +390,18 @@ def _numbers(frame: pl.DataFrame, columns: Sequence[str], where: str,
     """Text columns → Float64 (``[c]`` and empty → NULL; the text kept as ``__raw_<c>``); a
     cell that is neither a number nor ``[c]`` is a problem (first rows named, spreadsheet
     numbering: header = row 1)."""
-    out = []
+    out, masks = [], {}
     for c in columns:
         col = pl.col(c).str.strip_chars()
         num = col.cast(pl.Float64, strict=False)
-        bad = frame.with_row_index("__row", 2).filter(
-            col.is_not_null() & (col != "") & (col != SUPPRESSED)
-            & (num.is_null() | num.is_nan() | num.is_infinite()))
-        if bad.height:
-            problems.append(f"{where}: column {c}: not a number or {SUPPRESSED} ({_rows(bad)})")
+        masks[c] = (col.is_not_null() & (col != "") & (col != SUPPRESSED)
+                    & (num.is_null() | num.is_nan() | num.is_infinite())).fill_null(False)
         out += [num.alias(c), pl.col(c).alias(f"__raw_{c}")]
+    hit = frame.select(m.any().alias(c) for c, m in masks.items()).row(0)  # one pass
+    for c, any_bad in zip(columns, hit, strict=True):
+        if any_bad:
+            bad = frame.with_row_index("__row", 2).filter(masks[c])
+            problems.append(f"{where}: column {c}: not a number or {SUPPRESSED} ({_rows(bad)})")
     return frame.with_columns(out)
 
 
@@ -429,12 +436,16 @@ def _text(frame: pl.DataFrame, where: str, problems: list[str],
     """Every text cell: no control character, at most ``TEXT_MAX`` (names: ``NAME_MAX``)
     characters."""
     limits = limits or {}
+    masks = {c: (pl.col(c).str.contains(_CONTROL_PL)
+                 | (pl.col(c).str.len_chars() > limits.get(c, TEXT_MAX))).fill_null(False)
+             for c in frame.columns}
+    hit = frame.select(m.any().alias(c) for c, m in masks.items()).row(0)  # one pass
     rows = frame.with_row_index("__row", 2)
-    for c in frame.columns:
+    for c, any_bad in zip(frame.columns, hit, strict=True):
+        if not any_bad:
+            continue
         most = limits.get(c, TEXT_MAX)
-        col = pl.col(c)
-        bad = rows.filter((col.str.contains(_CONTROL_PL) | (col.str.len_chars() > most))
-                          .fill_null(False))
+        bad = rows.filter(masks[c])
         if bad.height:
             problems.append(f"{where}: column {c}: a control character or more than {most} "
                             f"characters ({_rows(bad)})")
@@ -544,38 +555,87 @@ def _first_difference(got: pl.DataFrame, want: pl.DataFrame) -> tuple[int, str, 
     return first
 
 
+# The one DuckDB of the process that reads packs' public.duckdb (an instance costs ~20 ms of
+# CPU to create, more than the reading): in memory, locked like release.connection.connect (no
+# external access, no extension, no setting undone) except that it may open files in ONE private
+# folder (0700; on tmpfs where there is one), where each pack's copy is written, attached
+# READ_ONLY, read and detached — one at a time, so a view stored in a hostile file can read no
+# other file than its own copy.
+_READER: tuple[int, duckdb.DuckDBPyConnection, Path] | None = None
+_READER_LOCK = threading.Lock()
+
+
+def _reader() -> tuple[duckdb.DuckDBPyConnection, Path]:
+    global _READER
+    if _READER is None or _READER[0] != os.getpid():  # (a forked child makes its own)
+        from pipelines.readonly import LOCK
+
+        shm = Path("/dev/shm")
+        base = str(shm) if shm.is_dir() and os.access(shm, os.W_OK | os.X_OK) else None
+        folder = Path(tempfile.mkdtemp(prefix="dtp-intake-", dir=base))
+        con = duckdb.connect(":memory:", config={"autoinstall_known_extensions": False,
+                                                 "autoload_known_extensions": False,
+                                                 "memory_limit": "256MB", "threads": 1})
+        try:
+            con.execute("SET allowed_directories = ?", [[f"{folder}/"]])
+            for sql in LOCK:
+                con.execute(sql)
+        except BaseException:
+            con.close()
+            shutil.rmtree(folder, ignore_errors=True)
+            raise
+        atexit.register(shutil.rmtree, folder, True)
+        _READER = (os.getpid(), con, folder)
+    return _READER[1], _READER[2]
+
+
+def _drop_reader() -> None:
+    global _READER
+    if _READER is not None:
+        _, con, folder = _READER
+        _READER = None
+        with contextlib.suppress(duckdb.Error):
+            con.close()
+        shutil.rmtree(folder, ignore_errors=True)
+
+
 def _public(folder: Path, data: bytes, problems: list[str]) -> dict | None:
     """publication_meta, pub_kpi, pub_kpi_pace and bureaus of the pack's public.duckdb, read
     from the very bytes that were checked (a private copy: no link can swap the file)."""
     from release import exports
-    from release.connection import LOCK
     from release.public import MARKER
 
     path = folder / PUBLIC_NAME
-    with tempfile.TemporaryDirectory(prefix="dtp-intake-") as tmp:
-        copy = Path(tmp) / PUBLIC_NAME
-        copy.write_bytes(data)
+    with _READER_LOCK:
+        con, private = _reader()
+        copy = private / f"{secrets.token_hex(8)}.duckdb"
+        fd = os.open(copy, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
         try:
-            # locked like release.connection.connect (no external access, no extension, no
-            # setting undone), without the status macros the intake does not use
-            con = duckdb.connect(":memory:", config={"autoinstall_known_extensions": False,
-                                                     "autoload_known_extensions": False,
-                                                     "memory_limit": "256MB", "threads": 1})
+            with os.fdopen(fd, "wb") as f:
+                f.write(data)
+            attached = False
             try:
                 con.execute("ATTACH ? AS wh (READ_ONLY)", [str(copy)])
+                attached = True
                 con.execute("USE wh")
-                for sql in LOCK:
-                    con.execute(sql)
                 meta = con.sql(f"SELECT * FROM {MARKER}").pl().row(0, named=True)
                 tables = {t: con.sql(f'SELECT * FROM "pub_{t}"').pl()
                           for t in ("kpi", PACE.name)}
                 bureaus = con.sql("SELECT bureau_code, name_ja, name_en FROM bureaus").pl()
+            except (duckdb.Error, pl.exceptions.PolarsError, IndexError) as exc:
+                problems.append(f"{path}: not a public-edition file "
+                                f"({show(str(exc).splitlines()[0], 120)})")
+                return None
             finally:
-                con.close()
-        except (duckdb.Error, pl.exceptions.PolarsError, IndexError) as exc:
-            problems.append(f"{path}: not a public-edition file "
-                            f"({show(str(exc).splitlines()[0], 120)})")
-            return None
+                if attached:
+                    try:
+                        con.execute("USE memory")
+                        con.execute("DETACH wh")
+                    except duckdb.Error:  # never leave a pack attached: a new reader
+                        _drop_reader()
+        finally:
+            with contextlib.suppress(OSError):
+                copy.unlink()
     text = {t: pl.read_csv(exports.to_csv(f).data[3:], infer_schema=False) if f.height else f
             for t, f in tables.items()}
     return {"meta": meta, "tables": text, "bureaus": bureaus}
@@ -701,36 +761,41 @@ def read_xlsx(data: bytes, sheets: Sequence[str], limit: int) -> dict[str, pl.Da
                 raise _BadXlsx(f"sheet {sheet}: cells not of the form publish writes (a "
                                "formula, or an unknown cell type)")
             index = {c: _col_index(c) for c in f["letters"].unique().to_list()}
-            f = f.with_columns(
+            t, v = pl.col("t"), pl.col("v")
+            sidx = pl.when(t == "s").then(v.cast(pl.Int64, strict=False))
+            strings = pl.LazyFrame({"sidx": range(len(shared)), "shared": shared},
+                                   schema={"sidx": pl.Int64, "shared": pl.String})
+            # one query per sheet (each Polars call has its cost): the cells, and whether
+            # any refers to a shared string that does not exist or is a number that is not one
+            f = (f.lazy().with_columns(
                 pl.col("letters").replace_strict(index, return_dtype=pl.Int64).alias("col"),
-                pl.col("t").fill_null("n"),
+                t.fill_null("n"),
                 *(pl.when(pl.col(c).str.contains("&", literal=True))
                   .then(pl.col(c).map_elements(html.unescape, return_dtype=pl.String))
                   .otherwise(pl.col(c)).alias(c) for c in ("v", "is")))
-            f = f.with_columns(pl.when(pl.col("v") == "").then(None).otherwise(pl.col("v"))
-                               .alias("v"))
-            t = pl.col("t")
-            sidx = pl.when(t == "s").then(pl.col("v").cast(pl.Int64, strict=False))
-            bad = f.filter((t == "s") & ((sidx.is_null()) | (sidx < 0) | (sidx >= len(shared))))
-            if bad.height:
+                 .with_columns(pl.when(v == "").then(None).otherwise(v).alias("v"))
+                 .with_columns(sidx.alias("sidx"))
+                 .join(strings, on="sidx", how="left")
+                 .select(
+                     (pl.col("row").cast(pl.Int64) - 1).alias("row"), "col",
+                     pl.when(t.is_in(["s", "str", "inlineStr"])).then(pl.lit("text"))
+                     .when(t == "b").then(pl.lit("bool")).when(t == "e").then(pl.lit("error"))
+                     .when(v.is_null()).then(pl.lit("empty"))
+                     .otherwise(pl.lit("number")).alias("kind"),
+                     pl.when(t == "s").then(pl.col("shared"))
+                     .when(t == "inlineStr").then(pl.col("is"))
+                     .otherwise(v).alias("text"),
+                     pl.when(t == "n").then(v.cast(pl.Float64, strict=False)).alias("number"),
+                     ((t == "s") & (pl.col("sidx").is_null() | (pl.col("sidx") < 0)
+                                    | (pl.col("sidx") >= len(shared)))).alias("__nostring"),
+                     ((t == "n") & v.is_not_null()
+                      & v.cast(pl.Float64, strict=False).is_null()).alias("__nan"))
+                 .collect())
+            if f["__nostring"].any():
                 raise _BadXlsx(f"sheet {sheet}: a shared string that does not exist")
-            strings = pl.DataFrame({"sidx": range(len(shared)), "shared": shared},
-                                   schema={"sidx": pl.Int64, "shared": pl.String})
-            f = f.with_columns(sidx.alias("sidx")).join(strings, on="sidx", how="left")
-            f = f.with_columns(
-                (pl.col("row").cast(pl.Int64) - 1).alias("row"),
-                pl.when(t.is_in(["s", "str", "inlineStr"])).then(pl.lit("text"))
-                .when(t == "b").then(pl.lit("bool")).when(t == "e").then(pl.lit("error"))
-                .when(pl.col("v").is_null()).then(pl.lit("empty"))
-                .otherwise(pl.lit("number")).alias("kind"),
-                pl.when(t == "s").then(pl.col("shared"))
-                .when(t == "inlineStr").then(pl.col("is"))
-                .otherwise(pl.col("v")).alias("text"),
-                pl.when(t == "n").then(pl.col("v").cast(pl.Float64, strict=False))
-                .alias("number"))
-            if f.filter((pl.col("kind") == "number") & pl.col("number").is_null()).height:
+            if f["__nan"].any():
                 raise _BadXlsx(f"sheet {sheet}: a number cell that is not a number")
-            out[sheet] = f.select("row", "col", "kind", "text", "number")
+            out[sheet] = f.drop("__nostring", "__nan")
         return out
     except (zipfile.BadZipFile, KeyError, ValueError, IndexError, UnicodeDecodeError,
             OSError, EOFError, NotImplementedError, pl.exceptions.PolarsError) as exc:
@@ -752,12 +817,17 @@ def _sheet_difference(frame: pl.DataFrame, cells: pl.DataFrame
             range(width)):
         return (1, "(header)", header["text"].to_list()[:width], frame.columns)
     names = {c: i for i, c in enumerate(frame.columns)}
-    long = (frame.with_row_index("row", 1).with_columns(pl.col("row").cast(pl.Int64))
+    # one Int64 key per cell (row, col): a join on one column instead of two; sorted by it
+    # is sorted by row, then column (a column index is < 2**20: at most 3 letters)
+    span = 1 << 20
+    long = (frame.lazy().with_row_index("row", 1)
             .unpivot(index="row", variable_name="name", value_name="csv")
-            .with_columns(pl.col("name").replace_strict(names, return_dtype=pl.Int64)
-                          .alias("col")))
-    body = cells.filter(pl.col("row") > 0)
-    j = long.join(body, on=["row", "col"], how="full", coalesce=True)
+            .select((pl.col("row").cast(pl.Int64) * span
+                     + pl.col("name").replace_strict(names, return_dtype=pl.Int64)).alias("key"),
+                    "csv"))
+    body = cells.lazy().filter(pl.col("row") > 0).select(
+        (pl.col("row") * span + pl.col("col")).alias("key"), "kind", "text", "number")
+    j = long.join(body, on="key", how="full", coalesce=True)
     csv, kind = pl.col("csv"), pl.col("kind")
     empty_csv = csv.is_null() | (csv == "")
     as_date = csv.str.to_date("%Y-%m-%d", strict=False)
@@ -775,7 +845,9 @@ def _sheet_difference(frame: pl.DataFrame, cells: pl.DataFrame
         .when(kind == "bool").then(csv.str.to_lowercase() == pl.when(pl.col("text") == "1")
                                    .then(pl.lit("true")).otherwise(pl.lit("false")))
         .otherwise(pl.lit(False)))
-    bad = j.filter(~same.fill_null(False)).sort("row", "col")
+    bad = (j.filter(~same.fill_null(False)).sort("key").head(1)
+           .with_columns((pl.col("key") // span).alias("row"), (pl.col("key") % span).alias("col"))
+           .collect())
     if not bad.height:
         return None
     r = bad.row(0, named=True)
@@ -951,7 +1023,6 @@ def unpack_zip(zip_file: str | Path, dest: str | Path, *,
     member over ``max_file_bytes`` unpacked, at most ``max_files`` members and
     ``max_pack_bytes`` in all (checked from the zip's directory, then again while unpacking).
     Then :func:`check_pack` the folder."""
-    import shutil
 
     limits = limits or pack_limits()
     zip_file, dest = Path(zip_file), Path(dest)

@@ -177,6 +177,31 @@ def test_the_valid_packs_still_pass(packs):
         assert pack.code == code and pack.kpi.height > 0
 
 
+def test_a_view_in_public_duckdb_reads_no_other_file(packs, tmp_path):
+    """public.duckdb is read by one locked DuckDB of the process that may open files only in
+    its private folder, one pack's copy at a time: a view stored in the file that reads
+    another file (here a CSV beside the pack, then another pack's public.duckdb) refuses the
+    pack, the file's content never shown; the next pack is read as before."""
+    import duckdb
+
+    secret = tmp_path / "secret.csv"
+    secret.write_text(f"a\n{SECRET}\n", encoding="utf-8")
+    for target in (f"read_csv('{secret}')",
+                   f"read_blob('{packs['MOE'] / 'public.duckdb'}')"):
+        pack = Path(shutil.copytree(packs["XYZ"], tmp_path / f"p{len(target)}"))
+        with duckdb.connect(str(pack / "public.duckdb")) as con:
+            con.execute("DROP TABLE pub_kpi")
+            con.execute(f"CREATE VIEW pub_kpi AS SELECT * FROM {target}")
+        rehash(pack)
+        with pytest.raises(intake.Rejected) as exc:
+            intake.check_pack(pack)
+        text = "\n".join(exc.value.messages)
+        assert "public.duckdb: not a public-edition file" in text, text
+        assert SECRET not in text
+    assert intake.check_pack(packs["MOE"]).code == "MOE"
+    assert intake.check_pack(packs["XYZ"]).code == "XYZ"
+
+
 def test_a_pack_published_with_a_markdown_name_is_accepted_as_data(packs, tmp_path):
     """A name that is Markdown is still a name (1–120 characters, no control character): a
     pack that says it in every file is accepted; the pages show it as text

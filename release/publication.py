@@ -13,7 +13,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 import json
 import os
@@ -28,6 +27,7 @@ import polars as pl
 
 from release import disclosure, exports, i18n, public
 from release.disclosure import BY_NAME, DATASETS, METHOD, SUPPRESSED, Release, Suppression
+from release.folders import replace_folder
 from release.organisation import Organisation
 
 XLSX_NAME = "publication.xlsx"
@@ -306,13 +306,7 @@ def write_pack(warehouse: str | os.PathLike, out_dir: str | os.PathLike, thresho
                                      if ds.name != disclosure.PACE.name},
                 files=files, counts={"primary": rel.primary, "secondary": rel.secondary,
                                      "unprotectable": rel.unprotectable})
-        if out.exists():
-            old = out.with_name(f".{out.name}.old-{dt.datetime.now():%Y%m%d%H%M%S%f}")
-            os.replace(out, old)
-            os.replace(tmp, out)
-            shutil.rmtree(old, ignore_errors=True)
-        else:
-            os.replace(tmp, out)
+        replace_folder(tmp, out)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
 import re
 import shutil
 import tempfile
@@ -28,6 +27,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import polars as pl
+
+from release.folders import replace_folder
 
 META = "release.json"
 NO_ORGANISATION = "_"
@@ -113,15 +114,7 @@ def record(root: Path, organisation: str | None, *, run_id: str | None, as_of: d
                 "counts": dict(counts or {}), "files": dict(sorted(files.items()))}
         (tmp / META).write_text(json.dumps(meta, ensure_ascii=False, indent=2) + "\n",
                                 encoding="utf-8")
-        target = base / rid
-        if target.exists():
-            old = base / f".{rid}.old"
-            shutil.rmtree(old, ignore_errors=True)
-            os.replace(target, old)
-            os.replace(tmp, target)
-            shutil.rmtree(old, ignore_errors=True)
-        else:
-            os.replace(tmp, target)
+        replace_folder(tmp, base / rid)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import duckdb
@@ -16,6 +17,14 @@ import browser_support  # noqa: E402
 import dataset  # noqa: E402
 
 from pipelines.warehouse import build  # noqa: E402
+
+
+@contextmanager
+def _session_env(name: str, value: str) -> Iterator[None]:
+    """``name`` set to ``value`` inside, put back as it was (or unset) after."""
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv(name, value)
+        yield
 
 
 def build_from(data: dict, tmp: Path) -> Path:
@@ -30,16 +39,9 @@ def build_from(data: dict, tmp: Path) -> Path:
 def _audit_log_outside_the_repo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     """Every test (and every app a browser test starts) writes its audit lines to a temporary
     file, never to the repository's data/audit.jsonl."""
-    import os
-
     path = tmp_path_factory.mktemp("audit") / "audit.jsonl"
-    old = os.environ.get("DTP_AUDIT_LOG")
-    os.environ["DTP_AUDIT_LOG"] = str(path)
-    yield path
-    if old is None:
-        os.environ.pop("DTP_AUDIT_LOG", None)
-    else:
-        os.environ["DTP_AUDIT_LOG"] = old
+    with _session_env("DTP_AUDIT_LOG", str(path)):
+        yield path
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -47,31 +49,17 @@ def _release_register_outside_the_repo(tmp_path_factory: pytest.TempPathFactory
                                        ) -> Iterator[Path]:
     """Every test (and every `publish` it runs) records releases in a temporary register,
     never in the repository's data/releases."""
-    import os
-
     path = tmp_path_factory.mktemp("releases")
-    old = os.environ.get("DTP_RELEASES")
-    os.environ["DTP_RELEASES"] = str(path)
-    yield path
-    if old is None:
-        os.environ.pop("DTP_RELEASES", None)
-    else:
-        os.environ["DTP_RELEASES"] = old
+    with _session_env("DTP_RELEASES", str(path)):
+        yield path
 
 
 @pytest.fixture(scope="session", autouse=True)
 def _no_digest_from_test_builds() -> Iterator[None]:
     """A version made live in a test never starts the executive digest (issue 25), even in a
     checkout with a real config/subscriptions.toml; tests/test_digest.py turns it on itself."""
-    import os
-
-    old = os.environ.get("DTP_DIGEST_AUTO")
-    os.environ["DTP_DIGEST_AUTO"] = "off"
-    yield
-    if old is None:
-        os.environ.pop("DTP_DIGEST_AUTO", None)
-    else:
-        os.environ["DTP_DIGEST_AUTO"] = old
+    with _session_env("DTP_DIGEST_AUTO", "off"):
+        yield
 
 
 @pytest.fixture(scope="session")

@@ -13,7 +13,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import re
@@ -25,6 +24,7 @@ from pathlib import Path
 
 import polars as pl
 
+from pipelines.origin import sha256  # (also publication.sha256 for its callers)
 from release import disclosure, exports, i18n, public
 from release.disclosure import BY_NAME, DATASETS, METHOD, SUPPRESSED, Release, Suppression
 from release.folders import replace_folder
@@ -136,14 +136,6 @@ def metadata(rel: Release, organisation: Organisation | None = None,
             "public_figures": [{k: r.get(k) for k in ("metric", "level", "fy_from", "source")}
                                for r in rel.public_figures],
             "files": dict(sorted(files.items())) if files is not None else None}
-
-
-def sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
 
 
 def _readme(rel: Release, sizes: Mapping[str, int], organisation: Organisation | None = None

@@ -44,10 +44,10 @@ from pipelines.delivery.store import (
     Store,
     is_locked,
     read_json,
-    sha256_file,
     take,
     write_json,
 )
+from pipelines.origin import sha256
 from pipelines.warehouse import build_lock, install_copy
 
 STATES = ("validating", "valid", "rejected", "approved", "withdrawn", "superseded",
@@ -319,7 +319,7 @@ def approve(st: Store, delivery_id: str, by: str, *, four_eyes: bool = True,
             raise Refused("dlv_refuse_state", id=d.id, state=d.state)
         if versions.live_sha(st) != d.live_sha256:
             raise Refused("dlv_refuse_moved", id=d.id)
-        if not candidate.is_file() or sha256_file(candidate) != d.candidate_sha256:
+        if not candidate.is_file() or sha256(candidate) != d.candidate_sha256:
             raise Refused("dlv_refuse_candidate", id=d.id)
         versions.adopt_live(st)  # the warehouse being replaced stays restorable
         install_copy(candidate, st.warehouse)

@@ -41,14 +41,6 @@ def _touch(path: Path) -> None:
         os.utime(path)
 
 
-def sha256_file(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
-
-
 def write_private(path: Path, data: bytes) -> None:
     """Write ``data`` to ``path`` atomically (temporary file 0600 beside it, fsync, rename)."""
     tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")

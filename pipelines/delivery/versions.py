@@ -18,7 +18,8 @@ from pathlib import Path
 
 from pipelines import audit, settings
 from pipelines.delivery import digest_hook
-from pipelines.delivery.store import Store, StoreError, read_json, sha256_file, write_json
+from pipelines.delivery.store import Store, StoreError, read_json, write_json
+from pipelines.origin import sha256
 from pipelines.schema import TABLES
 from pipelines.warehouse import BuildResult, build_lock, install_copy
 
@@ -113,7 +114,7 @@ def live_sha(st: Store) -> str | None:
             return known["sha256"]
     except (OSError, ValueError, KeyError):
         pass
-    sha = sha256_file(st.live)
+    sha = sha256(st.live)
     if st.root.is_dir():
         write_json(cache, {"identity": ident, "sha256": sha})
     return sha

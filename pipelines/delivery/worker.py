@@ -22,7 +22,8 @@ from pathlib import Path
 import polars as pl
 
 from pipelines.delivery import flow, versions
-from pipelines.delivery.store import DIR_MODE, FILE_MODE, Store, flock, sha256_file
+from pipelines.delivery.store import DIR_MODE, FILE_MODE, Store, flock
+from pipelines.origin import sha256
 from pipelines.raw import InputError
 
 _PHASE_OF_STEP = {"read": "read", "validate": "validate", "warehouse": "warehouse",
@@ -124,7 +125,7 @@ def run_delivery(st: Store, delivery_id: str, lock_fd: int | None = None) -> str
             x.files = files
             x.live_sha256, x.live_version = live_sha, lv.number if lv else None
             if res is not None:
-                x.run_id, x.candidate_sha256 = res.run_id, sha256_file(candidate)
+                x.run_id, x.candidate_sha256 = res.run_id, sha256(candidate)
                 x.as_of_date = None if res.as_of is None else str(res.as_of)
                 x.summary = {lang: changes.summary(lang) for lang in ("ja", "en")}
             x.reason = reason

@@ -251,37 +251,32 @@ def _dates(con: duckdb.DuckDBPyConnection, src: _Sources) -> pl.DataFrame:
                                       "after": pl.String}, orient="row")
 
 
-def _file_hashes(con: duckdb.DuckDBPyConnection, src: _Sources, db: str) -> dict[str, str]:
+def _run_files(con: duckdb.DuckDBPyConnection, src: _Sources, db: str
+               ) -> dict[str, tuple[str, int]]:
+    """``{file: (sha256, rows)}`` as the latest build read them (its run's record)."""
     run = _latest_run(con, src, db)
     ref = src(db, "pipeline_run_files")
     if run is None or not ref:
         return {}
-    return dict(con.execute(f"SELECT file, sha256 FROM {ref} WHERE run_id = ?",
-                            [run[0]]).fetchall())
-
-
-def _file_rows(con: duckdb.DuckDBPyConnection, src: _Sources, db: str) -> dict[str, int]:
-    """Rows per file as the build read them (its run's record), for the files it read."""
-    run = _latest_run(con, src, db)
-    ref = src(db, "pipeline_run_files")
-    if run is None or not ref:
-        return {}
-    return dict(con.execute(f"SELECT file, rows FROM {ref} WHERE run_id = ?",
-                            [run[0]]).fetchall())
+    return {f: (sha, n) for f, sha, n in con.execute(
+        f"SELECT file, sha256, rows FROM {ref} WHERE run_id = ?", [run[0]]).fetchall()}
 
 
 def _files(con: duckdb.DuckDBPyConnection, src: _Sources) -> pl.DataFrame:
-    sha = {db: _file_hashes(con, src, db) for db in ("b", "a")}
-    rows = {db: _file_rows(con, src, db) for db in ("b", "a")}
+    read = {db: _run_files(con, src, db) for db in ("b", "a")}
+
+    def count(db: str, ref: str, file: str) -> int | None:
+        """Rows of ``file``: as its build read it, else counted in its table (None: no table)."""
+        if file in read[db]:
+            return read[db][file][1]
+        return con.execute(f"SELECT count(*) FROM {ref}").fetchall()[0][0] if ref else None
+
     out = []
     for t in TABLES:
         name = _table_of(t)
         b, a = src("b", name), src("a", name)
-        sb, sa = sha["b"].get(t.file), sha["a"].get(t.file)
-        nb = rows["b"].get(t.file) if t.file in rows["b"] else (
-            con.execute(f"SELECT count(*) FROM {b}").fetchall()[0][0] if b else None)
-        na = rows["a"].get(t.file) if t.file in rows["a"] else (
-            con.execute(f"SELECT count(*) FROM {a}").fetchall()[0][0] if a else None)
+        sb, sa = (read[db].get(t.file, (None, None))[0] for db in ("b", "a"))
+        nb, na = count("b", b, t.file), count("a", a, t.file)
         # an absent optional file: its table is empty (plans: the implicit plan, not a file)
         if sb is None and t.optional:
             nb = 0 if src.has_before else None

@@ -8,25 +8,13 @@ from pathlib import Path
 
 import pytest
 from conftest import build_from
-from streamlit.testing.v1 import AppTest
-from streamlit.testing.v1.app_test import calc_hash
+from test_plan_review import landing
 from test_plans import generations
-
-APP = str(Path(__file__).resolve().parent.parent / "dashboard" / "app.py")
 
 
 @pytest.fixture(scope="module")
 def wh(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return build_from(generations(), tmp_path_factory.mktemp("url_notice"))
-
-
-def landing(wh: Path, monkeypatch: pytest.MonkeyPatch, url_path: str, **params: str):
-    monkeypatch.setenv("DTP_WAREHOUSE", str(wh))
-    at = AppTest.from_file(APP, default_timeout=60)
-    at.query_params.update(params)
-    at._page_hash = calc_hash(url_path)
-    at.run()
-    return at
 
 
 def notice(at) -> str:  # noqa: ANN001

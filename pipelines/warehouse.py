@@ -105,6 +105,14 @@ def _remove_leftovers(target: Path) -> list[str]:
     return [p.name for p in found]
 
 
+def remove_leftovers(warehouse: Path) -> list[str]:
+    """Remove the temporary files that killed builds of ``warehouse`` left beside it, under its
+    build lock (so never those of a build still running: :class:`BuildBusy` then)."""
+    target = live_file(warehouse)
+    with build_lock(target):
+        return _remove_leftovers(target)
+
+
 def _memory_mb() -> tuple[float, float]:
     """This process's (peak so far, current) resident memory (VmHWM, VmRSS), in MB."""
     found: dict[str, float] = {}

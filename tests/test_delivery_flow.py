@@ -205,6 +205,49 @@ def test_killed_worker_reads_interrupted_and_reruns(live, tmp_path):
     assert flow.get(st, d.id).state == "valid"
 
 
+def _running(pid: int) -> bool:
+    """Whether ``pid`` is a live process (not gone, not a zombie waiting to be reaped)."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+def test_withdraw_mid_validation_stops_the_worker(live, tmp_path, monkeypatch):
+    """Issue 22: withdrawing a delivery whose validation is running kills its worker process
+    (held in validation by DTP_WORKER_HOLD, its half-built candidate on disk), marks it
+    withdrawn and removes the candidate's files; the live warehouse is byte-identical."""
+    wh, _ = live
+    before = wh.read_bytes()
+    st = Store(None, wh)
+    monkeypatch.setenv("DTP_WORKER_HOLD", "validate")
+    d = flow.propose(st, _hiring_without_e5(tmp_path), "", "a@x.jp", run="spawn")
+    folder = st.deliveries_dir / d.id
+    pid = json.loads((folder / "worker.json").read_text(encoding="utf-8"))["pid"]
+    try:
+        deadline = time.monotonic() + 120
+        while not (flow.get(st, d.id).progress.get("phase") == "validate"
+                   and list(folder.glob(".candidate.duckdb.*.tmp"))):
+            assert time.monotonic() < deadline, flow.get(st, d.id).progress
+            time.sleep(0.05)
+        assert _running(pid) and flow.get(st, d.id).state == "validating"
+
+        w = flow.withdraw(st, d.id, "a@x.jp")
+        assert w.state == "withdrawn"
+        assert not _running(pid)  # gone when withdraw returns, not when it would finish
+        assert flow.get(st, d.id).state == "withdrawn"
+        assert wh.read_bytes() == before
+        assert not [p.name for p in folder.iterdir() if "candidate" in p.name]
+        assert not list(wh.parent.glob(f".{wh.name}.*"))  # no temp file beside live
+        log = [json.loads(x) for x in Path(os.environ["DTP_AUDIT_LOG"]).read_text(
+            encoding="utf-8").splitlines()]
+        line = [x for x in log if x.get("delivery") == d.id][-1]
+        assert line["event"] == "withdraw" and line["detail"]["worker_stopped"] is True
+    finally:
+        if _running(pid):
+            os.killpg(pid, signal.SIGKILL)
+
+
 def _zip(entries: dict[str, bytes], links: tuple[str, ...] = ()) -> bytes:
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:

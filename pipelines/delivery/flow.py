@@ -8,6 +8,7 @@ Each delivery is a folder ``<store>/deliveries/<id>/`` (0700, files 0600):
     progress.json   the worker's phase and progress (anyone can leave and come back)
     .worker.lock    held (flock) by the worker process while it lives: a ``validating``
                     delivery whose lock nobody holds was interrupted (killed, server restart)
+    worker.json     the spawned worker's pid (its own process group): withdraw stops it
     raw/            the candidate's raw set (links to the stored files)
     candidate.duckdb, changes/, report.parquet   once validated
 
@@ -26,9 +27,11 @@ import os
 import re
 import secrets
 import shutil
+import signal
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -48,7 +51,7 @@ from pipelines.delivery.store import (
     write_json,
 )
 from pipelines.origin import sha256
-from pipelines.warehouse import build_lock, install_copy
+from pipelines.warehouse import BuildBusy, build_lock, install_copy, remove_leftovers
 
 STATES = ("validating", "valid", "rejected", "approved", "withdrawn", "superseded",
           "interrupted")
@@ -278,6 +281,7 @@ def spawn(st: Store, delivery_id: str) -> subprocess.Popen:
             pass_fds=(fd,), stdin=subprocess.DEVNULL, stdout=log, stderr=log,
             start_new_session=True, env=env, cwd=str(settings.ROOT))
         log.close()
+        write_json(folder / "worker.json", {"pid": proc.pid, "at": _now()})
     finally:
         os.close(fd)  # the child holds the lock now
     threading.Thread(target=proc.wait, daemon=True).start()  # no zombie left behind
@@ -363,15 +367,53 @@ def reject(st: Store, delivery_id: str, by: str, reason: str, *,
 
 
 def withdraw(st: Store, delivery_id: str, by: str, *, admin: bool = False,
-             roles: Sequence[str] = ("cli",)) -> Delivery:
-    """The uploader (or an admin) takes back a delivery not decided yet."""
+             roles: Sequence[str] = ("cli",), wait: float = 10.0) -> Delivery:
+    """The uploader (or an admin) takes back a delivery not decided yet. A worker still
+    validating it is stopped (its process group killed; ``wait``: seconds for it to go) and the
+    candidate's files, finished or half-built, are removed."""
     d = get(st, delivery_id)
     if not admin and not _same_person(by, d.by):
         raise Refused("dlv_refuse_not_yours", id=d.id)
     d = _transition_to(st, delivery_id, OPEN, "withdrawn", by)
-    (_folder(st, delivery_id) / "candidate.duckdb").unlink(missing_ok=True)
-    _audit("withdraw", by, roles, d)
+    folder = _folder(st, delivery_id)
+    stopped = _stop_worker(folder, delivery_id, wait)
+    candidate = folder / "candidate.duckdb"
+    candidate.unlink(missing_ok=True)
+    with contextlib.suppress(BuildBusy):  # (a worker that outlived ``wait`` cleans up itself)
+        remove_leftovers(candidate)
+    _audit("withdraw", by, roles, d, **({"worker_stopped": True} if stopped else {}))
     return d
+
+
+def _stop_worker(folder: Path, delivery_id: str, wait: float) -> bool:
+    """Kill the worker still running ``delivery_id`` (the process group ``flow.spawn`` started,
+    named in ``worker.json``) and wait until its lock is free; False if none was running. The
+    pid is checked first (it holds the lock, is its own group's leader and runs this
+    delivery's worker), so a recycled pid is never signalled."""
+    lock = folder / ".worker.lock"
+    if not is_locked(lock):
+        return False
+    try:
+        pid = int(read_json(folder / "worker.json")["pid"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return False  # run inline (the CLI): it sees the withdrawal when it finishes
+    if not _runs_worker(pid, delivery_id):
+        return False
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(pid, signal.SIGKILL)
+    deadline = time.monotonic() + wait
+    while is_locked(lock) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return True
+
+
+def _runs_worker(pid: int, delivery_id: str) -> bool:
+    try:
+        args = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+        leader = os.getpgid(pid) == pid
+    except (OSError, ProcessLookupError):
+        return False
+    return leader and b"pipelines.delivery.worker" in args and delivery_id.encode() in args
 
 
 def delete(st: Store, delivery_id: str, by: str, *, admin: bool = False,

@@ -17,6 +17,7 @@ import contextlib
 import os
 import shutil
 import sys
+import time
 from pathlib import Path
 
 import polars as pl
@@ -69,6 +70,17 @@ def _link_raw(st: Store, folder: Path, d: flow.Delivery) -> tuple[list[dict], li
     return files, [m for m in missing if m not in have]
 
 
+def _hold(folder: Path, phase: str) -> None:
+    """For tests: ``DTP_WORKER_HOLD=<phase>`` (e.g. ``validate``) holds the worker at the start
+    of that phase, its progress written, until ``<delivery>/.resume`` exists (at most 10
+    minutes), so a test acts on a worker that is certainly mid-way."""
+    if os.environ.get("DTP_WORKER_HOLD") != phase:
+        return
+    deadline = time.monotonic() + 600
+    while not (folder / ".resume").exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
+
+
 def run_delivery(st: Store, delivery_id: str, lock_fd: int | None = None) -> str:
     """Validate and build one delivery; returns its state afterwards."""
     from pipelines.warehouse import BuildBusy, DiskFull, build
@@ -92,7 +104,9 @@ def run_delivery(st: Store, delivery_id: str, lock_fd: int | None = None) -> str
 
         def step(msg: str) -> None:
             key, _, detail = msg.partition(":")
-            flow._progress(folder, _PHASE_OF_STEP.get(key, key), detail)
+            phase = _PHASE_OF_STEP.get(key, key)
+            flow._progress(folder, phase, detail)
+            _hold(folder, phase)
 
         report, state, reason, res = None, "valid", None, None
         try:

@@ -1,6 +1,7 @@
 """Command line: ``python -m pipelines build | sample | publish | keys new | rollup | plans draft |
 delivery | versions`` (benchmarks: ``python -m bench``; ``delivery`` and ``versions``:
-pipelines/delivery/cli.py).
+pipelines/delivery/cli.py; ``rollup``, the centre's command, with the roll-up's code:
+release/rollup_cli.py).
 
 Exit codes: 0 success, 1 invalid input (a clear message, no stack trace), 2 usage error.
 """
@@ -85,27 +86,9 @@ def _parser() -> argparse.ArgumentParser:
     kn.add_argument("--out", type=Path, required=True, metavar="DIR")
     kn.add_argument("--organisation", metavar="CODE", default=None,
                     help="print the keys file's line for this organisation")
-    r = sub.add_parser(
-        "rollup", help="combine the publication packs of several organisations into one "
-        "roll-up DuckDB file (from the packs alone)",
-        usage="%(prog)s --out FILE PACK_DIR [PACK_DIR ...]   (one moment)\n"
-              "       %(prog)s accept PACK_DIR --store DIR   (keep a pack for its month)\n"
-              "       %(prog)s --store DIR --out FILE        (every month of the store)")
-    r.add_argument("--out", type=Path, default=None, help="the roll-up file to (re)write")
-    r.add_argument("--store", type=Path, default=None, metavar="DIR",
-                   help="the roll-up store: every organisation's pack, month after month")
-    r.add_argument("--keys", type=Path, default=None, metavar="FILE",
-                   help="the central keys file (TOML: organisation -> Ed25519 public keys): a "
-                        "registered organisation's pack must be signed (default: "
-                        "DTP_ROLLUP_KEYS, if set)")
-    r.add_argument("--submitted-by", default=None, metavar="WHO",
-                   help="accept: who sent the pack (recorded with it)")
-    r.add_argument("--wait", type=float, default=0.0, metavar="SECONDS",
-                   help="wait up to SECONDS for another roll-up of --out (or accept into "
-                        "--store) to finish")
-    r.add_argument("packs", type=Path, nargs="*", metavar="PACK_DIR",
-                   help="publication packs (python -m pipelines publish --organisation …); "
-                        "or `accept PACK_DIR`")
+    from release import rollup_cli  # rollup (issue 24: the roll-up's own CLI module)
+
+    rollup_cli.add_parser(sub)
     pd = sub.add_parser("plans", help="the plan's revisions").add_subparsers(
         dest="plans_command", required=True).add_parser(
         "draft", help="draft a revision of a plan: write its plans.csv and plan_targets.csv "
@@ -356,115 +339,6 @@ def cmd_publish(warehouse: Path, out_dir: Path, threshold: int, org: tuple, raw:
     return 0
 
 
-def _keys(path: Path | None) -> object | None:
-    """The keys file of ``--keys`` (None: DTP_ROLLUP_KEYS, if set, is read by the intake);
-    raises ``SigningError``."""
-    if path is None:
-        return None
-    from release.signing import load_keys
-
-    return load_keys(path)
-
-
-def _rejected(out_file: Path, messages: list[str]) -> int:
-    kept = "it was not changed" if out_file.exists() else "nothing was written"
-    err.print(f"[bold red]Roll-up rejected[/] — {kept} ({out_file}):", markup=True)
-    for m in messages:
-        err.print(f"  {m}", markup=False)
-    return 1
-
-
-def cmd_rollup(packs: list[Path], out_file: Path, wait: float, keys: Path | None = None) -> int:
-    import time
-
-    from release.packfiles import preflight
-
-    started = time.perf_counter()
-    problems: list[str] = []
-    preflight(packs, problems)  # lstat only, before Polars and DuckDB are even imported
-    if problems:
-        return _rejected(out_file, problems)
-
-    from pipelines.warehouse import BuildBusy, DiskFull
-    from release.rollup import Rejected, build_rollup
-    from release.signing import SigningError
-
-    try:
-        res = build_rollup(packs, out_file, wait=wait, keys=_keys(keys))
-    except SigningError as exc:
-        err.print(f"Not rolled up — {out_file} was not changed: {exc}", markup=False)
-        return 1
-    except Rejected as exc:
-        return _rejected(out_file, exc.messages)
-    except (BuildBusy, DiskFull, OSError) as exc:
-        err.print(f"Not rolled up — {out_file} was not changed: {exc}", markup=False)
-        return 1
-    out.print(f"Wrote {res.out} from {len(res.organisations)} packs "
-              f"({', '.join(res.organisations)}; threshold {res.threshold}) in "
-              f"{time.perf_counter() - started:.1f} s", markup=False)
-    for name, n in res.rows.items():
-        out.print(f"  {name}: {n:,} rows", markup=False)
-    return 0
-
-
-def cmd_rollup_store(store: Path, out_file: Path, wait: float) -> int:
-    import time
-
-    import duckdb
-
-    from pipelines.warehouse import BuildBusy, DiskFull
-    from release.rollup_store import Rejected, build_from_store
-
-    started = time.perf_counter()
-    try:
-        res = build_from_store(store, out_file, wait=wait)
-    except Rejected as exc:
-        err.print(f"Not rolled up — {out_file} was not changed:", markup=False)
-        for m in exc.messages:
-            err.print(f"  {m}", markup=False)
-        return 1
-    except (BuildBusy, DiskFull, OSError, duckdb.Error) as exc:
-        err.print(f"Not rolled up — {out_file} was not changed: {exc}", markup=False)
-        return 1
-    out.print(f"Wrote {res.out} from the store {store}: {len(res.organisations)} organisations, "
-              f"{res.rows.get('rollup_months', 0)} months, threshold {res.threshold}, in "
-              f"{time.perf_counter() - started:.1f} s", markup=False)
-    for name, n in res.rows.items():
-        out.print(f"  {name}: {n:,} rows", markup=False)
-    if res.rows.get("rollup_missing"):
-        out.print(f"  {res.rows['rollup_missing']} organisation-months not sent: listed in "
-                  "rollup_missing", markup=False)
-    return 0
-
-
-def cmd_rollup_accept(pack: Path, store: Path, submitted_by: str | None, wait: float,
-                      keys: Path | None = None) -> int:
-    from pipelines.warehouse import BuildBusy, DiskFull
-    from release.rollup_store import Rejected, accept
-    from release.signing import SigningError
-
-    try:
-        res = accept(pack, store, submitted_by=submitted_by, wait=wait, keys=_keys(keys))
-    except SigningError as exc:
-        err.print(f"Not accepted — the store was not changed ({store}): {exc}", markup=False)
-        return 1
-    except Rejected as exc:
-        err.print(f"[bold red]Pack rejected[/] — the store was not changed ({store}):",
-                  markup=True)
-        for m in exc.messages:
-            err.print(f"  {m}", markup=False)
-        return 1
-    except (BuildBusy, DiskFull, OSError) as exc:
-        err.print(f"Not accepted — the store was not changed ({store}): {exc}", markup=False)
-        return 1
-    r = res.record
-    out.print(f"Accepted {r['organisation']} {r['month']} (as of {r['as_of_date']}) into "
-              f"{store / r['stored']} in {res.seconds:.2f} s", markup=False)
-    if res.replaces:
-        out.print(f"  replaces {res.replaces} (kept)", markup=False)
-    return 0
-
-
 def main(argv: list[str] | None = None) -> int:
     try:
         parser = _parser()
@@ -493,22 +367,9 @@ def main(argv: list[str] | None = None) -> int:
                 parser.error(str(exc))
         return cmd_keys_new(args.out, args.organisation)
     if args.command == "rollup":
-        if args.wait < 0:
-            parser.error("--wait must not be negative")
-        if args.packs and args.packs[0] == Path("accept"):
-            if len(args.packs) != 2 or args.store is None or args.out is not None:
-                parser.error("usage: rollup accept PACK_DIR --store DIR")
-            return cmd_rollup_accept(args.packs[1], args.store, args.submitted_by, args.wait,
-                                     args.keys)
-        if args.out is None:
-            parser.error("the roll-up file: --out FILE")
-        if args.store is not None:
-            if args.packs:
-                parser.error("--store DIR rolls up the store: no PACK_DIR with it")
-            return cmd_rollup_store(args.store, args.out, args.wait)
-        if not args.packs:
-            parser.error("no PACK_DIR (or --store DIR)")
-        return cmd_rollup(args.packs, args.out, args.wait, args.keys)
+        from release import rollup_cli
+
+        return rollup_cli.run(args, parser)
     if args.command == "plans":
         return cmd_plans_draft(args)
     if args.command in ("delivery", "versions"):

@@ -70,6 +70,11 @@ if principal.rollup:
     st.stop()
 if rollup_app.refuse_rollup_file(signin.lang()):
     st.stop()
+# the public edition on a warehouse: its protected file is made by a worker process; until it
+# is there the page says so and polls (nothing of the warehouse is shown meanwhile)
+if principal.edition == "public" and get_settings().warehouse.exists() \
+        and not ui.public_gate(signin.lang()):
+    st.stop()
 
 problem: str | None = None
 try:

@@ -45,6 +45,10 @@ class WarehouseUnreadable(Exception):
     """The file exists but is not a warehouse this dashboard can read."""
 
 
+class PublicNotReady(Exception):
+    """The public edition's file is still being made (or its worker failed)."""
+
+
 @dataclass(frozen=True)
 class Run:
     path: str
@@ -70,10 +74,23 @@ def warehouse_path() -> Path:
     (``release.public``), so no page can read anything else."""
     s = get_settings()
     if edition() == "public" and s.warehouse.exists():
-        from release import public
-
-        return public.public_path(s.warehouse, s.suppress_below)
+        status = public_status()
+        if status.state != "ready" or status.path is None:
+            raise PublicNotReady(status.state)
+        return status.path
     return s.warehouse
+
+
+def public_status(retry: bool = False):  # -> release.public.Status
+    """The public edition's file: ready, being made by the worker (started here if none runs)
+    or failed. Quick (a few ``stat``s): the making runs in a worker process, never here."""
+    from release import public
+
+    s = get_settings()
+    try:
+        return public.status(s.warehouse, s.suppress_below, retry=retry)
+    except (OSError, public.CacheUnsafe) as exc:  # e.g. a cache folder not this user's own
+        return public.Status("failed", error=str(exc))
 
 
 # --- connection and caching -------------------------------------------------------------------

@@ -149,6 +149,35 @@ def no_warehouse(lang: str, unreadable: bool = False) -> None:
     st.markdown(i18n.t("no_warehouse_help", lang, path=shown_path(queries.warehouse_path())))
 
 
+K_PUBLIC_VISITED = "_public_file_visited"
+
+
+def public_gate(lang: str) -> bool:
+    """The public edition on a warehouse: True when its protected file is ready. Otherwise the
+    page says the figures are being prepared (the worker process makes them) and polls every
+    2 s, or, if the worker failed, says so in one line with its log for administrators (the
+    next visit tries again). Nothing of the warehouse is read meanwhile."""
+    retry = not st.session_state.get(K_PUBLIC_VISITED)  # a new visit retries a failed worker
+    st.session_state[K_PUBLIC_VISITED] = True
+    status = queries.public_status(retry=retry)
+    if status.state == "ready":
+        return True
+    st.title(i18n.t("app_title", lang), anchor=False)
+    if status.state == "failed":
+        st.error(i18n.t("public_failed", lang,
+                        log=shown_path(status.log) if status.log else "DTP_PUBLIC_CACHE"),
+                 icon=":material/error:")
+        return False
+    st.info(i18n.t("public_preparing", lang), icon=":material/hourglass_top:")
+
+    def poll() -> None:
+        if queries.public_status().state != "preparing":
+            st.rerun(scope="app")
+
+    st.fragment(poll, run_every=2.0)()
+    return False
+
+
 def shown_path(p: object) -> str:
     """A path as the browser may see it: relative to the repository, else the file name only
     (no absolute paths reach the browser)."""

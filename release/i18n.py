@@ -426,6 +426,13 @@ STRINGS: dict[str, tuple[str, str]] = {
         "differ by 1–{m} become `[c]`, and further cells are suppressed so that no sum between "
         "metrics and tables, ministry and bureaus, or the published figures gives them away. "
         "Rates and statuses computed from a `[c]` are `[c]`. Row-level datasets are not offered."),
+    "public_preparing": (
+        "公表用の集計値を準備しています…(このページは自動で更新されます)",
+        "Preparing the published figures… (this page refreshes by itself)"),
+    "public_failed": (
+        "公表用の集計値を準備できませんでした。ページを再読み込みすると再試行します(管理者向けログ: {log})",
+        "The published figures could not be prepared. Reloading this page tries again "
+        "(log for administrators: {log})"),
     "public_note": (
         "公表用データ: 人数が{t}未満のセルなどは `[c]`(秘匿)と表示しています。",
         "Publication data: cells of fewer than {t} people and the like are shown as `[c]` "

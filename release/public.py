@@ -16,22 +16,36 @@ validation result and no input-file list in it to leak through a page, a URL or 
 * ``pub_<dataset>``: the publication form itself (text, ``[c]``) and ``publication_meta``, so
   the Data page's publication downloads come from the very same release.
 
-The file is derived from the warehouse once per warehouse version and threshold, written
-atomically into a folder of this process's own (``mkdtemp``: mode 0700, a name nobody can
-guess in advance, so no other local user can plant a file for the public edition to serve);
-an older version is removed when a newer one is made, and the folder when the process ends.
-``DTP_WAREHOUSE`` may also point at a public-edition file directly.
+The file is derived from the warehouse once per warehouse version and threshold (the
+disclosure protection takes tens of CPU seconds on the sample, minutes at 300,000 staff), into
+an on-disk cache shared by every process: ``DTP_PUBLIC_CACHE`` (default ``public-cache/`` next
+to the warehouse; folder 0700 and owned by this user, else refused; files 0600). It is written
+atomically (temp file + rename: a half-made file is never read); an older version of the same
+warehouse is removed when a newer one is made. ``DTP_WAREHOUSE`` may also point at a
+public-edition file directly (the recommended deployment: the pack's ``public.duckdb``).
+
+Making it never runs in a Streamlit script thread: :func:`status` starts ONE detached, niced
+worker (``python -m release.public WAREHOUSE THRESHOLD``) when the file is missing, and the page
+polls :func:`status` until the file is there. A start lock (``fcntl.flock``, held for
+milliseconds) and a pid file make concurrent sessions, reruns and processes start one worker; a
+pid file whose process is gone is taken over. A failed worker leaves a one-line ``.failed``
+file (its log: ``<cache>/<name>.log``); the next visit (``retry=True``) starts a new worker.
+:func:`public_path` blocks instead (the digest CLI, tests): it makes the file under the same
+build lock, so it waits for a running worker rather than doing the work twice.
 """
 
 from __future__ import annotations
 
-import atexit
+import contextlib
+import fcntl
 import functools
 import hashlib
 import os
-import shutil
-import tempfile
+import stat
+import subprocess
+import sys
 import threading
+from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
@@ -46,16 +60,201 @@ from release.organisation import Organisation
 MARKER = "publication_meta"
 SUPPRESSED_STATUS = "suppressed"
 
-_LOCK = threading.Lock()  # one session makes a version; the others wait for it
-_DIR: Path | None = None
+_LOCK = threading.Lock()  # in-process; the flock files below work across processes
+CACHE_DIR = "public-cache"
 
 
-def _private_dir() -> Path:
-    global _DIR
-    if _DIR is None:
-        _DIR = Path(tempfile.mkdtemp(prefix="dtp-public-"))
-        atexit.register(shutil.rmtree, _DIR, ignore_errors=True)
-    return _DIR
+class CacheUnsafe(Exception):
+    """The cache folder is not this user's own (another user could plant a file in it)."""
+
+
+def cache_dir(warehouse: str | os.PathLike) -> Path:
+    """``DTP_PUBLIC_CACHE``, else ``public-cache/`` next to the warehouse: made 0700; refused
+    if it is a link or owned by another user."""
+    value = os.environ.get("DTP_PUBLIC_CACHE", "").strip()
+    folder = Path(value) if value else Path(warehouse).resolve().parent / CACHE_DIR
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    st = os.lstat(folder)
+    if not stat.S_ISDIR(st.st_mode) or st.st_uid != os.getuid():
+        raise CacheUnsafe(f"{folder} is not a folder of this user's own")
+    if stat.S_IMODE(st.st_mode) != 0o700:
+        os.chmod(folder, 0o700)
+    return folder
+
+
+@dataclass(frozen=True)
+class Target:
+    folder: Path
+    which: str  # the warehouse (its resolved path)
+    out: Path  # the public file of this warehouse version and threshold
+
+    @property
+    def failed(self) -> Path:
+        return self.out.with_suffix(".failed")
+
+    @property
+    def log(self) -> Path:
+        return self.folder / f"{self.which}.log"
+
+    @property
+    def pidfile(self) -> Path:
+        return self.folder / f"{self.which}.pid"
+
+    def lock(self, kind: str) -> Path:
+        return self.folder / f"{self.which}.{kind}.lock"
+
+
+def target(warehouse: str | os.PathLike, threshold: int) -> Target:
+    _, ino, mtime_ns, size = _version(warehouse)
+    which = hashlib.sha256(str(Path(warehouse).resolve()).encode()).hexdigest()[:12]
+    version = hashlib.sha256(f"{ino}|{mtime_ns}|{size}|{threshold}".encode()).hexdigest()[:12]
+    folder = cache_dir(warehouse)
+    return Target(folder, which, folder / f"{which}-{version}.duckdb")
+
+
+@contextlib.contextmanager
+def _flock(path: Path, blocking: bool = True):
+    """An exclusive ``flock`` on ``path`` (released when the holder dies: never stale);
+    yields False when not blocking and someone else holds it."""
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | (0 if blocking else fcntl.LOCK_NB))
+        except BlockingIOError:
+            yield False
+            return
+        yield True
+    finally:
+        os.close(fd)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _running(t: Target) -> bool:
+    """A worker for this warehouse is running: its build lock is held, or the pid file names a
+    live process (between its start and its taking the lock)."""
+    with _flock(t.lock("build"), blocking=False) as free:
+        if not free:
+            return True
+    try:
+        pid = int(t.pidfile.read_text().strip() or 0)
+    except (FileNotFoundError, ValueError):
+        return False
+    return pid > 0 and _alive(pid)
+
+
+def _build(t: Target, warehouse: str | os.PathLike, threshold: int) -> Path:
+    """Make ``t.out`` under the build lock (a no-op if another process made it meanwhile)."""
+    with _LOCK, _flock(t.lock("build")):
+        if not t.out.exists():
+            write(release(warehouse, threshold), warehouse, t.out)
+            os.chmod(t.out, 0o600)
+            t.failed.unlink(missing_ok=True)
+            for old in [*t.folder.glob(f"{t.which}-*.duckdb"),  # earlier versions
+                        *t.folder.glob(f"{t.which}-*.duckdb.tmp*"),  # a killed worker's
+                        *t.folder.glob(f"{t.which}-*.failed")]:
+                if old != t.out:
+                    old.unlink(missing_ok=True)
+    return t.out
+
+
+@dataclass(frozen=True)
+class Status:
+    state: str  # "ready", "preparing" or "failed"
+    path: Path | None = None  # the public file when ready
+    error: str = ""  # the failed worker's one line
+    log: Path | None = None  # its log (for admins)
+
+
+_CHILDREN: dict[int, subprocess.Popen] = {}
+
+
+def _start(t: Target, warehouse: str | os.PathLike, threshold: int) -> None:
+    with open(t.log, "ab", buffering=0) as log:
+        os.chmod(t.log, 0o600)
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "release.public", str(warehouse), str(threshold)],
+            stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
+            start_new_session=True, cwd=str(Path(__file__).resolve().parent.parent),
+            env={**os.environ, "DTP_PUBLIC_CACHE": str(t.folder)})
+    tmp = t.pidfile.with_name(t.pidfile.name + f".tmp{os.getpid()}")
+    tmp.write_text(str(proc.pid))
+    os.chmod(tmp, 0o600)
+    os.replace(tmp, t.pidfile)
+    _CHILDREN[proc.pid] = proc
+    threading.Thread(target=proc.wait, daemon=True).start()  # reaped: no zombie looks alive
+
+
+def status(warehouse: str | os.PathLike, threshold: int, retry: bool = False) -> Status:
+    """Where the public file of ``warehouse`` stands; starts the worker if it is missing and
+    none runs (``retry``: also after a failure). Quick: a few ``stat``s and a short lock."""
+    try:
+        served = is_public(warehouse)
+    except duckdb.Error:  # not a DuckDB file: the worker fails on it and says so in its log
+        served = False
+    if served:
+        return Status("ready", Path(warehouse))
+    t = target(warehouse, threshold)
+    if t.out.exists():
+        return Status("ready", t.out)
+    with _flock(t.lock("start")):
+        if t.out.exists():
+            return Status("ready", t.out)
+        if _running(t):
+            return Status("preparing", log=t.log)
+        if t.failed.exists() and not retry:
+            line = (t.failed.read_text(errors="replace").strip().splitlines() or [""])[0]
+            return Status("failed", error=line[:300], log=t.log)
+        t.failed.unlink(missing_ok=True)
+        _start(t, warehouse, threshold)
+    return Status("preparing", log=t.log)
+
+
+def public_path(warehouse: str | os.PathLike, threshold: int) -> Path:
+    """The public-edition file for ``warehouse``, made here if missing (blocks; waits for a
+    running worker instead of doing the work twice)."""
+    if is_public(warehouse):
+        return Path(warehouse)
+    t = target(warehouse, threshold)
+    return t.out if t.out.exists() else _build(t, warehouse, threshold)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """The worker: ``python -m release.public WAREHOUSE THRESHOLD`` (niced)."""
+    import datetime as dt
+    import traceback
+
+    warehouse, threshold = (argv if argv is not None else sys.argv[1:])[:2]
+    with contextlib.suppress(OSError):
+        os.nice(10)
+    t = target(warehouse, int(threshold))
+    started = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+    print(f"{started} pid {os.getpid()}: making {t.out.name}", flush=True)
+    try:
+        _build(t, warehouse, int(threshold))
+    except BaseException as exc:  # noqa: BLE001 - recorded for the page, then re-raised
+        traceback.print_exc()
+        line = f"{type(exc).__name__}: {exc}".splitlines()[0] if str(exc) else \
+            type(exc).__name__
+        tmp = t.failed.with_name(t.failed.name + f".tmp{os.getpid()}")
+        tmp.write_text(line + "\n")
+        os.chmod(tmp, 0o600)
+        os.replace(tmp, t.failed)
+        return 1
+    finally:
+        with contextlib.suppress(FileNotFoundError, ValueError):
+            if int(t.pidfile.read_text().strip() or 0) == os.getpid():
+                t.pidfile.unlink()
+    print(f"{dt.datetime.now(dt.UTC).isoformat(timespec='seconds')} done", flush=True)
+    return 0
 
 
 def _version(path: str | os.PathLike) -> tuple[str, int, int, int]:
@@ -79,24 +278,6 @@ def _is_public(path: str, _ino: int, _mtime_ns: int, _size: int) -> bool:
             "AND table_name = ?", [MARKER]).fetchall()[0][0])
     finally:
         con.close()
-
-
-def public_path(warehouse: str | os.PathLike, threshold: int) -> Path:
-    """The public-edition file for ``warehouse`` (made if missing)."""
-    if is_public(warehouse):
-        return Path(warehouse)
-    _, ino, mtime_ns, size = _version(warehouse)
-    which = hashlib.sha256(str(Path(warehouse).resolve()).encode()).hexdigest()[:12]
-    version = hashlib.sha256(f"{ino}|{mtime_ns}|{size}|{threshold}".encode()).hexdigest()[:12]
-    with _LOCK:
-        folder = _private_dir()
-        out = folder / f"{which}-{version}.duckdb"
-        if not out.exists():
-            write(release(warehouse, threshold), warehouse, out)
-            for old in folder.glob(f"{which}-*.duckdb"):  # this warehouse's earlier versions
-                if old != out:
-                    old.unlink(missing_ok=True)
-    return out
 
 
 def _numeric_kpi(frame: pl.DataFrame) -> pl.DataFrame:
@@ -203,3 +384,7 @@ def _read_release(path: str, _ino: int, _mtime_ns: int, _size: int) -> Release:
     return Release(tables, int(meta["threshold"]), meta["run_id"], meta["as_of_date"],
                    meta["data_origin"], int(meta["primary_cells"]),
                    int(meta["secondary_cells"]), 0, (), bureaus)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

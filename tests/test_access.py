@@ -448,6 +448,9 @@ def test_only_admins_open_the_audit_page(tiny_warehouse, monkeypatch, access_fil
 def test_public_edition_has_no_sign_in_quality_or_row_level(tiny_warehouse, monkeypatch,
                                                             audit_log):
     monkeypatch.setenv("DTP_EDITION", "public")
+    from release import public
+
+    public.public_path(tiny_warehouse, 5)  # made ahead (the worker: test_public_worker.py)
     at = app(tiny_warehouse, monkeypatch, user={"is_logged_in": False}, page="views/data.py",
              dataset="stg_roster")
     assert set(dataset_options(at)) == set(AGGREGATED)

@@ -24,6 +24,7 @@ def open_public(wh: Path, page: str, monkeypatch: pytest.MonkeyPatch, **params: 
                 ) -> AppTest:
     monkeypatch.setenv("DTP_WAREHOUSE", str(wh))
     monkeypatch.setenv("DTP_EDITION", "public")
+    public.public_path(wh, 5)  # made ahead (the first visit's worker: test_public_worker.py)
     at = AppTest.from_file(APP, default_timeout=120)
     for k, v in params.items():
         at.query_params[k] = v
@@ -62,6 +63,7 @@ def test_public_pages_draw(tiny_warehouse, monkeypatch, page, bureau):
 def test_public_navigation_has_no_quality_page(tiny_warehouse, monkeypatch):
     monkeypatch.setenv("DTP_WAREHOUSE", str(tiny_warehouse))
     monkeypatch.setenv("DTP_EDITION", "public")
+    public.public_path(tiny_warehouse, 5)
     at = AppTest.from_file(APP, default_timeout=120)
     at.switch_page("views/quality.py")
     at.run()

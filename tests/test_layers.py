@@ -185,3 +185,20 @@ def test_importing_either_edition_loads_none_of_the_other():
                            text=True, timeout=300)
         assert r.returncode == 0, r.stderr
         assert r.stdout.strip() == "", f"{names} load {r.stdout.strip()}"
+
+
+def test_the_page_list_points_each_edition_at_its_own_pages():
+    """``nav``: the roll-up's pages are ``dashboard/rollup/views/``, the ministry's
+    ``dashboard/views/``; every file named is there, and every roll-up page file is listed."""
+    from dashboard import nav
+
+    app_dir = ROOT / "dashboard"
+    ministry = {p.file for p in (*nav.PLAN_PAGES, *nav.ANALYSIS_PAGES)}
+    ministry |= set(nav.METRIC_PAGE.values())
+    rollup = {p.file for p in nav.ROLLUP_PAGES}
+    assert all(f.startswith("views/") for f in ministry), ministry
+    assert all(f.startswith("rollup/views/") for f in rollup), rollup
+    missing = sorted(f for f in ministry | rollup if not (app_dir / f).is_file())
+    assert not missing, missing
+    assert {f"rollup/views/{p.name}" for p in (app_dir / "rollup" / "views").glob("*.py")} \
+        == rollup

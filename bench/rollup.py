@@ -191,6 +191,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--store", type=int, nargs=2, default=None, metavar=("ORGS", "MONTHS"),
                    help="also the roll-up store (issue 24): accept one pack, the file of "
                         "ORGS organisations x MONTHS months, a page on it")
+    p.add_argument("--reuse-store", type=Path, default=None, metavar="DIR",
+                   help="with --store: the store in DIR (made there the first time, kept: "
+                        "making 1,700 x 12 takes a long time)")
     args = p.parse_args(argv)
     work = Path(tempfile.mkdtemp(prefix="dtp-bench-rollup-"))
     try:
@@ -224,7 +227,8 @@ def main(argv: list[str] | None = None) -> int:
         if args.store:
             from bench import rollup_store
 
-            rollup_store.run(pack, work / "store", *args.store, _CHILD)
+            rollup_store.run(pack, work / "store", *args.store, _CHILD,
+                             store=args.reuse_store)
     finally:
         shutil.rmtree(work, ignore_errors=True)
     return 0

@@ -80,13 +80,15 @@ def fill(pack: Path, store: Path, orgs: int, months: int) -> float:
     con.execute("CREATE TABLE m AS SELECT unnest($m) AS month", {"m": _months(months)})
     for part in sorted(seed.glob("*.parquet")):
         tmp = store / f".copy-{part.stem}"
+        cols = con.sql("SELECT * FROM read_parquet($p, hive_partitioning = false) LIMIT 0",
+                       params={"p": str(part)}).columns
+        # p.*: the part's own columns only (not the partition folders', nor o's and m's)
         con.execute(
-            "COPY (SELECT * REPLACE (o.organisation AS organisation"
-            + (", m.month AS month" if "month" in con.sql(
-                "SELECT * FROM read_parquet($p) LIMIT 0", params={"p": str(part)}).columns
-               else "")
-            + "), m.month AS __month, o.organisation AS __org FROM read_parquet($p) "
-            "CROSS JOIN o CROSS JOIN m) TO '" + str(tmp).replace("'", "''")
+            "COPY (SELECT p.* REPLACE (o.organisation AS organisation"
+            + (", m.month AS month" if "month" in cols else "")
+            + "), m.month AS __month, o.organisation AS __org FROM read_parquet($p, "
+            "hive_partitioning = false) p CROSS JOIN o CROSS JOIN m) TO '"
+            + str(tmp).replace("'", "''")
             + "' (FORMAT parquet, PARTITION_BY (__month, __org))", {"p": str(part)})
         for f in tmp.glob("__month=*/__org=*/*.parquet"):
             month, org = f.parent.parent.name.split("=")[1], f.parent.name.split("=")[1]
@@ -118,15 +120,40 @@ def page(out: Path) -> tuple[float, float]:
     return float(first), float(again)
 
 
-def run(pack: Path, work: Path, orgs: int, months: int, child: str) -> None:
+def run(pack: Path, work: Path, orgs: int, months: int, child: str,
+        store: Path | None = None) -> None:
+    """``store``: a store made by an earlier run (``--reuse-store DIR``; made there when it
+    does not exist yet, and kept)."""
+    import os
+
     print(f"accepting one pack into the store (validation, Parquet, log line; warm, median of "
-          f"7): {accept_one(pack, work) * 1000:.0f} ms")
-    store = work / "store"
-    made = fill(pack, store, orgs, months)
-    print(f"store of {orgs:,} organisations × {months} months made in {made:.0f} s")
-    secs, mb = build(store, work / "rollup.duckdb", child)
-    size = (work / "rollup.duckdb").stat().st_size / 2**20
-    print(f"roll-up file of every month (python -m pipelines rollup --store): {secs:.2f} s, "
-          f"peak memory {mb:,.0f} MB, {size:,.0f} MB on disk")
+          f"7): {accept_one(pack, work) * 1000:.0f} ms (load average "
+          f"{os.getloadavg()[0]:.1f})")
+    if store is None or not (store / "submissions.jsonl").is_file():
+        store = store or work / "store"
+        made = fill(pack, store, orgs, months)
+        print(f"store of {orgs:,} organisations × {months} months made in {made:.0f} s")
+    out = work / "rollup.duckdb"
+    out.unlink(missing_ok=True)
+    secs, mb = build(store, out, child)
+    size = out.stat().st_size / 2**20
+    print(f"roll-up file of every month, full build (python -m pipelines rollup --store, no "
+          f"earlier file): {secs:.2f} s, peak memory {mb:,.0f} MB, {size:,.0f} MB on disk "
+          f"(load average {os.getloadavg()[0]:.1f})")
+    # the month's usual step: one more pack accepted, then the file built again from the
+    # store onto its previous self (incremental: the changed organisation-month only)
+    log = store / "submissions.jsonl"
+    before = log.read_bytes()
+    try:
+        from release.rollup_store import accept
+
+        month = accept(pack, store).record["month"]
+        secs, mb = build(store, out, child)
+        print(f"after accepting one more pack ({month}): the file again, incremental: "
+              f"{secs:.2f} s, peak memory {mb:,.0f} MB, "
+              f"{out.stat().st_size / 2**20:,.0f} MB on disk (load average "
+              f"{os.getloadavg()[0]:.1f})")
+    finally:  # the store as it was (a kept --reuse-store is measured the same next time)
+        log.write_bytes(before)
     first, again = page(work / "rollup.duckdb")
     print(f"compare page on that file (AppTest): first run {first:.2f} s, rerun {again:.2f} s")

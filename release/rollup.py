@@ -68,6 +68,8 @@ class Result:
     threshold: int
     rows: dict[str, int] = field(default_factory=dict)
     seconds: float = 0.0
+    incremental: bool = False  # (the store's build) the current file copied, changes applied
+    changed: int = 0  # (the store's build) organisation-months read from the store
 
 
 
@@ -268,10 +270,12 @@ def combine(packs: Sequence[Pack], month: str | None = None) -> dict[str, pl.Dat
 # --- writing --------------------------------------------------------------------------------
 
 def write_file(out: Path, wait: float, fill: Callable[[duckdb.DuckDBPyConnection], None],
-               meta: Sequence[object]) -> None:
+               meta: Sequence[object], start: Callable[[Path], bool] | None = None) -> None:
     """Write the roll-up file beside ``out`` and swap it in like the build's warehouse (lock,
     mode kept, fsync, ``os.replace``): ``fill`` creates the tables, then ``rollup_meta``
-    (built_at, threshold, method, organisations, months)."""
+    (built_at, threshold, method, organisations, months). ``start``: called with the new
+    file's path before it is opened, with the lock held (an incremental build copies the
+    current file there)."""
     from pipelines.warehouse import DUCKDB_MEMORY_LIMIT, _remove, _swap, _tmp_paths, build_lock
 
     out = Path(out)
@@ -279,6 +283,8 @@ def write_file(out: Path, wait: float, fill: Callable[[duckdb.DuckDBPyConnection
     with build_lock(out, wait):
         tmp, leftovers = _tmp_paths(out)
         try:
+            if start is not None:
+                start(tmp)
             # out of core, as the build: a bounded buffer pool spilling beside the new file
             con = duckdb.connect(str(tmp), config={
                 "memory_limit": DUCKDB_MEMORY_LIMIT,
@@ -286,6 +292,7 @@ def write_file(out: Path, wait: float, fill: Callable[[duckdb.DuckDBPyConnection
             try:
                 con.execute("SET enable_progress_bar = false")
                 fill(con)
+                con.execute("DROP TABLE IF EXISTS rollup_meta")
                 con.execute(
                     "CREATE TABLE rollup_meta AS SELECT ?::TIMESTAMPTZ AS built_at, "
                     "?::INTEGER AS threshold, ? AS method, ?::INTEGER AS organisations, "

@@ -140,7 +140,9 @@ def cmd_rollup_store(store: Path, out_file: Path, wait: float) -> int:
         return 1
     out.print(f"Wrote {res.out} from the store {store}: {len(res.organisations)} organisations, "
               f"{res.rows.get('rollup_months', 0)} months, threshold {res.threshold}, in "
-              f"{time.perf_counter() - started:.1f} s", markup=False)
+              f"{time.perf_counter() - started:.1f} s"
+              + (f" (incremental: {res.changed} organisation-month(s) read from the store, the "
+                 "rest kept from the previous file)" if res.incremental else ""), markup=False)
     for name, n in res.rows.items():
         out.print(f"  {name}: {n:,} rows", markup=False)
     if res.rows.get("rollup_missing"):

@@ -171,6 +171,30 @@ def test_a_second_pack_of_the_month_replaces_the_first_and_both_are_kept(months,
     assert got == q(again["warehouse"], "SELECT count(*) FROM kpi").item() and own is not None
 
 
+def test_the_file_after_an_accept_is_built_incrementally_and_equals_a_full_build(
+        months, store, rolled, tmp_path, capsys):
+    """``rollup --store`` onto the store's own previous file copies it and reads only the
+    changed organisation-month (here a replacement of MOE's 2026-11): every table equals a
+    full build's (the ALL rows of that month computed again from its packs)."""
+    copy = Path(shutil.copytree(store, tmp_path / "store"))
+    again = _pack(tmp_path, "MOE", months[("2026-09", "MOE")]["warehouse"], MONTHS["2026-11"])
+    assert main(["rollup", "accept", str(again["pack"]), "--store", str(copy)]) == 0
+    inc, full = tmp_path / "inc.duckdb", tmp_path / "full.duckdb"
+    shutil.copy(rolled, inc)
+    capsys.readouterr()
+    assert main(["rollup", "--store", str(copy), "--out", str(inc)]) == 0
+    assert "incremental: 1 organisation-month(s)" in capsys.readouterr().out
+    assert main(["rollup", "--store", str(copy), "--out", str(full)]) == 0
+    assert "incremental" not in capsys.readouterr().out
+    for table in ("rollup_kpi", "rollup_kpi_pace", "rollup_organisations", "rollup_bureaus",
+                  "rollup_plans", "rollup_submissions", "rollup_missing", "rollup_months"):
+        a, b = q(inc, f"SELECT * FROM {table}"), q(full, f"SELECT * FROM {table}")
+        assert a.sort(a.columns, nulls_last=True).equals(b.sort(b.columns, nulls_last=True)), \
+            table
+    assert q(inc, "SELECT count(*) FROM rollup_kpi WHERE organisation = 'ALL' AND month = "
+                  "'2026-11'").item() > 0
+
+
 def test_a_bad_pack_or_another_threshold_is_rejected_and_the_store_unchanged(months, store,
                                                                              tmp_path, capsys):
     copy = Path(shutil.copytree(store, tmp_path / "store"))

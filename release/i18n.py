@@ -876,6 +876,12 @@ STRINGS: dict[str, tuple[str, str]] = {
     "rollup_orgs_placeholder": ("全組織", "All organisations"),
     "rollup_all_orgs": ("全組織", "All organisations"),
     "rollup_n_orgs": ("{n}組織を選択中", "{n} organisation(s) selected"),
+    "rollup_group": ("表示する組織", "Organisations shown"),
+    "rollup_shown": ("{m}組織のうち{first}〜{last}番目の{n}組織を並べて表示しています。ほかの組織は"
+                     "「表示する組織」で切り替えるか、サイドバーで組織を選んでください。",
+                     "Showing {n} of {m} organisations side by side ({first}–{last}): switch "
+                     "to others with “Organisations shown”, or choose organisations in the "
+                     "sidebar."),
     "rollup_all": ("政府全体", "Government-wide"),
     "rollup_org": ("組織", "Organisation"),
     "rollup_value": ("値", "Value"),

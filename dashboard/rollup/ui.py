@@ -169,6 +169,31 @@ def header(v: RollupView, title: str) -> None:
                        orgs=", ".join(v.org_label(c) for c in gone)), icon=":material/schedule:")
 
 
+SIDE_BY_SIDE = 50  # organisations drawn side by side at once (a matrix of 1,700 columns
+# takes seconds to draw and cannot be read): more are shown a group of 50 at a time
+
+
+def side_by_side(v: RollupView, key: str, container: object = None) -> tuple[str, ...]:
+    """The organisations a side-by-side view draws: every chosen one (the sidebar; all of
+    them when none is chosen) up to ``SIDE_BY_SIDE``; beyond, one group of ``SIDE_BY_SIDE``
+    at a time (a select of the groups) with the note "showing N of M"."""
+    codes = v.codes
+    if len(codes) <= SIDE_BY_SIDE:
+        return codes
+    where = container or st
+    groups = range(0, len(codes), SIDE_BY_SIDE)
+
+    def label(start: int) -> str:
+        last = min(start + SIDE_BY_SIDE, len(codes))
+        return f"{start + 1}–{last} ({codes[start]} – {codes[last - 1]})"
+
+    start = where.selectbox(v.t("rollup_group"), list(groups), format_func=label, key=key)
+    shown = codes[start:start + SIDE_BY_SIDE]
+    st.caption(v.t("rollup_shown", n=len(shown), m=len(codes), first=start + 1,
+                   last=start + len(shown)))
+    return shown
+
+
 def filters(v: RollupView) -> dict[str, object]:
     """The view as an audit line's ``filters``."""
     return {"organisations": list(v.orgs) if v.orgs else None, "month": v.month}
@@ -264,16 +289,20 @@ def flags(v: RollupView) -> None:
 
 # --- charts -----------------------------------------------------------------------------------
 
-def metric_chart(v: RollupView, code: str, rows: pl.DataFrame, key: str) -> None:
-    """One metric over the FYs, one series per organisation (a withheld cell: no point, and
-    [c] in the chart's table), with its text alternative (caption + the figure's numbers)."""
+def metric_chart(v: RollupView, code: str, rows: pl.DataFrame, key: str,
+                 orgs: Sequence[str] | None = None) -> None:
+    """One metric over the FYs, one series per organisation (``orgs``, else the view's; a
+    withheld cell: no point, and [c] in the chart's table), with its text alternative
+    (caption + the figure's numbers)."""
     m = METRIC_BY_CODE[code]
     fys = v.fys
     ticks = {f: v.fy_tick(f) for f in fys}
+    by_org: dict[str, dict[int, dict]] = {}
+    for r in rows.iter_rows(named=True):  # one pass, not a filter per organisation
+        by_org.setdefault(r["organisation"], {})[r["fiscal_year"]] = r
     groups: dict[str, list[float | None]] = {}
-    for org in v.codes:
-        by_fy = {r["fiscal_year"]: r for r in rows.filter(pl.col("organisation") == org)
-                 .iter_rows(named=True)}
+    for org in v.codes if orgs is None else orgs:
+        by_fy = by_org.get(org, {})
         groups[charts.plain(v.org_label(org))] = [
             (float("nan") if by_fy[f]["flag"] != "F" else by_fy[f]["value"])
             if f in by_fy else None for f in fys]

@@ -57,7 +57,10 @@ with packs:
                             icon=":material/slideshow:" if kind == "pptx"
                             else ":material/picture_as_pdf:", width="stretch")
 
-kpi = rq.kpi(v.rollup, v.orgs)
+# at most rui.SIDE_BY_SIDE organisations at once (a group select beyond): their rows only are
+# read (bound parameters), the government-wide ones beside them
+shown = rui.side_by_side(v, "rollup_compare_group")
+kpi = rq.kpi(v.rollup, shown if len(shown) < len(v.all_orgs) else None)
 total = rq.government(v.rollup)
 rows = {(r["organisation"], r["metric"], r["fiscal_year"]): r for r in kpi.iter_rows(named=True)}
 rows |= {(r["organisation"], r["metric"], r["fiscal_year"]): r
@@ -65,7 +68,7 @@ rows |= {(r["organisation"], r["metric"], r["fiscal_year"]): r
 
 # --- one FY: every metric × organisation ------------------------------------------------------
 st.header(v.t("rollup_matrix", fy=v.fy_label(fy)), anchor=False)
-columns = [*v.codes, rq.ALL]
+columns = [*shown, rq.ALL]
 table, colours = [], []
 for m in METRICS:
     line = {v.t("metric"): i18n.metric_name(m.code, v.lang)}
@@ -90,7 +93,7 @@ series = kpi.filter(pl.col("metric") == metric)
 if series.height == 0:
     st.info(v.t("no_rows"))
     st.stop()
-rui.metric_chart(v, metric, series, key="rollup_metric_chart")
+rui.metric_chart(v, metric, series, key="rollup_metric_chart", orgs=shown)
 detail = []
 for r in series.sort("fiscal_year", "organisation").iter_rows(named=True):
     detail.append({

@@ -62,5 +62,7 @@ st.dataframe(pl.DataFrame(rows), key="rollup_total_table", hide_index=True, widt
 st.caption(v.t("rollup_bounds_note_rate") if m.is_rate else v.t("rollup_bounds_note_count"))
 
 st.header(v.t("rollup_parts"), anchor=False)
-parts = rq.kpi(v.rollup, v.orgs).filter(pl.col("metric") == metric)
-rui.metric_chart(v, metric, parts, key="rollup_parts_chart")
+shown = rui.side_by_side(v, "rollup_parts_group")  # ≤ rui.SIDE_BY_SIDE at once
+parts = rq.kpi(v.rollup, shown if len(shown) < len(v.all_orgs) else None).filter(
+    pl.col("metric") == metric)
+rui.metric_chart(v, metric, parts, key="rollup_parts_chart", orgs=shown)

@@ -44,7 +44,7 @@ sent = set(rq.submissions(v.rollup).filter(pl.col("current"))
            .select(pl.concat_str("month", pl.lit("|"), "organisation"))
            .to_series().to_list())
 by_key = {(r["month"], r["organisation"]): r for r in rows.iter_rows(named=True)}
-series = [rq.ALL, *v.codes]
+series = [rq.ALL, *rui.side_by_side(v, "rollup_months_group")]  # ≤ rui.SIDE_BY_SIDE at once
 table = []
 for org in series:
     line = {v.t("rollup_org"): v.org_label(org)}

@@ -345,16 +345,16 @@ def build_from_store(store: str | Path, out: str | Path, wait: float = 0.0,
             into = "INSERT INTO rollup_kpi" if built is not None else "CREATE TABLE rollup_kpi AS"
             con.execute(f"{into} SELECT {cols} FROM read_parquet($files, union_by_name = true)",
                         {"files": kpi_files})
-        months_in = sorted({m for m, _ in changed})
-        ministry = con.sql("SELECT month, organisation, metric, fiscal_year, bureau_code, "
-                           "value, numerator, denominator, flag, policy FROM rollup_kpi "
-                           "WHERE bureau_code IS NULL AND month IN (SELECT unnest($m))",
-                           params={"m": months_in}).pl()
-        if ministry.height:
-            total = government_wide(ministry, sent)
-            con.register("frame", total)
-            con.execute("INSERT INTO rollup_kpi BY NAME SELECT * FROM frame")
-            con.unregister("frame")
+        for month in sorted({m for m, _ in changed}):  # a month at a time: memory bounded
+            ministry = con.sql("SELECT month, organisation, metric, fiscal_year, bureau_code, "
+                               "value, numerator, denominator, flag, policy FROM rollup_kpi "
+                               "WHERE bureau_code IS NULL AND month = $m",
+                               params={"m": month}).pl()
+            if ministry.height:
+                total = government_wide(ministry, sent)
+                con.register("frame", total)
+                con.execute("INSERT INTO rollup_kpi BY NAME SELECT * FROM frame")
+                con.unregister("frame")
         if pace_files:
             if exists(con, "rollup_kpi_pace"):
                 con.execute("INSERT INTO rollup_kpi_pace BY NAME SELECT * FROM "

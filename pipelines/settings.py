@@ -29,6 +29,8 @@
 |                    |                          | pack accepted                                  |
 | DTP_RELEASES       | data/releases            | the release register (internal): every release |
 |                    |                          | `publish` made, protected together             |
+| DTP_PUBLIC_CACHE   | public-cache/ next to    | the public edition's protected files made from |
+|                    | DTP_WAREHOUSE            | a warehouse (release.public; 0700, a worker)   |
 
 The executive digest (``python -m dashboard digest``; :func:`mail_settings`):
 

@@ -58,3 +58,23 @@ def test_quality_page_is_not_served(public_server: str, page: object) -> None:
     settle(page, 90_000)
     assert "validation" not in page.inner_text("body").lower()
     assert "データ品質" not in page.inner_text("body")
+
+
+def test_public_edition_on_a_warehouse_prepares_in_a_worker_and_refreshes_itself(
+        tiny_warehouse: Path, tmp_path: Path, page: object) -> None:
+    """On an internal warehouse the first visit says the figures are being prepared (a worker
+    process makes the protected file) and the page shows them by itself when they are ready,
+    without a reload; nothing of the warehouse is shown meanwhile."""
+    import shutil
+
+    wh = tmp_path / "warehouse.duckdb"
+    shutil.copy(tiny_warehouse, wh)
+    with streamlit_app(wh, DTP_EDITION="public",
+                       DTP_PUBLIC_CACHE=str(tmp_path / "cache")) as url:
+        page.goto(url)
+        page.get_by_text("公表用の集計値を準備しています").wait_for(timeout=60_000)
+        assert page.locator('[data-testid="stMetric"]').count() == 0
+        page.wait_for_selector('[data-testid="stMetric"]', timeout=240_000)  # no reload
+        assert page.locator('[data-testid="stException"]').count() == 0
+        assert "準備しています" not in page.inner_text("body")
+    assert list((tmp_path / "cache").glob("*.duckdb"))

@@ -19,7 +19,8 @@ v = rui.view()
 access.require_page("pace")
 st.caption(v.t("rollup_pace_intro"))
 
-pace = rq.pace(v.rollup, v.orgs)
+shown = rui.side_by_side(v, "rollup_pace_group")  # ≤ rui.SIDE_BY_SIDE organisations at once
+pace = rq.pace(v.rollup, shown if len(shown) < len(v.all_orgs) else None)
 if pace.height == 0:
     st.info(v.t("rollup_pace_none"))
     st.stop()

@@ -99,16 +99,18 @@ def test_a_month_shows_that_months_packs_only(months_file, monkeypatch):
     assert set(matrix["Ministry of the Environment"]) != {fmt.MISSING}
     at = open_page(months_file, "government", monkeypatch, lang="en", month="2026-10",
                    metric="digital_hires")
-    total = q(months_file, "SELECT fiscal_year, value, flag FROM rollup_kpi WHERE month = "
-              "'2026-10' AND organisation = 'ALL' AND metric = 'digital_hires' ORDER BY 1")
+    total = q(months_file, "SELECT fiscal_year, value, flag, policy FROM rollup_kpi WHERE month "
+              "= '2026-10' AND organisation = 'ALL' AND metric = 'digital_hires' ORDER BY 1")
     moe = q(months_file, "SELECT fiscal_year, value, flag FROM rollup_kpi WHERE month = "
             "'2026-10' AND organisation = 'MOE' AND metric = 'digital_hires' "
             "AND bureau_code IS NULL ORDER BY 1")
-    assert total.rows() == [(f, v, "S" if g == "C" else g) for f, v, g in moe.rows()]
+    assert total.drop("policy").rows() == [(f, v, "S" if g == "C" else g)
+                                           for f, v, g in moe.rows()]
     table = at.dataframe[1].value
     assert len(table) == total.height
     for (_, line), r in zip(table.iterrows(), total.iter_rows(named=True), strict=True):
-        assert line["Value"] == (fmt.value(r["value"], False) if r["flag"] == "F"
+        assert line["Value"] == (fmt.value(r["value"], False)
+                                 + (" (P)" if r["policy"] == "P" else "") if r["flag"] == "F"
                                  else f"[c] ({r['flag']})")
 
 

@@ -81,6 +81,13 @@ def test_browser_shows_hostile_names_as_text(hostile_warehouse, browser):
                 assert bold == 0, p
             page.goto(f"{url}/workforce?bureau=B1,B2")
             page.locator(".js-plotly-plot").first.wait_for(timeout=30_000)
+            idle(page)
+            try:  # every chart drawn (the bureau chart may come after the first one)
+                page.wait_for_function(
+                    "(link) => [...document.querySelectorAll('.js-plotly-plot text')]"
+                    ".some(t => t.textContent.includes(link))", arg=LINK, timeout=60_000)
+            except Exception:  # noqa: BLE001 — the assert below says what is missing
+                pass
             svg = page.locator(".js-plotly-plot").first.inner_text() + page.evaluate(
                 "() => [...document.querySelectorAll('.js-plotly-plot text')]"
                 ".map(t => t.textContent).join(' ')")

@@ -5,6 +5,7 @@ browser makes of it)."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 
 import dataset as tiny_data
@@ -82,12 +83,12 @@ def test_browser_shows_hostile_names_as_text(hostile_warehouse, browser):
             page.goto(f"{url}/workforce?bureau=B1,B2")
             page.locator(".js-plotly-plot").first.wait_for(timeout=30_000)
             idle(page)
-            try:  # every chart drawn (the bureau chart may come after the first one)
+            # every chart drawn (the bureau chart may come after the first one); on a timeout
+            # the assert below says what is missing
+            with contextlib.suppress(Exception):
                 page.wait_for_function(
                     "(link) => [...document.querySelectorAll('.js-plotly-plot text')]"
                     ".some(t => t.textContent.includes(link))", arg=LINK, timeout=60_000)
-            except Exception:  # noqa: BLE001 — the assert below says what is missing
-                pass
             svg = page.locator(".js-plotly-plot").first.inner_text() + page.evaluate(
                 "() => [...document.querySelectorAll('.js-plotly-plot text')]"
                 ".map(t => t.textContent).join(' ')")

@@ -273,15 +273,12 @@ def _so_far(row: dict, lang: str) -> str | None:
     if not _shown(row.get("ytd")) or row.get("target_kind") is None:
         return None
     m = METRIC_BY_CODE[row["metric"]]
-    unit = messages._unit(m.code, lang)
+    unit = messages.unit(m.code, lang)
 
     def num(x: float) -> str:
         return fmt.value(x, m.is_rate) + ("" if m.is_rate else unit)
 
-    target = fmt.target(row["target_kind"], row["target_min"], row["target_max"], m.is_rate,
-                        lang)
-    if row["target_kind"] == "range" and not m.is_rate:
-        target += unit
+    target = messages.target_text(row, lang)
     needed = row.get("needed")
     more = (i18n.t("digest_needed", lang, n=num(needed))
             if not m.is_rate and _shown(needed) and needed > 0 else "")

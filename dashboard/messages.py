@@ -44,23 +44,31 @@ def ranked(rows: Iterable[dict]) -> list[dict]:
     return sorted(usable, key=_risk)[:MAX_MESSAGES]
 
 
-def _unit(code: str, lang: str) -> str:
+def unit(code: str, lang: str) -> str:
+    """A count's unit in a sentence (名, 件, 回; none in English and for rates)."""
     return i18n.t(f"unit_{code}", lang).strip() if f"unit_{code}" in i18n.STRINGS else ""
+
+
+def target_text(row: dict, lang: str) -> str:
+    """The row's target as a sentence writes it (a count's range with its unit)."""
+    m = METRIC_BY_CODE[row["metric"]]
+    target = fmt.target(row["target_kind"], row["target_min"], row["target_max"], m.is_rate,
+                        lang)
+    if row["target_kind"] == "range" and not m.is_rate:
+        target += unit(m.code, lang)
+    return target
 
 
 def message(row: dict, lang: str) -> str:
     """One row as a sentence in plain words (the numbers formatted as everywhere else)."""
     code = row["metric"]
     m = METRIC_BY_CODE[code]
-    unit = _unit(code, lang)
+    u = unit(code, lang)
 
     def num(x: float | None) -> str:
-        return fmt.projection(x, m.is_rate) + ("" if m.is_rate else unit)
+        return fmt.projection(x, m.is_rate) + ("" if m.is_rate else u)
 
-    target = fmt.target(row["target_kind"], row["target_min"], row["target_max"], m.is_rate,
-                        lang)
-    if row["target_kind"] == "range" and not m.is_rate:
-        target += unit
+    target = target_text(row, lang)
     common = dict(metric=i18n.metric_name(code, lang), ytd=num(row["ytd"]),
                   proj=num(row["projected"]),
                   low=fmt.projection(row["projected_low"], m.is_rate),

@@ -12,8 +12,14 @@ default run above also rolls up 24 packs published from its own warehouse).
 CLI build of the same files, the changes view, the approval (bench/deliveries.py; also at the
 end of the default run).
 
+``python -m bench register [--months 12]`` — publishing month after month through the release
+register, against one release alone (bench/register.py).
+
 ``python -m bench serve [--sessions 1,10] …`` — the server's cost of a visit in real browsers,
-against a minimal Streamlit app (bench/serve.py; ``python -m bench serve --help``).
+against a minimal Streamlit app (bench/serve.py; ``python -m bench register [--months 12]`` — publishing month after month through the release
+register, against one release alone (bench/register.py).
+
+``python -m bench serve --help``).
 
 Exit codes: 0 done, 2 usage error.
 """
@@ -35,6 +41,10 @@ def main(argv: list[str] | None = None) -> int:
         from bench.deliveries import main as deliveries_main
 
         return deliveries_main(argv[1:])
+    if argv[:1] == ["register"]:
+        from bench.register import main as register_main
+
+        return register_main(argv[1:])
     if argv[:1] == ["serve"]:
         from bench.serve import main as serve_main
 

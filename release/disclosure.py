@@ -363,61 +363,76 @@ def _highs():  # noqa: ANN202
 _BANNER_DONE = False
 
 
-class _Lp:
-    """The equations of one component over its unknown cells (x ≥ 0), for repeated solves
-    (one HiGHS model; only the objective changes between solves)."""
+class _Region:
+    """One HiGHS model that grows with a component of unknown cells: its equations over every
+    cell they hold, a known cell fixed at its value (bounds v..v), an unknown one in
+    0..10⁷ (finite: pushing up proves a range at once). Hiding a cell only changes its
+    bounds, and a component that grows (a hidden cell joins it to others) only adds rows and
+    columns, so every solve goes on from the last basis instead of starting afresh (issue 23:
+    a register's earlier releases make the components large)."""
 
-    def __init__(self, matrix, rows: Sequence[int], unknown: Sequence[int],  # noqa: ANN001
-                 value: np.ndarray) -> None:
-        """``matrix``: every equation × every cell (CSR); the model is its ``rows`` over the
-        ``unknown`` cells, each right-hand side the truth's value of its unknown part."""
+    UPPER = 1e7
+
+    def __init__(self, matrix, value: np.ndarray) -> None:  # noqa: ANN001
         import highspy
 
-        self.col = {v: i for i, v in enumerate(unknown)}
-        cols = np.asarray(unknown, dtype=np.int64)
-        sub = matrix[np.asarray(rows, dtype=np.int64)][:, cols]
-        b = sub @ value[cols]
-        a = sub.tocsc()
-        a.sort_indices()
-        self.n = n = len(cols)
-        lp = highspy.HighsLp()
-        lp.num_col_, lp.num_row_ = n, len(rows)
-        lp.col_cost_ = np.zeros(n)
-        lp.col_lower_ = np.zeros(n)
-        lp.col_upper_ = np.full(n, 1e7)  # finite: pushing up proves a range at once
-        lp.row_lower_ = lp.row_upper_ = np.asarray(b)
-        lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
-        lp.a_matrix_.start_ = a.indptr
-        lp.a_matrix_.index_ = a.indices
-        lp.a_matrix_.value_ = a.data
+        self.matrix, self.value = matrix, value
         self.h = _highs()
-        self.h.passModel(lp)
+        self.h.setOptionValue("presolve", "off")  # the model changes between solves
+        self.row: dict[int, int] = {}
+        self.col: dict[int, int] = {}
+        self.cells = np.zeros(0, dtype=np.int64)  # the cell of each column
         self._ok = highspy.HighsModelStatus.kOptimal
-        self._all = np.arange(n, dtype=np.int32)
+        self._costed = np.zeros(0, dtype=np.int32)
+
+    def grow(self, rows: Sequence[int], unknown: np.ndarray) -> None:
+        """Add the equations ``rows`` not in the model yet (and their cells)."""
+        new_rows = np.asarray([e for e in rows if e not in self.row], dtype=np.int64)
+        if not len(new_rows):
+            return
+        sub = self.matrix[new_rows]
+        cells = np.unique(sub.indices)
+        new_cells = np.asarray([c for c in cells.tolist() if c not in self.col], dtype=np.int64)
+        if len(new_cells):
+            n0 = len(self.cells)
+            self.col.update(zip(new_cells.tolist(), range(n0, n0 + len(new_cells)), strict=True))
+            self.cells = np.concatenate([self.cells, new_cells])
+            v, unk = self.value[new_cells], unknown[new_cells]
+            k = len(new_cells)
+            self.h.addCols(k, np.zeros(k), np.where(unk, 0.0, v), np.where(unk, self.UPPER, v),
+                           0, np.zeros(k, dtype=np.int32), np.zeros(0, dtype=np.int32),
+                           np.zeros(0))
+        rhs = sub @ self.value
+        idx = np.fromiter((self.col[c] for c in sub.indices.tolist()), dtype=np.int32,
+                          count=len(sub.indices))
+        r0 = len(self.row)
+        self.row.update(zip(new_rows.tolist(), range(r0, r0 + len(new_rows)), strict=True))
+        self.h.addRows(len(new_rows), rhs, rhs, len(idx), sub.indptr[:-1].astype(np.int32),
+                       idx, np.asarray(sub.data, dtype=float))
+
+    def unfix(self, cell: int) -> None:
+        """``cell`` is hidden now: free it (0..10⁷)."""
+        if cell in self.col:
+            self.h.changeColBounds(self.col[cell], 0.0, self.UPPER)
+
+    def unknown_cells(self, unknown: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(cells, columns) of the model's unknown cells."""
+        cols = np.flatnonzero(unknown[self.cells])
+        return self.cells[cols], cols
 
     def solve(self, weights: Mapping[int, float]) -> np.ndarray | None:
-        """A vertex minimising Σ weight·x (None if unbounded or failed)."""
-        c = np.zeros(self.n)
-        for t, w in weights.items():
-            c[self.col[t]] = w
-        self.h.changeColsCost(self.n, self._all, c)
+        """A vertex minimising Σ weight·x over the columns (None if the solve failed)."""
+        if len(self._costed):
+            self.h.changeColsCost(len(self._costed), self._costed,
+                                  np.zeros(len(self._costed)))
+        cols = np.fromiter((self.col[t] for t in weights), dtype=np.int32, count=len(weights))
+        self.h.changeColsCost(len(cols), cols, np.fromiter(weights.values(), dtype=float,
+                                                           count=len(weights)))
+        self._costed = cols
         self.h.run()
         if self.h.getModelStatus() != self._ok:
             return None
         return np.asarray(self.h.getSolution().col_value)
-
-    def movable(self, t: int, value: np.ndarray) -> bool:
-        """True if some solution puts cell ``t`` at least 1 away from its true value."""
-        j = self.col[t]
-        for sign in (-1.0, 1.0):  # maximise first: usually unbounded or far
-            x = self.solve({t: sign})
-            if x is None:
-                if sign < 0:
-                    return True  # not optimal when maximising: unbounded above
-                continue
-            if abs(x[j] - value[t]) >= 1 - 1e-6:
-                return True
-        return False
 
 
 def _components(eqs: list[Equation], unknown: np.ndarray) -> list[list[int]]:
@@ -556,11 +571,20 @@ def _secure(cells: _Cells, eqs: list[Equation], hidden: np.ndarray, sensitive: n
     given_up: set[int] = set()
     added = 0
 
-    def seen(members: Sequence[int], x: np.ndarray, cols: Sequence[int]) -> None:
-        v = np.round(x[cols], 6)
+    def seen(members: np.ndarray, v: np.ndarray) -> None:
+        v = np.round(v, 6)
         lo[members] = np.minimum(lo[members], np.ceil(v - 1e-6))
         hi[members] = np.maximum(hi[members], np.floor(v + 1e-6))
         safe[members] |= hi[members] - lo[members] >= need[members] - 1e-9
+
+    def push(region: _Region, weights: Mapping[int, float]) -> bool:
+        """Solve; record every unknown cell's value; False if the solve failed."""
+        x = region.solve(weights)
+        if x is None:
+            return False
+        members, cols = region.unknown_cells(unknown)
+        seen(members, x[cols])
+        return True
 
     def alone(t: int) -> bool:  # the only unknown of one of its equations: pinned
         return any(sum(unknown[i] for i in eqs[e][0]) == 1 for e in of_cell[t])
@@ -576,41 +600,26 @@ def _secure(cells: _Cells, eqs: list[Equation], hidden: np.ndarray, sensitive: n
                     and i not in given_up]
             if not todo:
                 continue
+            # one model for the component, kept (and grown) while cells are hidden for it
+            region = _Region(graph.matrix, value)
+            region.grow(comp_eqs, unknown)
             if len(members) > 1:
-                lp = _Lp(graph.matrix, comp_eqs, members, value)
                 for sign in (-1.0, 1.0):
-                    x = lp.solve({t: sign for t in todo})
-                    if x is not None:
-                        seen(todo, x, [lp.col[t] for t in todo])
+                    push(region, {t: sign for t in todo})
                     todo = [t for t in todo if not safe[t]]
                 for t in todo:  # each on its own, in the same model (only the objective)
-                    if safe[t]:
-                        continue
-                    for sign in (-1.0, 1.0):
-                        x = lp.solve({t: sign})
-                        if x is None:
-                            if sign < 0:
-                                safe[t] = True
+                    for sign in (-1.0, 1.0):  # maximise first: usually far
+                        if safe[t] or not push(region, {t: sign}):
                             continue
-                        seen(members, x, list(range(len(members))))
-                        if safe[t]:
-                            break
                 todo = [t for t in todo if not safe[t]]
             for t in todo:
                 while not safe[t]:
                     t_eqs = graph.component(t, unknown)
                     if not alone(t):
-                        t_members = graph.members(t_eqs, unknown)
-                        lp = _Lp(graph.matrix, t_eqs, t_members, value)
-                        for sign in (-1.0, 1.0):  # maximise first: often unbounded
-                            x = lp.solve({t: sign})
-                            if x is None:
-                                if sign < 0:  # unbounded above
-                                    safe[t] = True
-                                continue
-                            seen(t_members, x, [lp.col[i] for i in t_members])
-                            if safe[t]:
-                                break
+                        region.grow(t_eqs, unknown)
+                        for sign in (-1.0, 1.0):
+                            if not safe[t]:
+                                push(region, {t: sign})
                         if safe[t]:
                             break
                     pick = _candidate(t, of_cell, eqs, unknown, fixed, total, value, t_eqs)
@@ -619,6 +628,7 @@ def _secure(cells: _Cells, eqs: list[Equation], hidden: np.ndarray, sensitive: n
                         break
                     hidden[pick] = unknown[pick] = True
                     graph.merge(pick)
+                    region.unfix(pick)
                     added += 1
                     progress = True
         if not progress:
@@ -1034,20 +1044,18 @@ def _bounded_by_public(cells: set[int], eqs: list[Equation], value: np.ndarray,
             out.add(t)
             continue
         rows = graph.component(t, unknown)
-        members = graph.members(rows, unknown) if rows else [t]
         if not rows:
             continue  # in no equation: unbounded
-        lp = _Lp(graph.matrix, rows, members, value)
+        region = _Region(graph.matrix, value)
+        region.grow(rows, unknown)
         lo = hi = value[t]
-        wide = False
         for sign in (-1.0, 1.0):
-            x = lp.solve({t: sign})
+            x = region.solve({t: sign})
             if x is None:
-                wide = wide or sign < 0
                 continue
-            v = x[lp.col[t]]
+            v = x[region.col[t]]
             lo, hi = min(lo, np.ceil(v - 1e-6)), max(hi, np.floor(v + 1e-6))
-        if not wide and hi - lo < need[t] - 1e-9:
+        if hi - lo < need[t] - 1e-9:
             out.add(t)
     return out
 

@@ -231,7 +231,8 @@ def linked_release(path: str | os.PathLike, threshold: int, releases: Path,
         raise Refused([f"the register {register.folder(releases, organisation)} already holds "
                        f"release {later[-1].release_id} (as of {later[-1].as_of_date}); a "
                        f"release as of {as_of} cannot come after it"])
-    earlier = [Earlier(r.release_id, r.as_of_date, r.frames("inputs"), r.frames("shown"))
+    earlier = [Earlier(r.release_id, r.as_of_date, r.frames("inputs"), r.frames("shown"),
+                       r.threshold)
                for r in recs if r.run_id != run.get("run_id")] if as_of is not None else []
     return protect(tables, threshold, run, earlier), tables
 
@@ -384,12 +385,15 @@ class _Region:
         self.cells = np.zeros(0, dtype=np.int64)  # the cell of each column
         self._ok = highspy.HighsModelStatus.kOptimal
         self._costed = np.zeros(0, dtype=np.int32)
+        self.version = 0  # changes whenever the feasible set does (a row, a column, a bound)
+        self._solved = -1  # the version of the last solve
 
     def grow(self, rows: Sequence[int], unknown: np.ndarray) -> None:
         """Add the equations ``rows`` not in the model yet (and their cells)."""
         new_rows = np.asarray([e for e in rows if e not in self.row], dtype=np.int64)
         if not len(new_rows):
             return
+        self.version += 1
         sub = self.matrix[new_rows]
         cells = np.unique(sub.indices)
         new_cells = np.asarray([c for c in cells.tolist() if c not in self.col], dtype=np.int64)
@@ -414,6 +418,7 @@ class _Region:
         """``cell`` is hidden now: free it (0..10⁷)."""
         if cell in self.col:
             self.h.changeColBounds(self.col[cell], 0.0, self.UPPER)
+            self.version += 1
 
     def unknown_cells(self, unknown: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(cells, columns) of the model's unknown cells."""
@@ -429,6 +434,11 @@ class _Region:
         self.h.changeColsCost(len(cols), cols, np.fromiter(weights.values(), dtype=float,
                                                            count=len(weights)))
         self._costed = cols
+        # only the objective changed since the last solve: the last vertex is still feasible
+        # and the primal simplex goes on from it (twice as fast here); after a freed cell or
+        # a new row, the dual simplex
+        self.h.setOptionValue("simplex_strategy", 4 if self._solved == self.version else 1)
+        self._solved = self.version
         self.h.run()
         if self.h.getModelStatus() != self._ok:
             return None
@@ -542,7 +552,7 @@ class _Graph:
 
 
 def _secure(cells: _Cells, eqs: list[Equation], hidden: np.ndarray, sensitive: np.ndarray,
-            need: np.ndarray) -> tuple[int, set[int]]:
+            need: np.ndarray, proven: np.ndarray | None = None) -> tuple[int, set[int]]:
     """Hide more cells until every hidden cell and every sensitive complement has a feasible
     range (all equations, cells ≥ 0) at least ``need`` wide: ``threshold − 1`` for a count of
     1 to threshold − 1 (it cannot be confined to fewer than ``threshold`` values), 1 for any
@@ -554,7 +564,8 @@ def _secure(cells: _Cells, eqs: list[Equation], hidden: np.ndarray, sensitive: n
     cells up, then down) prove most cells at once (the truth and the two solutions lie in
     each cell's range); the rest get their own LPs (largest, smallest), and while one is too
     narrow one more cell is hidden. Rounds repeat until a round hides nothing (a cell hidden
-    for one component may join it to another)."""
+    for one component may join it to another). ``proven``: cells proven wide before (a
+    frozen FY, :func:`_frozen`), left as they are."""
     value = np.asarray(cells.value)
     virtual = np.asarray(cells.virtual)
     fixed = np.asarray(cells.fixed)
@@ -566,7 +577,7 @@ def _secure(cells: _Cells, eqs: list[Equation], hidden: np.ndarray, sensitive: n
             of_cell[i].append(e)
     graph = _Graph(eqs, len(value))
     graph.track(unknown)
-    safe = np.zeros(len(value), dtype=bool)
+    safe = np.zeros(len(value), dtype=bool) if proven is None else proven.copy()
     lo, hi = value.copy(), value.copy()  # the range seen so far (the truth is in it)
     given_up: set[int] = set()
     added = 0
@@ -603,6 +614,7 @@ def _secure(cells: _Cells, eqs: list[Equation], hidden: np.ndarray, sensitive: n
             # one model for the component, kept (and grown) while cells are hidden for it
             region = _Region(graph.matrix, value)
             region.grow(comp_eqs, unknown)
+            tried: dict[int, int] = {}  # cell → the model version it was last pushed in
             if len(members) > 1:
                 for sign in (-1.0, 1.0):
                     push(region, {t: sign for t in todo})
@@ -611,18 +623,21 @@ def _secure(cells: _Cells, eqs: list[Equation], hidden: np.ndarray, sensitive: n
                     for sign in (-1.0, 1.0):  # maximise first: usually far
                         if safe[t] or not push(region, {t: sign}):
                             continue
+                    tried[t] = region.version
                 todo = [t for t in todo if not safe[t]]
             for t in todo:
                 while not safe[t]:
                     t_eqs = graph.component(t, unknown)
                     if not alone(t):
                         region.grow(t_eqs, unknown)
-                        for sign in (-1.0, 1.0):
-                            if not safe[t]:
-                                push(region, {t: sign})
+                        if tried.get(t) != region.version:  # else: nothing changed since
+                            for sign in (-1.0, 1.0):
+                                if not safe[t]:
+                                    push(region, {t: sign})
+                            tried[t] = region.version
                         if safe[t]:
                             break
-                    pick = _candidate(t, of_cell, eqs, unknown, fixed, total, value, t_eqs)
+                    pick = _candidate(t, of_cell, eqs, unknown, fixed, total, value)
                     if pick is None:
                         given_up.add(t)
                         break
@@ -636,14 +651,22 @@ def _secure(cells: _Cells, eqs: list[Equation], hidden: np.ndarray, sensitive: n
 
 
 def _candidate(t: int, of_cell: Mapping[int, list[int]], eqs: list[Equation],
-               unknown: np.ndarray, fixed: np.ndarray, total: np.ndarray, value: np.ndarray,
-               comp_eqs: list[int]) -> int | None:
-    """The shown cell to hide next: in an equation with ``t`` if possible, else anywhere in
-    its component; parts before totals, non-zero before zero, smallest first."""
-    for pool in (of_cell.get(t, []), comp_eqs):
-        cands = {i for e in pool for i in eqs[e][0] if not unknown[i] and not fixed[i]}
+               unknown: np.ndarray, fixed: np.ndarray, total: np.ndarray, value: np.ndarray
+               ) -> int | None:
+    """The shown cell to hide next: the nearest to ``t`` — in an equation with ``t`` if
+    possible, else in an equation with an unknown cell of those, and so on (the way a range
+    narrows: an earlier release's cell is narrowed through the releases after it, issue
+    23); parts before totals, non-zero before zero, smallest first."""
+    seen_eqs: set[int] = set()
+    reached, frontier = {t}, [t]
+    while frontier:
+        level = {e for i in frontier for e in of_cell.get(i, []) if e not in seen_eqs}
+        seen_eqs |= level
+        cands = {i for e in level for i in eqs[e][0] if not unknown[i] and not fixed[i]}
         if cands:
             return min(cands, key=lambda i: (total[i], value[i] == 0, value[i], i))
+        frontier = [i for e in level for i in eqs[e][0] if unknown[i] and i not in reached]
+        reached.update(frontier)
     return None
 
 
@@ -667,16 +690,60 @@ class Earlier:
     as_of_date: dt.date
     inputs: Mapping[str, pl.DataFrame]
     shown: Mapping[str, pl.DataFrame]
+    threshold: int | None = None
 
     @property
     def open_fy(self) -> int | None:
         """The FY in progress at this release's as-of date (None once its March 31 is in)."""
-        fy = self.as_of_date.year if self.as_of_date.month >= 4 else self.as_of_date.year - 1
-        return None if self.as_of_date >= dt.date(fy + 1, 3, 31) else fy
+        return _fy_open(self.as_of_date)
 
     def completed(self, fy: int) -> bool:
         open_fy = self.open_fy
         return open_fy is None or fy < open_fy
+
+
+def _fy_open(as_of: dt.date | None) -> int | None:
+    """The FY in progress at ``as_of`` (None once its March 31 is in, or without a date)."""
+    if as_of is None:
+        return None
+    fy = as_of.year if as_of.month >= 4 else as_of.year - 1
+    return None if as_of >= dt.date(fy + 1, 3, 31) else fy
+
+
+def _fy_rows(frame: pl.DataFrame, fy: int) -> pl.DataFrame:
+    col = "fiscal_year" if "fiscal_year" in frame.columns else None
+    f = frame.filter(pl.col(col) == fy) if col else frame
+    return f.sort(f.columns, nulls_last=True)
+
+
+def _frozen(tables: Mapping[str, pl.DataFrame], threshold: int, as_of: dt.date | None,
+            earlier: Sequence[Earlier]) -> set[int]:
+    """The completed FYs whose protection an earlier release proved on the very same problem,
+    so that it holds now without a new audit (issue 23: a register's cost must not grow with
+    every completed FY it re-proves). For such an FY f, ``L`` = the latest earlier release
+    with f completed: the same threshold, the same published figures of f and disclosure
+    policy, and the same true kpi and mart rows of f. The problem of f is then what it was
+    at L's publish — the in-progress releases of f all came before L (a release cannot come
+    after a later one), a completed FY's cell shown by L is known now and one withheld by L
+    stays withheld — and no equation joins two FYs, so f needs nothing hidden or audited."""
+    if as_of is None or not earlier:
+        return set()
+    open_now = _fy_open(as_of)
+    out: set[int] = set()
+    for fy in sorted(set(tables["kpi"]["fiscal_year"].to_list())):
+        if open_now is not None and fy >= open_now:
+            continue
+        done = [e for e in earlier if e.completed(fy) and e.as_of_date <= as_of]
+        if not done:
+            continue
+        last = max(done, key=lambda e: (e.as_of_date, e.label))
+        old = last.inputs
+        names = ("kpi", "published", "public_figures", *(ds.name for ds in MARTS))
+        if last.threshold != threshold or any(n not in old or n not in tables for n in names):
+            continue
+        if all(_fy_rows(tables[n], fy).equals(_fy_rows(old[n], fy)) for n in names):
+            out.add(fy)
+    return out
 
 
 def _key(cols: Sequence[str]) -> pl.Expr:
@@ -697,7 +764,7 @@ class _Model:
 
     kpi: pl.DataFrame
     marts: dict[str, pl.DataFrame]
-    ids: pl.DataFrame  # __table, __key, __col, __id
+    ids: pl.DataFrame  # __table, __key, __col, __id, __fy
 
 
 def declared_public(tables: Mapping[str, pl.DataFrame]) -> dict[str, int | None]:
@@ -777,14 +844,18 @@ def _model(tables: Mapping[str, pl.DataFrame], cells: _Cells, eqs: list[Equation
 
     parts_ids = [kpi.select(pl.lit("kpi").alias("__table"),
                             _key(["metric", "fiscal_year", "bureau_code"]),
-                            pl.lit(c).alias("__col"), pl.col(f"__{c[0]}").alias("__id"))
+                            pl.lit(c).alias("__col"), pl.col(f"__{c[0]}").alias("__id"),
+                            pl.col("fiscal_year").alias("__fy"))
                  for c in ("numerator", "denominator")]
     for ds in MARTS:
-        keyed = marts[ds.name].select(_key(_mart_keys(ds)), *(f"__{c}" for c in ds.counts))
+        keyed = marts[ds.name].select(_key(_mart_keys(ds)), *(f"__{c}" for c in ds.counts),
+                                      pl.col(ds.fy_column).alias("__fy"))
         parts_ids += [keyed.select(pl.lit(ds.name).alias("__table"), "__key",
-                                   pl.lit(c).alias("__col"), pl.col(f"__{c}").alias("__id"))
+                                   pl.lit(c).alias("__col"), pl.col(f"__{c}").alias("__id"),
+                                   "__fy")
                       for c in ds.counts]
-    ids = pl.concat([f.with_columns(pl.col("__id").cast(pl.Int64)) for f in parts_ids]
+    ids = pl.concat([f.with_columns(pl.col("__id").cast(pl.Int64),
+                                    pl.col("__fy").cast(pl.Int64)) for f in parts_ids]
                     ).filter(pl.col("__id") >= 0)
     return _Model(kpi, marts, ids)
 
@@ -876,7 +947,7 @@ def _cell_name(row: Mapping) -> str:
 
 def _link_earlier(cur: _Model, earlier: Sequence[Earlier], cells: _Cells,
                   eqs: list[Equation], published: Mapping[tuple[str, int], float],
-                  declared: Mapping[str, int | None]
+                  declared: Mapping[str, int | None], frozen: set[int] = frozenset()
                   ) -> tuple[np.ndarray, list[str], pl.DataFrame, dict[int, str]]:
     """Add the earlier releases to the problem. Returns the current cells to withhold from
     the start (withheld before in a completed FY: the pattern is kept), the refusals (a
@@ -911,7 +982,7 @@ def _link_earlier(cur: _Model, earlier: Sequence[Earlier], cells: _Cells,
                 shown_before.setdefault(r["__id"], e.label)
         sticky_ids |= set(j.filter((pl.col("__text") == SUPPRESSED)
                                    & pl.col("__id").is_not_null())["__id"].to_list())
-        if e.open_fy is None:
+        if e.open_fy is None or e.open_fy in frozen:  # (frozen: proven already, _frozen)
             continue
         m = _model(e.inputs, cells, eqs, published, e.open_fy, declared)
         ids = m.ids.join(shown.select("__table", "__key", "__col", "__text"),
@@ -973,9 +1044,10 @@ def protect(tables: Mapping[str, pl.DataFrame], threshold: int, run: Mapping | N
                            pl.lit("this release").alias("__label"))
     n_current_eqs = len(eqs)
     public_anyway = np.asarray(cells.fixed, dtype=bool)
+    frozen = _frozen(tables, threshold, run.get("as_of_date"), earlier)
     if earlier:
         sticky, refusals, names, shown_before = _link_earlier(cur, earlier, cells, eqs,
-                                                              published, declared)
+                                                              published, declared, frozen)
 
     value = np.asarray(cells.value)
     public_anyway = np.concatenate([public_anyway, np.zeros(len(value) - len(public_anyway),
@@ -1002,7 +1074,8 @@ def protect(tables: Mapping[str, pl.DataFrame], threshold: int, run: Mapping | N
     sensitive = small & virtual & ~slack
     primary = int((small & ~fixed & ~virtual & current).sum())
     need = np.where(small, threshold - 1, 1).astype(float)
-    _, given_up = _secure(cells, eqs, hidden, sensitive, need)
+    proven = _cells_of(cur, frozen, eqs, len(value))
+    _, given_up = _secure(cells, eqs, hidden, sensitive, need, proven)
     secondary = int((hidden & current).sum()) - primary  # incl. kept from earlier releases
     # the public figures alone may bound a cell (a published total of 1 leaves its bureau
     # cells 0 or 1): nothing withheld can do better, and the release says so (unprotectable)
@@ -1027,6 +1100,20 @@ def protect(tables: Mapping[str, pl.DataFrame], threshold: int, run: Mapping | N
                     "earlier_releases": len(earlier),
                     "withheld": int((hidden & current).sum())},
                    _policy(tables))
+
+
+def _cells_of(cur: _Model, fys: set[int], eqs: list[Equation], n: int) -> np.ndarray:
+    """The current release's cells of the FYs ``fys`` and the complements and gaps of their
+    equations (no equation joins two FYs)."""
+    out = np.zeros(n, dtype=bool)
+    if not fys:
+        return out
+    ids = cur.ids.filter(pl.col("__fy").is_in(sorted(fys)))["__id"].to_numpy()
+    out[ids] = True
+    for members, _ in eqs:  # complements and gaps come after the cells they join
+        if out[members].any():
+            out[members] = True
+    return out
 
 
 def _bounded_by_public(cells: set[int], eqs: list[Equation], value: np.ndarray,

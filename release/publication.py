@@ -294,8 +294,9 @@ def write_pack(warehouse: str | os.PathLike, out_dir: str | os.PathLike, thresho
             register.record(
                 Path(releases), organisation.code if organisation else None,
                 run_id=rel.run_id, as_of=rel.as_of_date, threshold=rel.threshold,
-                shown=shown, inputs={ds.name: inputs[ds.name] for ds in DATASETS
-                                     if ds.name != disclosure.PACE.name},
+                shown=shown, inputs={n: inputs[n] for n in (
+                    *(ds.name for ds in DATASETS if ds.name != disclosure.PACE.name),
+                    "published", "public_figures") if n in inputs},
                 files=files, counts={"primary": rel.primary, "secondary": rel.secondary,
                                      "unprotectable": rel.unprotectable})
         replace_folder(tmp, out)

@@ -7,9 +7,11 @@ Layout: ``<releases>/<organisation code or _>/<as-of date>_<run id>/`` holding
   recorded and the sha256 of every file of the pack it was written with;
 * ``shown/<dataset>.parquet``: what the release showed (the publication form: counts as text,
   ``[c]`` for a withheld one), kpi, kpi_pace and every mart, and the bureau names;
-* ``inputs/<dataset>.parquet``: the true kpi and marts the release was protected from — the
-  next release's audit checks the earlier withheld cells against them. **Internal**, like the
-  warehouse: never publish the register.
+* ``inputs/<dataset>.parquet``: the true kpi and marts the release was protected from, with
+  the published figures and the disclosure policy — the next release's audit checks the
+  earlier withheld cells against them (and skips a completed FY whose problem is unchanged
+  since, ``disclosure._frozen``). **Internal**, like the warehouse: never publish the
+  register.
 
 A folder is written to a temporary name beside it and renamed into place. File I/O only: the
 protection itself (``disclosure.protect(..., earlier=...)``) reads what this returns.

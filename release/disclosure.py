@@ -597,6 +597,14 @@ def _secure(cells: _Cells, eqs: list[Equation], hidden: np.ndarray, sensitive: n
         seen(members, x[cols])
         return True
 
+    def alone_push(region: _Region, t: int) -> None:
+        """Maximise ``t`` (usually far), then minimise it — unless even 0 could not make its
+        range wide enough (cells are ≥ 0): a narrow cell costs one solve, not two."""
+        if not safe[t]:
+            push(region, {t: -1.0})
+        if not safe[t] and hi[t] >= need[t] - 1e-9:
+            push(region, {t: 1.0})
+
     def alone(t: int) -> bool:  # the only unknown of one of its equations: pinned
         return any(sum(unknown[i] for i in eqs[e][0]) == 1 for e in of_cell[t])
 
@@ -620,9 +628,7 @@ def _secure(cells: _Cells, eqs: list[Equation], hidden: np.ndarray, sensitive: n
                     push(region, {t: sign for t in todo})
                     todo = [t for t in todo if not safe[t]]
                 for t in todo:  # each on its own, in the same model (only the objective)
-                    for sign in (-1.0, 1.0):  # maximise first: usually far
-                        if safe[t] or not push(region, {t: sign}):
-                            continue
+                    alone_push(region, t)
                     tried[t] = region.version
                 todo = [t for t in todo if not safe[t]]
             for t in todo:
@@ -631,9 +637,7 @@ def _secure(cells: _Cells, eqs: list[Equation], hidden: np.ndarray, sensitive: n
                     if not alone(t):
                         region.grow(t_eqs, unknown)
                         if tried.get(t) != region.version:  # else: nothing changed since
-                            for sign in (-1.0, 1.0):
-                                if not safe[t]:
-                                    push(region, {t: sign})
+                            alone_push(region, t)
                             tried[t] = region.version
                         if safe[t]:
                             break

@@ -89,6 +89,39 @@ def test_joint_attack_on_releases_made_through_the_register(through_register):
         assert shown["numerator"].to_list() == packed["numerator"].to_list()
 
 
+def test_a_completed_fy_unchanged_since_is_not_audited_again(through_register, cuts):
+    """A completed FY whose problem is what it was at the latest release that had it
+    completed (same threshold, data, published figures, policy) was proven then: the next
+    release skips its audit (the register's cost, issue 23) and shows what that release
+    showed. Any change brings the audit back."""
+    releases, _ = through_register
+    aug = register.releases(releases, None)[0]
+    earlier = [disclosure.Earlier(aug.release_id, aug.as_of_date, aug.frames("inputs"),
+                                  aug.frames("shown"), aug.threshold)]
+    tables, run = disclosure.read_inputs(cuts[1][1])
+    done = {fy for fy in tables["kpi"]["fiscal_year"].unique().to_list() if fy < 2026}
+    assert len(done) >= 5
+    assert disclosure._frozen(tables, 5, run["as_of_date"], earlier) == done
+    assert disclosure._frozen(tables, 6, run["as_of_date"], earlier) == set()
+    changed = dict(tables)
+    kpi = tables["kpi"].with_row_index("i")
+    first = kpi.filter(pl.col("fiscal_year") == 2024)["i"][0]
+    changed["kpi"] = kpi.with_columns(
+        pl.when(pl.col("i") == first).then(pl.col("numerator") + 1)
+        .otherwise(pl.col("numerator")).alias("numerator")).drop("i")
+    assert disclosure._frozen(changed, 5, run["as_of_date"], earlier) == done - {2024}
+    policy = dict(tables, public_figures=tables["public_figures"].clear())
+    assert disclosure._frozen(policy, 5, run["as_of_date"], earlier) == set()
+    old = [disclosure.Earlier(aug.release_id, aug.as_of_date,
+                              {k: v for k, v in aug.frames("inputs").items()
+                               if k != "published"}, aug.frames("shown"), aug.threshold)]
+    assert disclosure._frozen(tables, 5, run["as_of_date"], old) == set()  # an older record
+    # what the skipped FYs show is what the August release showed
+    recs = register.releases(releases, None)
+    a, b = (r.frames("shown")["kpi"].filter(pl.col("fiscal_year") < 2026) for r in recs)
+    assert a.equals(b, null_equal=True)
+
+
 def test_control_the_same_releases_made_one_by_one_give_cells_away(cuts, tmp_path):
     """Without the register each month is protected on its own: the joint attack recovers or
     narrows cells (so the test above means something)."""

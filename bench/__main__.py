@@ -16,10 +16,7 @@ end of the default run).
 register, against one release alone (bench/register.py).
 
 ``python -m bench serve [--sessions 1,10] …`` — the server's cost of a visit in real browsers,
-against a minimal Streamlit app (bench/serve.py; ``python -m bench register [--months 12]`` — publishing month after month through the release
-register, against one release alone (bench/register.py).
-
-``python -m bench serve --help``).
+against a minimal Streamlit app (bench/serve.py; ``python -m bench serve --help``).
 
 Exit codes: 0 done, 2 usage error.
 """

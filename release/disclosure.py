@@ -232,7 +232,7 @@ def linked_release(path: str | os.PathLike, threshold: int, releases: Path,
                        f"release {later[-1].release_id} (as of {later[-1].as_of_date}); a "
                        f"release as of {as_of} cannot come after it"])
     earlier = [Earlier(r.release_id, r.as_of_date, r.frames("inputs"), r.frames("shown"),
-                       r.threshold)
+                       r.threshold, r.counts)
                for r in recs if r.run_id != run.get("run_id")] if as_of is not None else []
     return protect(tables, threshold, run, earlier), tables
 
@@ -695,6 +695,7 @@ class Earlier:
     inputs: Mapping[str, pl.DataFrame]
     shown: Mapping[str, pl.DataFrame]
     threshold: int | None = None
+    counts: Mapping[str, object] | None = None  # as recorded (primary, …, per FY)
 
     @property
     def open_fy(self) -> int | None:
@@ -721,7 +722,7 @@ def _fy_rows(frame: pl.DataFrame, fy: int) -> pl.DataFrame:
 
 
 def _frozen(tables: Mapping[str, pl.DataFrame], threshold: int, as_of: dt.date | None,
-            earlier: Sequence[Earlier]) -> set[int]:
+            earlier: Sequence[Earlier]) -> dict[int, Earlier]:
     """The completed FYs whose protection an earlier release proved on the very same problem,
     so that it holds now without a new audit (issue 23: a register's cost must not grow with
     every completed FY it re-proves). For such an FY f, ``L`` = the latest earlier release
@@ -729,11 +730,12 @@ def _frozen(tables: Mapping[str, pl.DataFrame], threshold: int, as_of: dt.date |
     policy, and the same true kpi and mart rows of f. The problem of f is then what it was
     at L's publish — the in-progress releases of f all came before L (a release cannot come
     after a later one), a completed FY's cell shown by L is known now and one withheld by L
-    stays withheld — and no equation joins two FYs, so f needs nothing hidden or audited."""
+    stays withheld — and no equation joins two FYs, so f needs nothing hidden or audited.
+    Returns {f: L} (L's record also says how many of f's cells it could not protect)."""
     if as_of is None or not earlier:
-        return set()
+        return {}
     open_now = _fy_open(as_of)
-    out: set[int] = set()
+    out: dict[int, Earlier] = {}
     for fy in sorted(set(tables["kpi"]["fiscal_year"].to_list())):
         if open_now is not None and fy >= open_now:
             continue
@@ -743,10 +745,11 @@ def _frozen(tables: Mapping[str, pl.DataFrame], threshold: int, as_of: dt.date |
         last = max(done, key=lambda e: (e.as_of_date, e.label))
         old = last.inputs
         names = ("kpi", "published", "public_figures", *(ds.name for ds in MARTS))
-        if last.threshold != threshold or any(n not in old or n not in tables for n in names):
+        if (last.threshold != threshold or any(n not in old or n not in tables for n in names)
+                or "unprotectable_by_fy" not in (last.counts or {})):
             continue
         if all(_fy_rows(tables[n], fy).equals(_fy_rows(old[n], fy)) for n in names):
-            out.add(fy)
+            out[fy] = last
     return out
 
 
@@ -1078,8 +1081,14 @@ def protect(tables: Mapping[str, pl.DataFrame], threshold: int, run: Mapping | N
     sensitive = small & virtual & ~slack
     primary = int((small & ~fixed & ~virtual & current).sum())
     need = np.where(small, threshold - 1, 1).astype(float)
-    proven = _cells_of(cur, frozen, eqs, len(value))
+    fy_of = _fy_of(cur, eqs, len(value))
+    proven = np.isin(fy_of, list(frozen)) & current
     _, given_up = _secure(cells, eqs, hidden, sensitive, need, proven)
+    # a frozen FY's cells that its release could not protect are still so (and said so)
+    by_fy = defaultdict(int, {str(f): int(e.counts["unprotectable_by_fy"].get(str(f), 0))
+                              for f, e in frozen.items()})
+    for i in given_up:
+        by_fy[str(fy_of[i])] += 1
     secondary = int((hidden & current).sum()) - primary  # incl. kept from earlier releases
     # the public figures alone may bound a cell (a published total of 1 leaves its bureau
     # cells 0 or 1): nothing withheld can do better, and the release says so (unprotectable)
@@ -1097,26 +1106,27 @@ def protect(tables: Mapping[str, pl.DataFrame], threshold: int, run: Mapping | N
     shown_pub = tuple(sorted((fy, v) for (m, fy), v in published.items()
                              if m == "digital_hires"))
     return Release(out, threshold, run.get("run_id"), run.get("as_of_date"),
-                   run.get("data_origin"), primary, secondary, len(given_up), shown_pub,
+                   run.get("data_origin"), primary, secondary, sum(by_fy.values()), shown_pub,
                    tables.get("bureaus"),
                    {"cells": len(cells.value), "equations": len(eqs),
                     "complements_small": int((sensitive & current).sum()),
                     "earlier_releases": len(earlier),
-                    "withheld": int((hidden & current).sum())},
+                    "withheld": int((hidden & current).sum()),
+                    "fy_audited_before": sorted(frozen),
+                    "unprotectable_by_fy": {k: v for k, v in sorted(by_fy.items()) if v}},
                    _policy(tables))
 
 
-def _cells_of(cur: _Model, fys: set[int], eqs: list[Equation], n: int) -> np.ndarray:
-    """The current release's cells of the FYs ``fys`` and the complements and gaps of their
-    equations (no equation joins two FYs)."""
-    out = np.zeros(n, dtype=bool)
-    if not fys:
-        return out
-    ids = cur.ids.filter(pl.col("__fy").is_in(sorted(fys)))["__id"].to_numpy()
-    out[ids] = True
-    for members, _ in eqs:  # complements and gaps come after the cells they join
-        if out[members].any():
-            out[members] = True
+def _fy_of(cur: _Model, eqs: list[Equation], n: int) -> np.ndarray:
+    """The FY of every cell of the current release: its counts' from the tables, a
+    complement's or gap's from its equation (no equation joins two FYs; complements and gaps
+    come after the cells they join). An earlier release's cell may stay −1."""
+    out = np.full(n, -1, dtype=np.int64)
+    out[cur.ids["__id"].to_numpy()] = cur.ids["__fy"].to_numpy()
+    for members, _ in eqs:
+        fy = out[members].max()
+        if fy >= 0:
+            out[members] = np.where(out[members] < 0, fy, out[members])
     return out
 
 

@@ -298,7 +298,9 @@ def write_pack(warehouse: str | os.PathLike, out_dir: str | os.PathLike, thresho
                     *(ds.name for ds in DATASETS if ds.name != disclosure.PACE.name),
                     "published", "public_figures") if n in inputs},
                 files=files, counts={"primary": rel.primary, "secondary": rel.secondary,
-                                     "unprotectable": rel.unprotectable})
+                                     "unprotectable": rel.unprotectable,
+                                     "unprotectable_by_fy": rel.stats.get(
+                                         "unprotectable_by_fy", {})})
         replace_folder(tmp, out)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)

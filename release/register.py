@@ -47,7 +47,7 @@ class Recorded:
     as_of_date: dt.date
     threshold: int
     files: Mapping[str, str]
-    counts: Mapping[str, int]
+    counts: Mapping[str, object]
 
     def frames(self, part: str) -> dict[str, pl.DataFrame]:
         """``part`` = "shown" or "inputs": {dataset: frame}."""
@@ -99,7 +99,7 @@ def signature(root: Path) -> tuple:
 def record(root: Path, organisation: str | None, *, run_id: str | None, as_of: dt.date,
            threshold: int, shown: Mapping[str, pl.DataFrame],
            inputs: Mapping[str, pl.DataFrame], files: Mapping[str, str],
-           counts: Mapping[str, int] | None = None) -> Path:
+           counts: Mapping[str, object] | None = None) -> Path:
     """Record a release (replacing an earlier record of the same release id)."""
     base = folder(root, organisation)
     base.mkdir(parents=True, exist_ok=True)

@@ -97,29 +97,40 @@ def test_a_completed_fy_unchanged_since_is_not_audited_again(through_register, c
     releases, _ = through_register
     aug = register.releases(releases, None)[0]
     earlier = [disclosure.Earlier(aug.release_id, aug.as_of_date, aug.frames("inputs"),
-                                  aug.frames("shown"), aug.threshold)]
+                                  aug.frames("shown"), aug.threshold, aug.counts)]
+
+    def frozen(tables, threshold=5, earlier=earlier):
+        return set(disclosure._frozen(tables, threshold, run["as_of_date"], earlier))
+
     tables, run = disclosure.read_inputs(cuts[1][1])
     done = {fy for fy in tables["kpi"]["fiscal_year"].unique().to_list() if fy < 2026}
     assert len(done) >= 5
-    assert disclosure._frozen(tables, 5, run["as_of_date"], earlier) == done
-    assert disclosure._frozen(tables, 6, run["as_of_date"], earlier) == set()
+    assert frozen(tables) == done
+    assert frozen(tables, 6) == set()
     changed = dict(tables)
     kpi = tables["kpi"].with_row_index("i")
     first = kpi.filter(pl.col("fiscal_year") == 2024)["i"][0]
     changed["kpi"] = kpi.with_columns(
         pl.when(pl.col("i") == first).then(pl.col("numerator") + 1)
         .otherwise(pl.col("numerator")).alias("numerator")).drop("i")
-    assert disclosure._frozen(changed, 5, run["as_of_date"], earlier) == done - {2024}
+    assert frozen(changed) == done - {2024}
     policy = dict(tables, public_figures=tables["public_figures"].clear())
-    assert disclosure._frozen(policy, 5, run["as_of_date"], earlier) == set()
+    assert frozen(policy) == set()
     old = [disclosure.Earlier(aug.release_id, aug.as_of_date,
                               {k: v for k, v in aug.frames("inputs").items()
-                               if k != "published"}, aug.frames("shown"), aug.threshold)]
-    assert disclosure._frozen(tables, 5, run["as_of_date"], old) == set()  # an older record
-    # what the skipped FYs show is what the August release showed
-    recs = register.releases(releases, None)
-    a, b = (r.frames("shown")["kpi"].filter(pl.col("fiscal_year") < 2026) for r in recs)
+                               if k != "published"}, aug.frames("shown"), aug.threshold,
+                              aug.counts)]
+    assert frozen(tables, earlier=old) == set()  # an older record
+    # what the skipped FYs show is what the August release showed, and the cells it could
+    # not protect (a published total below the threshold) are still counted
+    a_rec, b_rec = register.releases(releases, None)
+    a, b = (r.frames("shown")["kpi"].filter(pl.col("fiscal_year") < 2026)
+            for r in (a_rec, b_rec))
     assert a.equals(b, null_equal=True)
+    before = {k: v for k, v in a_rec.counts["unprotectable_by_fy"].items() if int(k) < 2026}
+    assert before and before == {k: v for k, v in b_rec.counts["unprotectable_by_fy"].items()
+                                 if int(k) < 2026}
+    assert b_rec.counts["unprotectable"] == sum(b_rec.counts["unprotectable_by_fy"].values())
 
 
 def test_control_the_same_releases_made_one_by_one_give_cells_away(cuts, tmp_path):

@@ -627,8 +627,13 @@ def _secure(cells: _Cells, eqs: list[Equation], hidden: np.ndarray, sensitive: n
                 for sign in (-1.0, 1.0):
                     push(region, {t: sign for t in todo})
                     todo = [t for t in todo if not safe[t]]
+                # cells the equations alone confine need no LP to say so (most of the cells
+                # left here, through a register: an earlier month's cell between figures shown
+                # before and after it); a cell is freed for each below
+                narrow = _narrow_by_bounds(graph.matrix, comp_eqs, value, unknown, need, todo)
                 for t in todo:  # each on its own, in the same model (only the objective)
-                    alone_push(region, t)
+                    if t not in narrow:
+                        alone_push(region, t)
                     tried[t] = region.version
                 todo = [t for t in todo if not safe[t]]
             for t in todo:
@@ -652,6 +657,50 @@ def _secure(cells: _Cells, eqs: list[Equation], hidden: np.ndarray, sensitive: n
                     progress = True
         if not progress:
             return added, given_up
+
+
+def _narrow_by_bounds(matrix, rows: list[int], value: np.ndarray, unknown: np.ndarray,  # noqa: ANN001
+                      need: np.ndarray, cells: Sequence[int], rounds: int = 40) -> set[int]:
+    """Of ``cells``, those that bound propagation alone proves too narrow: every equation
+    bounds each of its cells by the others' bounds (known cells fixed, unknown ones ≥ 0, all
+    integers), repeated until nothing changes. The bounds are valid, so a cell they confine
+    is narrow without an LP (an earlier month's cell between a shown value before it and one
+    after it, issue 23)."""
+    if not cells:
+        return set()
+    part = matrix[np.asarray(rows, dtype=np.int64)]
+    b = part @ value
+    sub = part.tocoo()
+    r, c, a = sub.row, sub.col, np.asarray(sub.data, dtype=float)
+    lb = np.where(unknown, 0.0, value)
+    ub = np.where(unknown, np.inf, value)
+    nr = len(rows)
+    for _ in range(rounds):
+        lo_t = np.where(a > 0, a * lb[c], a * ub[c])  # each term's smallest and largest
+        hi_t = np.where(a > 0, a * ub[c], a * lb[c])
+        lo_inf, hi_inf = np.isinf(lo_t), np.isinf(hi_t)
+        lo_sum = np.bincount(r, np.where(lo_inf, 0.0, lo_t), nr)
+        hi_sum = np.bincount(r, np.where(hi_inf, 0.0, hi_t), nr)
+        lo_n = np.bincount(r, lo_inf, nr)
+        hi_n = np.bincount(r, hi_inf, nr)
+        # the others' smallest / largest sum (finite only if none of the others is infinite)
+        o_lo_n = lo_n[r] - lo_inf
+        o_hi_n = hi_n[r] - hi_inf
+        o_lo = np.where(o_lo_n == 0, lo_sum[r] - np.where(lo_inf, 0.0, lo_t), -np.inf)
+        o_hi = np.where(o_hi_n == 0, hi_sum[r] - np.where(hi_inf, 0.0, hi_t), np.inf)
+        with np.errstate(invalid="ignore"):
+            t_hi = (b[r] - o_lo) / a  # a·x = b − others
+            t_lo = (b[r] - o_hi) / a
+        new_ub = np.where(a > 0, t_hi, t_lo)
+        new_lb = np.where(a > 0, t_lo, t_hi)
+        ub2, lb2 = ub.copy(), lb.copy()
+        np.minimum.at(ub2, c, np.floor(np.nan_to_num(new_ub, nan=np.inf) + 1e-6))
+        np.maximum.at(lb2, c, np.ceil(np.nan_to_num(new_lb, nan=-np.inf) - 1e-6))
+        if np.array_equal(ub2, ub) and np.array_equal(lb2, lb):
+            break
+        lb, ub = lb2, ub2
+    cs = np.asarray(cells)
+    return set(cs[ub[cs] - lb[cs] < need[cs] - 1e-9].tolist())
 
 
 def _candidate(t: int, of_cell: Mapping[int, list[int]], eqs: list[Equation],

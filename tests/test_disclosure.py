@@ -315,3 +315,34 @@ def test_pace_publication_rule(sample_warehouse):
         for col in disclosure.PROJECTION:
             assert r[col] in (None, "[c]"), (metric, b, col)
         assert r["pace_status"] in ("[c]", "no_target", "no_data", None)
+
+
+@pytest.mark.parametrize(("later", "narrow"), [(5, True), (6, False)])
+def test_bound_propagation_finds_a_cell_confined_between_two_shown_months(later, narrow):
+    """An earlier month's withheld 2 between a shown 2 the month before and a shown figure
+    the month after (counts only accumulate): with 5 after it can only be 2 to 5, fewer than
+    threshold 5 values, so it is narrow without an LP; with 6 after it is not."""
+    import numpy as np
+
+    # cells: before (shown 2), t (withheld 2), after (shown), two gaps ≥ 0
+    value = np.array([2.0, 2.0, float(later), 0.0, later - 2.0])
+    unknown = np.array([False, True, False, True, True])
+    eqs = [([1, 0, 3], [1.0, -1.0, -1.0]), ([2, 1, 4], [1.0, -1.0, -1.0])]
+    matrix = disclosure._Graph(eqs, len(value)).matrix
+    need = np.array([1.0, 4.0, 1.0, 1.0, 1.0])
+    found = disclosure._narrow_by_bounds(matrix, [0, 1], value, unknown, need, [1])
+    assert found == ({1} if narrow else set())
+
+
+def test_bound_propagation_never_calls_a_free_sum_narrow():
+    """x + y = 7 with both withheld: each 0 to 7 (wide for threshold 5); x + y = 3: 0 to 3
+    (narrow for a small count, wide enough for a secondary cell)."""
+    import numpy as np
+
+    for total, need, narrow in ((7.0, 4.0, set()), (3.0, 4.0, {0, 1}), (3.0, 1.0, set())):
+        value = np.array([1.0, total - 1.0, total])
+        unknown = np.array([True, True, False])
+        matrix = disclosure._Graph([([2, 0, 1], [1.0, -1.0, -1.0])], 3).matrix
+        found = disclosure._narrow_by_bounds(matrix, [0], value, unknown,
+                                             np.array([need, need, 1.0]), [0, 1])
+        assert found == narrow, (total, need)

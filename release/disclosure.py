@@ -608,9 +608,17 @@ def _secure(cells: _Cells, eqs: list[Equation], hidden: np.ndarray, sensitive: n
     def alone(t: int) -> bool:  # the only unknown of one of its equations: pinned
         return any(sum(unknown[i] for i in eqs[e][0]) == 1 for e in of_cell[t])
 
+    n_e = len(eqs)
     while True:
         progress = False
+        # the components with a cell still to prove (labels as the round starts; a component
+        # joined to one of them during the round is taken with it, or in the next round)
+        open_ = (hidden | sensitive) & ~safe
+        open_[list(given_up)] = False
+        open_labels = set(graph.label[n_e + np.flatnonzero(open_)].tolist())
         for start_eqs in graph.groups(unknown):
+            if int(graph.label[start_eqs[0]]) not in open_labels:
+                continue
             # cells hidden earlier in this round may have joined it to others: take it afresh
             seed = next(i for i in eqs[start_eqs[0]][0] if unknown[i])
             comp_eqs = graph.component(seed, unknown)

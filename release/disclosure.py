@@ -469,15 +469,21 @@ def _components(eqs: list[Equation], unknown: np.ndarray) -> list[list[int]]:
     return list(groups.values())
 
 
+def _incidence(eqs: list[Equation]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The equations as (equation, cell, coefficient) triples."""
+    rows = np.repeat(np.arange(len(eqs)), [len(ids) for ids, _ in eqs])
+    cols = np.fromiter((i for ids, _ in eqs for i in ids), dtype=np.int64)
+    data = np.fromiter((a for _, coefs in eqs for a in coefs), dtype=float)
+    return rows, cols, data
+
+
 class _Graph:
     """Equations × cells as sparse matrices, for the components of unknown cells."""
 
     def __init__(self, eqs: list[Equation], n_cells: int) -> None:
         from scipy.sparse import csr_array
 
-        rows = np.repeat(np.arange(len(eqs)), [len(ids) for ids, _ in eqs])
-        cols = np.fromiter((i for ids, _ in eqs for i in ids), dtype=np.int64)
-        data = np.fromiter((a for _, coefs in eqs for a in coefs), dtype=float)
+        rows, cols, data = _incidence(eqs)
         self.matrix = csr_array((data, (rows, cols)), shape=(len(eqs), n_cells))
         self.by_cell = self.matrix.T.tocsr()
 
@@ -1027,7 +1033,8 @@ def _link_earlier(cur: _Model, earlier: Sequence[Earlier], cells: _Cells,
     refusals: list[str] = []
     sticky = np.zeros(0, dtype=bool)
     cur_ids = cur.ids.select("__table", "__key", "__col", "__id")
-    names = [cur_ids.with_columns(pl.lit("this release").alias("__label"))]
+    names = [cur.ids.select("__table", "__key", "__col", "__id", "__fy",
+                            pl.lit("this release").alias("__label"))]
     chain: list[tuple[Earlier, pl.DataFrame]] = []  # the in-progress models, oldest first
     sticky_ids: set[int] = set()
     shown_before: dict[int, str] = {}
@@ -1055,7 +1062,7 @@ def _link_earlier(cur: _Model, earlier: Sequence[Earlier], cells: _Cells,
         for i, text in zip(ids["__id"].to_list(), ids["__text"].to_list(), strict=True):
             if text != SUPPRESSED:
                 cells.fixed[i] = True
-        names.append(ids.select("__table", "__key", "__col", "__id",
+        names.append(ids.select("__table", "__key", "__col", "__id", "__fy",
                                 pl.lit(e.label).alias("__label")))
         chain.append((e, ids))
     # links: each earlier in-progress cell to the same cell of the next release holding it
@@ -1104,7 +1111,7 @@ def protect(tables: Mapping[str, pl.DataFrame], threshold: int, run: Mapping | N
     n_current = len(cells.value)
     refusals: list[str] = []
     sticky = np.zeros(len(cells.value), dtype=bool)
-    names = cur.ids.select("__table", "__key", "__col", "__id",
+    names = cur.ids.select("__table", "__key", "__col", "__id", "__fy",
                            pl.lit("this release").alias("__label"))
     n_current_eqs = len(eqs)
     public_anyway = np.asarray(cells.fixed, dtype=bool)
@@ -1138,7 +1145,7 @@ def protect(tables: Mapping[str, pl.DataFrame], threshold: int, run: Mapping | N
     sensitive = small & virtual & ~slack
     primary = int((small & ~fixed & ~virtual & current).sum())
     need = np.where(small, threshold - 1, 1).astype(float)
-    fy_of = _fy_of(cur, eqs, len(value))
+    fy_of = _fy_of(names, eqs, len(value))
     proven = np.isin(fy_of, list(frozen)) & current
     _, given_up = _secure(cells, eqs, hidden, sensitive, need, proven)
     # a frozen FY's cells that its release could not protect are still so (and said so)
@@ -1174,16 +1181,17 @@ def protect(tables: Mapping[str, pl.DataFrame], threshold: int, run: Mapping | N
                    _policy(tables))
 
 
-def _fy_of(cur: _Model, eqs: list[Equation], n: int) -> np.ndarray:
-    """The FY of every cell of the current release: its counts' from the tables, a
-    complement's or gap's from its equation (no equation joins two FYs; complements and gaps
-    come after the cells they join). An earlier release's cell may stay −1."""
+def _fy_of(names: pl.DataFrame, eqs: list[Equation], n: int) -> np.ndarray:
+    """The FY of every cell: a count's from its table (``names``: every release's), a
+    complement's or gap's from its equation (each holds a count, and no equation joins two
+    FYs)."""
     out = np.full(n, -1, dtype=np.int64)
-    out[cur.ids["__id"].to_numpy()] = cur.ids["__fy"].to_numpy()
-    for members, _ in eqs:
-        fy = out[members].max()
-        if fy >= 0:
-            out[members] = np.where(out[members] < 0, fy, out[members])
+    out[names["__id"].to_numpy()] = names["__fy"].to_numpy()
+    rows, cols, _ = _incidence(eqs)
+    of_eq = np.full(len(eqs), -1, dtype=np.int64)
+    np.maximum.at(of_eq, rows, out[cols])
+    open_ = out[cols] < 0
+    out[cols[open_]] = of_eq[rows[open_]]
     return out
 
 

@@ -28,6 +28,7 @@ from release import disclosure, publication, register
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE_RAW = ROOT / "data" / "raw"
 CUTS = (dt.date(2026, 8, 10), dt.date(2026, 9, 10))  # one drill held in both (Jun 10)
+CONTROL_NEXT = dt.date(2026, 10, 10)
 
 
 @pytest.fixture(scope="module")
@@ -135,13 +136,25 @@ def test_a_completed_fy_unchanged_since_is_not_audited_again(through_register, c
 
 def test_control_the_same_releases_made_one_by_one_give_cells_away(cuts, tmp_path):
     """Without the register each month is protected on its own: the joint attack recovers or
-    narrows cells (so the test above means something)."""
-    packs = [(label, publication.write_pack(wh, tmp_path / label, 5).out_dir, wh)
-             for label, wh in cuts]
-    res = attack.attack_releases(packs, SAMPLE_RAW / "published.csv", 5, stop_after=1,
+    narrows cells (so the tests above mean something). Sep and Oct: Aug and Sep made one by
+    one happen to leak nothing since each release frees what bounds a cell (issue 23), so
+    the control takes the next month; the same two made through the register leak nothing."""
+    raw = attack.cut(SAMPLE_RAW, CONTROL_NEXT, tmp_path / "raw-oct")
+    oct_wh = tmp_path / "oct.duckdb"
+    build(raw, oct_wh)
+    months = [cuts[1], (CONTROL_NEXT.isoformat(), oct_wh)]
+    alone = [(label, publication.write_pack(wh, tmp_path / "alone" / label, 5).out_dir, wh)
+             for label, wh in months]
+    res = attack.attack_releases(alone, SAMPLE_RAW / "published.csv", 5, stop_after=1,
                                  time_limit=300)
     assert res.infeasible_at_truth == []
     assert res.recovered or res.narrowed
+    joint = [(label, publication.write_pack(wh, tmp_path / "joint" / label, 5,
+                                            releases=tmp_path / "releases").out_dir, wh)
+             for label, wh in months]
+    res = attack.attack_releases(joint, SAMPLE_RAW / "published.csv", 5, time_limit=300)
+    assert res.infeasible_at_truth == []
+    assert (res.recovered, res.narrowed, res.unresolved) == ([], [], [])
 
 
 LONG_CUTS = (dt.date(2026, 7, 10), *CUTS, dt.date(2026, 10, 10), dt.date(2026, 11, 10))

@@ -399,6 +399,7 @@ class _Region:
         self.version = 0  # changes whenever the feasible set does (a row, a column, a bound)
         self._solved = -1  # the version of the last solve
         self.objective: tuple[dict, int] = ({}, -1)
+        self._strategy = -1
         self._known: set[int] = set()  # columns at their value for now
 
     def grow(self, rows: Sequence[int], unknown: np.ndarray) -> None:
@@ -410,7 +411,7 @@ class _Region:
         sub = self.matrix[new_rows].tocoo()
         r, c, a = sub.row, sub.col, np.asarray(sub.data, dtype=float)
         is_col = ~self.constant[c] & ~(self.gap[c] & unknown[c])
-        cells = np.unique(c[is_col])
+        cells = _distinct(c[is_col], len(self.value))
         new_cells = np.asarray([x for x in cells.tolist() if x not in self.col], dtype=np.int64)
         U = self.UPPER
         if len(new_cells):
@@ -488,14 +489,16 @@ class _Region:
         # only the objective changed since the last solve: the last vertex is still feasible
         # and the primal simplex goes on from it (twice as fast here); after a freed cell or
         # a new row, the dual simplex
-        self.h.setOptionValue("simplex_strategy", 4 if self._solved == self.version else 1)
+        strategy = 4 if self._solved == self.version else 1
+        if strategy != self._strategy:  # (setting an option costs the next run ~1 ms)
+            self.h.setOptionValue("simplex_strategy", strategy)
+            self._strategy = strategy
         self._solved = self.version
         self.h.run()
         self.objective = (dict(weights), self.version)
         if self.h.getModelStatus() != self._ok:
             return None
-        sol = self.h.getSolution()
-        self._duals = sol.col_dual
+        self._sol = sol = self.h.getSolution()
         return np.asarray(sol.col_value)
 
     def binding(self, t: int) -> np.ndarray:
@@ -504,7 +507,7 @@ class _Region:
         w, version = self.objective
         if version != self.version or list(w) != [t]:
             return np.zeros(0, dtype=np.int64)
-        d = np.abs(np.asarray(self._duals))
+        d = np.abs(np.asarray(self._sol.col_dual))
         return self.cells[d > 1e-9]
 
 
@@ -615,8 +618,8 @@ class _Graph:
 
     def members(self, rows: Sequence[int], unknown: np.ndarray) -> list[int]:
         """The unknown cells of equations ``rows`` (sorted)."""
-        m = self.matrix
-        cs = np.unique(np.concatenate([m.indices[m.indptr[e]:m.indptr[e + 1]] for e in rows]))
+        cs = _distinct(_gather(self.matrix, np.asarray(rows, dtype=np.int64)),
+                       self.matrix.shape[1])
         return cs[unknown[cs]].tolist()
 
 
@@ -681,13 +684,11 @@ def _secure(cells: _Cells, eqs: list[Equation], hidden: np.ndarray, sensitive: n
         return any(sum(unknown[i] for i in eqs[e][0]) == 1 for e in of_cell[t])
 
     def pick_for(region: _Region, t: int) -> int | None:
-        """The shown cell to free for ``t``: one that bounds it at its last solve (the
-        smallest part), else the nearest (:func:`_candidate`)."""
+        """The shown cell to free for ``t``: the nearest of those that bound it at its last
+        solve, else the nearest (:func:`_candidate`)."""
         bind = region.binding(t)
-        bind = bind[~unknown[bind] & ~fixed[bind]]
-        if len(bind):
-            return int(min(bind.tolist(), key=lambda i: (total[i], value[i] == 0, value[i], i)))
-        return _candidate(t, of_cell, eqs, unknown, fixed, total, value)
+        return _candidate(t, graph, unknown, fixed, total, value,
+                          bind[~unknown[bind] & ~fixed[bind]])
 
     def hide(region: _Region, pick: int) -> None:
         nonlocal added, progress
@@ -712,8 +713,9 @@ def _secure(cells: _Cells, eqs: list[Equation], hidden: np.ndarray, sensitive: n
             seed = next(i for i in eqs[start_eqs[0]][0] if unknown[i])
             comp_eqs = graph.component(seed, unknown)
             members = graph.members(comp_eqs, unknown)
-            todo = [i for i in members if (hidden[i] or sensitive[i]) and not safe[i]
-                    and i not in given_up]
+            mem = np.asarray(members, dtype=np.int64)
+            todo = mem[(hidden[mem] | sensitive[mem]) & ~safe[mem]].tolist()
+            todo = [i for i in todo if i not in given_up]
             if not todo:
                 continue
             # one model for the component, kept (and grown) while cells are hidden for it
@@ -738,6 +740,14 @@ def _secure(cells: _Cells, eqs: list[Equation], hidden: np.ndarray, sensitive: n
                 picks = {pick_for(region, t) for t in todo}
                 for pick in sorted(picks - {None}):
                     hide(region, pick)
+                if picks - {None}:  # the freed cells made most of them wide: prove at once
+                    # in the model grown by the freed cells' own equations (a freed cell
+                    # joins its component to others: without them it would look free)
+                    region.grow(graph.component(seed, unknown), unknown)
+                    for sign in (-1.0, 1.0):
+                        if todo:
+                            push(region, {t: sign for t in todo})
+                            todo = [t for t in todo if not safe[t]]
             for t in todo:
                 while not safe[t]:
                     t_eqs = graph.component(t, unknown)
@@ -801,24 +811,67 @@ def _narrow_by_bounds(matrix, rows: list[int], value: np.ndarray, unknown: np.nd
     return set(cs[ub[cs] - lb[cs] < need[cs] - 1e-9].tolist())
 
 
-def _candidate(t: int, of_cell: Mapping[int, list[int]], eqs: list[Equation],
-               unknown: np.ndarray, fixed: np.ndarray, total: np.ndarray, value: np.ndarray
+def _distinct(a: np.ndarray, n: int) -> np.ndarray:
+    """``np.unique`` of integers in 0..n−1 (a mask beyond a few hundred: numpy's hash
+    unique costs ~1 ms for 10,000)."""
+    if len(a) < 300:
+        return np.unique(a)
+    mask = np.zeros(n, dtype=bool)
+    mask[a] = True
+    return np.flatnonzero(mask)
+
+
+def _gather(csr, rows: np.ndarray) -> np.ndarray:  # noqa: ANN001
+    """The column indices of ``rows`` of a CSR matrix, concatenated (no new matrix)."""
+    starts = csr.indptr[rows]
+    lens = csr.indptr[rows + 1] - starts
+    ends = np.cumsum(lens)
+    return csr.indices[np.repeat(starts - ends + lens, lens) + np.arange(ends[-1])] \
+        if len(rows) else csr.indices[:0]
+
+
+def _candidate(t: int, graph: _Graph, unknown: np.ndarray, fixed: np.ndarray,
+               total: np.ndarray, value: np.ndarray, binding: np.ndarray | None = None
                ) -> int | None:
     """The shown cell to hide next: the nearest to ``t`` — in an equation with ``t`` if
     possible, else in an equation with an unknown cell of those, and so on (the way a range
     narrows: an earlier release's cell is narrowed through the releases after it, issue
-    23); parts before totals, non-zero before zero, smallest first."""
-    seen_eqs: set[int] = set()
-    reached, frontier = {t}, [t]
-    while frontier:
-        level = {e for i in frontier for e in of_cell.get(i, []) if e not in seen_eqs}
-        seen_eqs |= level
-        cands = {i for e in level for i in eqs[e][0] if not unknown[i] and not fixed[i]}
-        if cands:
-            return min(cands, key=lambda i: (total[i], value[i] == 0, value[i], i))
-        frontier = [i for e in level for i in eqs[e][0] if unknown[i] and i not in reached]
-        reached.update(frontier)
-    return None
+    23); parts before totals, non-zero before zero, smallest first. With ``binding`` (the
+    cells that bound ``t`` at its last solve), the nearest of those: freeing it is sure to
+    move ``t``, and the nearest keeps a month's pattern close to the last one's (freeing
+    another bound, the next month finds more to free)."""
+    seen_eqs = np.zeros(graph.matrix.shape[0], dtype=bool)
+    reached = np.zeros(graph.matrix.shape[1], dtype=bool)
+    reached[t] = True
+    frontier = np.asarray([t])
+    wanted = None
+    if binding is not None and len(binding):
+        wanted = np.zeros(len(reached), dtype=bool)
+        wanted[binding] = True
+    nearest = None
+    while len(frontier):
+        level = _gather(graph.by_cell, frontier)
+        level = _distinct(level[~seen_eqs[level]], len(seen_eqs))
+        if not len(level):
+            break
+        seen_eqs[level] = True
+        cs = _distinct(_gather(graph.matrix, level), len(reached))
+        cands = cs[~unknown[cs] & ~fixed[cs]]
+        if wanted is not None and len(cands):
+            if nearest is None:
+                nearest = _smallest(cands, total, value)
+            cands = cands[wanted[cands]]
+        if len(cands):
+            return _smallest(cands, total, value)
+        frontier = cs[unknown[cs] & ~reached[cs]]
+        reached[frontier] = True
+    return nearest
+
+
+def _smallest(cands: np.ndarray, total: np.ndarray, value: np.ndarray) -> int:
+    """The smallest (total, zero, value, cell): parts before totals, non-zero first."""
+    order = np.lexsort((cands, value[cands], value[cands] == 0, total[cands]))
+    return int(cands[order[0]])
 
 
 # --- the protection -----------------------------------------------------------------------------

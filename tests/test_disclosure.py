@@ -346,3 +346,34 @@ def test_bound_propagation_never_calls_a_free_sum_narrow():
         found = disclosure._narrow_by_bounds(matrix, [0], value, unknown,
                                              np.array([need, need, 1.0]), [0, 1])
         assert found == narrow, (total, need)
+
+
+def test_a_cell_freed_for_others_is_audited_with_its_own_equations():
+    """Two small cells t, u (2 and 1) beside a shown part a (7) under a shown total 10 are
+    confined to 0..3: a is freed for them. But a is also a kpi denominator equal to a shown
+    mart cell b: freed alone it would be pinned, so b must go too. (The audit once proved a
+    free in a model that did not hold a's second equation yet.)"""
+    import numpy as np
+
+    cells = disclosure._Cells()
+    total, t, u, a, b = cells.add([10.0], total=True) + cells.add([2.0, 1.0, 7.0, 7.0])
+    eqs = [([total, t, u, a], [1.0, -1.0, -1.0, -1.0]), ([a, b], [1.0, -1.0])]
+    value = np.asarray(cells.value)
+    hidden = (value > 0) & (value < 5)
+    need = np.where(hidden, 4.0, 1.0)
+    before = hidden.copy()
+    _, given_up = disclosure._secure(cells, eqs, hidden, np.zeros(5, dtype=bool), need)
+    assert given_up == set() and hidden[a] and (hidden & ~before).sum() >= 2
+    # every withheld cell's range, from a model of its own (scipy's LP): none narrow
+    from scipy.optimize import linprog
+
+    a_eq = np.zeros((len(eqs), 5))
+    for k, (ids, coefs) in enumerate(eqs):
+        a_eq[k, ids] = coefs
+    bounds = [(0, None) if hidden[i] else (value[i], value[i]) for i in range(5)]
+    for i in np.flatnonzero(hidden):
+        c = np.eye(5)[i]
+        lo = linprog(c, A_eq=a_eq, b_eq=np.zeros(len(eqs)), bounds=bounds).fun
+        top = linprog(-c, A_eq=a_eq, b_eq=np.zeros(len(eqs)), bounds=bounds)
+        hi = np.inf if top.status == 3 else -top.fun  # 3: unbounded
+        assert hi - lo >= need[i], (i, lo, hi)

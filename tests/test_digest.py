@@ -490,9 +490,16 @@ email = "tbb@example.go.jp"
 lang = "ja"
 bureaus = ["TBB"]
 frequency = "on_change"
+
+[[recipient]]
+email = "cso@example.go.jp"
+lang = "en"
+bureaus = ["CSO"]
+frequency = "on_change"
 """
 SCOPES = {"minister@example.go.jp": None, "vice@example.go.jp": None,
-          "icb@example.go.jp": ["ICB"], "tbb@example.go.jp": ["TBB"]}
+          "icb@example.go.jp": ["ICB"], "tbb@example.go.jp": ["TBB"],
+          "cso@example.go.jp": ["CSO"]}
 
 
 @pytest.fixture(scope="module")
@@ -500,8 +507,9 @@ def versions_two(tmp_path_factory):
     """The sample as version 1, then a delivery revising three targets of plan r7 as version
     2: secondees at least 90 instead of 50 (FY2025's ministry-wide 84: met → below, a count the
     pack shows), drill mails opened at most 8.5 % instead of 10 % and reported at least 78 %
-    instead of 75 % (ICB's open rate 8.8 % met → above, TBB's report rate 76.2 % met → below:
-    cells the packs withhold). Returns (warehouse, store root, version 1's file)."""
+    instead of 75 % (ICB's open rate 8.8 % met → above and TBB's report rate 76.2 % met → below,
+    cells the packs show; CSO's open rate 9.5 % met → above, a cell they withhold). Returns
+    (warehouse, store root, version 1's file)."""
     versions = pytest.importorskip("pipelines.delivery.versions")
     from pipelines.delivery.store import Store  # noqa: I001 (after the importorskip)
     from pipelines.warehouse import build
@@ -564,12 +572,12 @@ def test_digest_after_a_delivery_that_flips_statuses(versions_two, env, smtp, mo
     (env / "subscriptions.toml").write_text(FLIP_SUBS, encoding="utf-8")
     expect = {who: _expected(v1, wh, scope) for who, scope in SCOPES.items()}
     assert ("secondees", 2025, None, "met", "below") in expect["minister@example.go.jp"]
-    # flips the packs withhold: never told (and no mail goes out for them alone)
-    for who, code, flip in (("icb@example.go.jp", "phishing_open_rate", ("met", "above")),
-                            ("tbb@example.go.jp", "phishing_report_rate", ("met", "below"))):
-        bureau = SCOPES[who][0]
-        assert (code, 2025, bureau, *flip) in _expected(v1, wh, [bureau], packs=False)
-        assert not any((m, b) == (code, bureau) for m, _fy, b, *_ in expect[who])
+    # flips the packs withhold: never told (and no mail goes out for them alone); which
+    # cells the packs withhold is the protector's choice, so they are found, not named
+    withheld = {who: {f[:3] for f in _expected(v1, wh, scope, packs=False)}
+                - {f[:3] for f in expect[who]}
+                for who, scope in SCOPES.items() if scope}
+    assert any(withheld.values()), "the delivery flips no withheld cell: nothing held back"
 
     assert _run("--warehouse", str(wh)) == 0
     got = _mails(smtp)

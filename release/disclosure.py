@@ -398,7 +398,7 @@ class _Region:
         self._costed = np.zeros(0, dtype=np.int32)
         self.version = 0  # changes whenever the feasible set does (a row, a column, a bound)
         self._solved = -1  # the version of the last solve
-        self.objective: tuple[dict, int] = ({}, -1)
+        self.objective: tuple[int | None, int] = (None, -1)  # (cell pushed alone, version)
         self._strategy = -1
         self._known: set[int] = set()  # columns at their value for now
 
@@ -434,7 +434,6 @@ class _Region:
         shift = a[g] * self.value[c[g]]  # the gap's term at the truth; it may be 0..U·a
         np.add.at(lo, r[g], np.minimum(shift, shift - a[g] * U))
         np.add.at(hi, r[g], np.maximum(shift, shift - a[g] * U))
-        lo, hi = np.minimum(lo, act), np.maximum(hi, act)
         ncol = np.bincount(r[is_col], minlength=nr)
         keep = np.flatnonzero(ncol > 1)
         for e in np.flatnonzero(ncol <= 1).tolist():  # none (constant) or one column: bounds
@@ -495,7 +494,7 @@ class _Region:
             self._strategy = strategy
         self._solved = self.version
         self.h.run()
-        self.objective = (dict(weights), self.version)
+        self.objective = (next(iter(weights)) if len(weights) == 1 else None, self.version)
         if self.h.getModelStatus() != self._ok:
             return None
         self._sol = sol = self.h.getSolution()
@@ -504,35 +503,10 @@ class _Region:
     def binding(self, t: int) -> np.ndarray:
         """The known cells whose values bound ``t`` at the last solve, if that solve pushed
         ``t`` alone in the model as it is (else none): relaxing any of them moves ``t``."""
-        w, version = self.objective
-        if version != self.version or list(w) != [t]:
+        if self.objective != (t, self.version):
             return np.zeros(0, dtype=np.int64)
         d = np.abs(np.asarray(self._sol.col_dual))
         return self.cells[d > 1e-9]
-
-
-def _components(eqs: list[Equation], unknown: np.ndarray) -> list[list[int]]:
-    """The equations with an unknown cell, grouped by connected unknown cells."""
-    from scipy.sparse import coo_array
-    from scipy.sparse.csgraph import connected_components
-
-    rows, cols = [], []
-    for e, (ids, _) in enumerate(eqs):
-        for i in ids:
-            if unknown[i]:
-                rows.append(e)
-                cols.append(i)
-    if not rows:
-        return []
-    n_e, n_c = len(eqs), len(unknown)
-    # bipartite graph: equations 0..n_e-1, cells n_e..
-    g = coo_array((np.ones(len(rows)), (rows, np.asarray(cols) + n_e)),
-                  shape=(n_e + n_c, n_e + n_c))
-    _, label = connected_components(g, directed=False)
-    groups: dict[int, list[int]] = defaultdict(list)
-    for e in sorted(set(rows)):
-        groups[int(label[e])].append(e)
-    return list(groups.values())
 
 
 def _incidence(eqs: list[Equation]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -603,14 +577,12 @@ class _Graph:
         frontier = np.array([t])
         m, bc = self.matrix, self.by_cell
         while len(frontier):
-            es = np.unique(np.concatenate([bc.indices[bc.indptr[c]:bc.indptr[c + 1]]
-                                           for c in frontier]))
+            es = _distinct(_gather(bc, frontier), len(seen_e))
             es = es[~seen_e[es]]
             if not len(es):
                 break
             seen_e[es] = True
-            cs = np.unique(np.concatenate([m.indices[m.indptr[e]:m.indptr[e + 1]]
-                                           for e in es]))
+            cs = _distinct(_gather(m, es), len(seen_c))
             cs = cs[unknown[cs] & ~seen_c[cs]]
             seen_c[cs] = True
             frontier = cs
@@ -643,10 +615,6 @@ def _secure(cells: _Cells, eqs: list[Equation], hidden: np.ndarray, sensitive: n
     fixed = np.asarray(cells.fixed)
     total = np.asarray(cells.total)
     unknown = hidden | virtual
-    of_cell: dict[int, list[int]] = defaultdict(list)
-    for e, (ids, _) in enumerate(eqs):
-        for i in ids:
-            of_cell[i].append(e)
     graph = _Graph(eqs, len(value))
     graph.track(unknown)
     # a gap (of an inequality): in one equation, no range asked of it (_Region)
@@ -681,7 +649,9 @@ def _secure(cells: _Cells, eqs: list[Equation], hidden: np.ndarray, sensitive: n
             push(region, {t: 1.0})
 
     def alone(t: int) -> bool:  # the only unknown of one of its equations: pinned
-        return any(sum(unknown[i] for i in eqs[e][0]) == 1 for e in of_cell[t])
+        m, bc = graph.matrix, graph.by_cell
+        return any(unknown[m.indices[m.indptr[e]:m.indptr[e + 1]]].sum() == 1
+                   for e in bc.indices[bc.indptr[t]:bc.indptr[t + 1]].tolist())
 
     def pick_for(region: _Region, t: int) -> int | None:
         """The shown cell to free for ``t``: the nearest of those that bound it at its last
